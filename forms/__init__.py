@@ -1,0 +1,1 @@
+"""WTForms forms, one module per area; each form is named <Thing><Action>Form."""

@@ -1,0 +1,30 @@
+"""The data model: one module per aggregate; importing this package registers every table."""
+
+from models.affirmation import AffirmationWindow, Comment, Vote
+from models.audit import AuditEvent
+from models.case_study import (
+    Attachment,
+    CaseStudy,
+    Link,
+    Stakeholder,
+    StudyAuthor,
+    TimelineEvent,
+    Topic,
+    study_topics,
+)
+from models.commitment import Commitment
+from models.notification import Notification
+from models.pillar import CochairAssignment, Pillar
+from models.rescue import RescuedForm
+from models.review import Conflict, FeedbackItem, Review, Round
+from models.revision import Revision
+from models.setting import Setting
+from models.user import AccessRequest, Login, User, pillar_follows
+
+__all__ = [
+    "AccessRequest", "AffirmationWindow", "Attachment", "AuditEvent", "CaseStudy",
+    "CochairAssignment", "Comment", "Commitment", "Conflict", "FeedbackItem", "Link", "Login",
+    "Notification", "Pillar", "RescuedForm", "Review", "Revision", "Round", "Setting",
+    "Stakeholder", "StudyAuthor", "TimelineEvent", "Topic", "User", "Vote", "pillar_follows",
+    "study_topics",
+]  # fmt: skip

@@ -1,0 +1,40 @@
+"""The audit log: immutable events, one per transition or administrative change."""
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.clock import UTCDateTime, utcnow
+from review.extensions import db
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    # None when the system acted (a deadline, a quorum reached).
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    study_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("case_study.id", ondelete="SET NULL"), index=True
+    )
+    event: Mapped[str] = mapped_column(sa.String(40), index=True)
+    from_state: Mapped[str | None] = mapped_column(sa.String(20))
+    to_state: Mapped[str | None] = mapped_column(sa.String(20))
+    round_number: Mapped[int | None]
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    # Set when staff acted in place of a co-chair: the recorded reason.
+    override_reason: Mapped[str | None] = mapped_column(sa.Text)
+    data: Mapped[dict | None] = mapped_column(sa.JSON)
+
+    actor = relationship("User")
+
+
+@event.listens_for(AuditEvent, "before_update")
+def _refuse_update(mapper, connection, target):
+    raise ValueError("audit events are immutable")
+
+
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_delete(mapper, connection, target):
+    raise ValueError("audit events are immutable")

@@ -1,0 +1,192 @@
+"""A case study: its metadata, the working copy of its sections, and its repeatable rows."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.clock import UTCDateTime, utcnow
+from models.enums import (
+    GovernmentType,
+    PopulationBand,
+    StakeholderType,
+    Stance,
+    StudyKind,
+    StudyState,
+    enum_type,
+)
+from review.extensions import db
+
+study_topics = sa.Table(
+    "study_topic",
+    db.metadata,
+    sa.Column("study_id", sa.ForeignKey("case_study.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("topic_id", sa.ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Topic(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(60), unique=True)
+
+
+class CaseStudy(db.Model):
+    """The working copy an author edits; revisions freeze it at each submission."""
+
+    __tablename__ = "case_study"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    pillar_id: Mapped[int] = mapped_column(sa.ForeignKey("pillar.id"), index=True)
+    kind: Mapped[StudyKind | None] = mapped_column(enum_type(StudyKind))
+    place: Mapped[str] = mapped_column(sa.String(160), default="")
+    state_code: Mapped[str] = mapped_column(sa.String(2), default="")
+    government_type: Mapped[GovernmentType | None] = mapped_column(enum_type(GovernmentType))
+    population_band: Mapped[PopulationBand | None] = mapped_column(enum_type(PopulationBand))
+    year_start: Mapped[int | None]
+    year_end: Mapped[int | None]
+
+    summary: Mapped[str] = mapped_column(sa.String(400), default="")
+    overview_md: Mapped[str] = mapped_column(sa.Text, default="")
+    overview_html: Mapped[str] = mapped_column(sa.Text, default="")
+    political_environment_md: Mapped[str] = mapped_column(sa.Text, default="")
+    political_environment_html: Mapped[str] = mapped_column(sa.Text, default="")
+    collaborative_governance_md: Mapped[str] = mapped_column(sa.Text, default="")
+    collaborative_governance_html: Mapped[str] = mapped_column(sa.Text, default="")
+    equity_md: Mapped[str] = mapped_column(sa.Text, default="")
+    equity_html: Mapped[str] = mapped_column(sa.Text, default="")
+    outcomes_md: Mapped[str] = mapped_column(sa.Text, default="")
+    outcomes_html: Mapped[str] = mapped_column(sa.Text, default="")
+    lessons_md: Mapped[str] = mapped_column(sa.Text, default="")
+    lessons_html: Mapped[str] = mapped_column(sa.Text, default="")
+
+    state: Mapped[StudyState] = mapped_column(
+        enum_type(StudyState), default=StudyState.draft, index=True
+    )
+    # Bumped by every UPDATE of the row; a stale writer updates zero rows and is refused.
+    version: Mapped[int] = mapped_column(default=1)
+    current_round: Mapped[int] = mapped_column(default=0)
+    state_changed_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+    submitted_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    affirmed_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    published_at: Mapped[object | None] = mapped_column(UTCDateTime(), index=True)
+    first_published_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    corrected_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    slug: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    pillar = relationship("Pillar")
+    created_by = relationship("User")
+    authors = relationship(
+        "StudyAuthor", back_populates="study", cascade="all, delete-orphan",
+        order_by="StudyAuthor.position",
+    )
+    topics = relationship("Topic", secondary=study_topics, order_by="Topic.name")
+    timeline = relationship(
+        "TimelineEvent", cascade="all, delete-orphan", order_by="TimelineEvent.position"
+    )
+    stakeholders = relationship(
+        "Stakeholder", cascade="all, delete-orphan", order_by="Stakeholder.position"
+    )
+    links = relationship("Link", cascade="all, delete-orphan", order_by="Link.position")
+    attachments = relationship(
+        "Attachment", cascade="all, delete-orphan", order_by="Attachment.created_at"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(state = 'published') = (published_at IS NOT NULL)", name="published_has_date"
+        ),
+        sa.CheckConstraint("state <> 'published' OR slug IS NOT NULL", name="published_has_slug"),
+        sa.CheckConstraint("current_round >= 0", name="round_not_negative"),
+    )
+
+    @property
+    def author_ids(self) -> set[int]:
+        return {a.user_id for a in self.authors}
+
+    def __repr__(self) -> str:
+        return f"<CaseStudy {self.id} {self.state}>"
+
+
+class StudyAuthor(db.Model):
+    """The submitter (position 0) and the co-authors, who act as authors."""
+
+    __tablename__ = "study_author"
+
+    study_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("case_study.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    is_submitter: Mapped[bool] = mapped_column(default=False)
+    added_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+
+    study = relationship("CaseStudy", back_populates="authors")
+    user = relationship("User")
+
+
+class TimelineEvent(db.Model):
+    """A dated event: a full date, or a month and year (day left empty)."""
+
+    __tablename__ = "timeline_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("case_study.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    year: Mapped[int]
+    month: Mapped[int]
+    day: Mapped[int | None]
+    description: Mapped[str] = mapped_column(sa.Text)
+
+    __table_args__ = (
+        sa.CheckConstraint("month BETWEEN 1 AND 12", name="month_range"),
+        sa.CheckConstraint("day IS NULL OR day BETWEEN 1 AND 31", name="day_range"),
+    )
+
+    @property
+    def date_text(self) -> str:
+        """Return the date as typed in forms: YYYY-MM-DD or YYYY-MM."""
+        text = f"{self.year:04d}-{self.month:02d}"
+        return f"{text}-{self.day:02d}" if self.day else text
+
+
+class Stakeholder(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("case_study.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    type: Mapped[StakeholderType] = mapped_column(enum_type(StakeholderType))
+    role: Mapped[str] = mapped_column(sa.Text, default="")
+    stance: Mapped[Stance] = mapped_column(enum_type(Stance))
+
+
+class Link(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("case_study.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    label: Mapped[str] = mapped_column(sa.String(200))
+    url: Mapped[str] = mapped_column(sa.String(2000))
+
+
+class Attachment(db.Model):
+    """A file checked by content and stored under UPLOAD_FOLDER by its storage key."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("case_study.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    storage_key: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,200 @@
+"""Every state and choice of the domain, as StrEnums that the database enforces."""
+
+from enum import StrEnum
+
+import sqlalchemy as sa
+
+
+def enum_type(enum: type[StrEnum]) -> sa.Enum:
+    """Store a StrEnum by value in a VARCHAR with a CHECK constraint on both engines."""
+    return sa.Enum(
+        enum,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(m.value) for m in enum),
+        values_callable=lambda e: [m.value for m in e],
+        name=enum.__name__.lower(),
+        validate_strings=True,
+    )
+
+
+class Labeled(StrEnum):
+    """A StrEnum whose members carry a human label for templates."""
+
+    @property
+    def label(self) -> str:
+        return LABELS.get(self.value, self.value.replace("_", " ").capitalize())
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(m.value, m.label) for m in cls]
+
+
+class UserKind(Labeled):
+    member = "member"
+    partner = "partner"
+    staff = "staff"
+
+
+class StudyState(Labeled):
+    draft = "draft"
+    submitted = "submitted"
+    in_review = "in_review"
+    changes_requested = "changes_requested"
+    in_affirmation = "in_affirmation"
+    affirmed = "affirmed"
+    published = "published"
+    declined = "declined"
+    withdrawn = "withdrawn"
+
+
+class StudyKind(Labeled):
+    policy_win = "policy_win"
+    organizing_example = "organizing_example"
+
+
+class GovernmentType(Labeled):
+    city = "city"
+    county = "county"
+    town = "town"
+    school_district = "school_district"
+    special_district = "special_district"
+    tribal = "tribal"
+    state = "state"
+    other = "other"
+
+
+class PopulationBand(Labeled):
+    under_10k = "under_10k"
+    from_10k_to_50k = "10k_50k"
+    from_50k_to_250k = "50k_250k"
+    from_250k_to_1m = "250k_1m"
+    over_1m = "over_1m"
+
+
+class StakeholderType(Labeled):
+    community_organisation = "community_organisation"
+    labor_union = "labor_union"
+    policy_group = "policy_group"
+    government_body = "government_body"
+    elected_official = "elected_official"
+    business = "business"
+    residents = "residents"
+    other = "other"
+
+
+class Stance(Labeled):
+    ally = "ally"
+    neutral = "neutral"
+    opposed = "opposed"
+
+
+class Recommendation(Labeled):
+    approve = "approve"
+    request_changes = "request_changes"
+    decline = "decline"
+
+
+class FeedbackLevel(Labeled):
+    required = "required"
+    suggestion = "suggestion"
+
+
+class VoteChoice(Labeled):
+    affirm = "affirm"
+    object = "object"
+
+
+class NotificationCategory(Labeled):
+    action = "action"
+    network = "network"
+    account = "account"
+
+
+class NotificationStatus(Labeled):
+    pending = "pending"
+    sent = "sent"
+    failed = "failed"
+    skipped = "skipped"
+
+
+class NetworkPreference(Labeled):
+    immediate = "immediate"
+    daily = "daily"
+    off = "off"
+
+
+class AccessRequestStatus(Labeled):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class Section(Labeled):
+    """The parts of a case study, in the order of SPEC §3."""
+
+    summary = "summary"
+    overview = "overview"
+    timeline = "timeline"
+    political_environment = "political_environment"
+    stakeholders = "stakeholders"
+    collaborative_governance = "collaborative_governance"
+    equity = "equity"
+    outcomes = "outcomes"
+    lessons = "lessons"
+    resources = "resources"
+
+
+# Sections written in Markdown and stored twice: as typed and as sanitised HTML.
+MARKDOWN_SECTIONS = (
+    Section.overview,
+    Section.political_environment,
+    Section.collaborative_governance,
+    Section.equity,
+    Section.outcomes,
+    Section.lessons,
+)
+
+LABELS = {
+    "in_review": "In review",
+    "changes_requested": "Changes requested",
+    "in_affirmation": "In network affirmation",
+    "policy_win": "Policy win",
+    "organizing_example": "Organizing example",
+    "school_district": "School district",
+    "special_district": "Special district",
+    "under_10k": "Under 10,000",
+    "10k_50k": "10,000–50,000",
+    "50k_250k": "50,000–250,000",
+    "250k_1m": "250,000–1 million",
+    "over_1m": "Over 1 million",
+    "community_organisation": "Community organisation",
+    "labor_union": "Labor union",
+    "policy_group": "Policy or advocacy group",
+    "government_body": "Government body",
+    "elected_official": "Elected official",
+    "request_changes": "Request changes",
+    "object": "Object",
+    "political_environment": "Political environment",
+    "collaborative_governance": "Collaborative governance",
+    "outcomes": "Outcomes and impact",
+    "lessons": "Lessons and advice for replication",
+    "equity": "Equity",
+    "daily": "Daily digest",
+}
+
+US_STATES = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
+    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
+    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
+    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York",
+    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon",
+    "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
+    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
+    "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+    "AS": "American Samoa", "GU": "Guam", "MP": "Northern Mariana Islands",
+    "PR": "Puerto Rico", "VI": "U.S. Virgin Islands",
+}  # fmt: skip

@@ -1,0 +1,21 @@
+"""Form data kept when a session or CSRF token expired, so that nothing typed is lost."""
+
+import secrets
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.clock import UTCDateTime, utcnow
+from review.extensions import db
+
+
+class RescuedForm(db.Model):
+    __tablename__ = "rescued_form"
+
+    token: Mapped[str] = mapped_column(
+        sa.String(64), primary_key=True, default=lambda: secrets.token_urlsafe(32)
+    )
+    path: Mapped[str] = mapped_column(sa.String(500))
+    # The posted fields as a list of [name, value] pairs (names may repeat).
+    fields: Mapped[list] = mapped_column(sa.JSON)
+    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,37 @@
+"""Global settings that staff change at run time; the config supplies the defaults."""
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Mapped, mapped_column
+
+from review.extensions import db
+
+# Settings staff may change, each with the config key that gives its default.
+DEFAULTS = {
+    "affirmation_days": "AFFIRMATION_DAYS",
+    "affirmation_min_votes": "AFFIRMATION_MIN_VOTES",
+    "affirmation_threshold": "AFFIRMATION_THRESHOLD",
+}
+
+
+class Setting(db.Model):
+    key: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+    value: Mapped[object] = mapped_column(sa.JSON)
+
+
+def get_setting(key: str):
+    """Return the stored value of a setting, or its default from the config."""
+    row = db.session.get(Setting, key)
+    return row.value if row is not None else current_app.config[DEFAULTS[key]]
+
+
+def set_setting(key: str, value) -> None:
+    """Store a setting; flush, never commit."""
+    if key not in DEFAULTS:
+        raise KeyError(key)
+    row = db.session.get(Setting, key)
+    if row is None:
+        db.session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+    db.session.flush()

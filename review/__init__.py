@@ -1,0 +1,64 @@
+"""Reimagine Review: the application factory."""
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask
+
+import config as config_module
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application; `config` overrides the class chosen by APP_ENV."""
+    # Imported here, as in the Flask tutorial: `review.extensions` sits inside this package,
+    # so importing the models must not drag in the views.
+    from review import cli, errors, security, sessions, templating
+    from review.extensions import csrf, db, limiter, mail, migrate
+    from review.views import register_blueprints
+    from workers import queue
+
+    app = Flask(
+        __name__,
+        instance_path=str(config_module.INSTANCE_DIR),
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    cls = config_module.config_class()
+    if cls is config_module.ProductionConfig:
+        cls.check()
+    app.config.from_object(cls)
+    if config:
+        app.config.update(config)
+    _adapt_database_settings(app)
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(config_module.BASE_DIR / "migrations"), render_as_batch=True
+    )
+    mail.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    sessions.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    queue.init_app(app)
+    register_blueprints(app)
+    cli.init_app(app)
+    logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _adapt_database_settings(app: Flask) -> None:
+    """Pick the driver and engine options that suit the configured database."""
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+        path = uri.removeprefix("sqlite:///")
+        if path and not path.startswith(":memory:"):
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    elif uri.startswith(("postgresql://", "postgres://")):
+        # psycopg 3 is the driver we ship.
+        scheme, rest = uri.split("://", 1)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"postgresql+psycopg://{rest}"

@@ -1,0 +1,161 @@
+"""Account operations: create, invite, reset and change passwords, change email, approve access.
+
+Tokens in emailed links are signed and expire; each one is single-use because it is bound to
+the state it changes (the password hash, or the current email), which using it changes.
+"""
+
+import hashlib
+
+import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from models import AccessRequest, User
+from models.clock import utcnow
+from models.enums import AccessRequestStatus, NotificationCategory, UserKind
+from review import notify
+from review.extensions import db
+from review.passwords import hash_password, password_problem
+from review.sessions import end_all_sessions
+
+
+class AccountError(ValueError):
+    """A refused account operation; the message is shown to the person."""
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(*, email: str, name: str, kind: UserKind = UserKind.member,
+                password: str | None = None, **fields) -> User:
+    """Create an account; flush, never commit."""
+    email = normalise_email(email)
+    if find_user(email) is not None:
+        raise AccountError(f"An account for {email} already exists.")
+    if password is not None and (problem := password_problem(password)):
+        raise AccountError(problem)
+    user = User(email=email, name=name.strip(), kind=kind, created_at=utcnow(),
+                password_hash=hash_password(password) if password else None, **fields)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"account-{purpose}")
+
+
+def _fingerprint(user: User) -> str:
+    """Change whenever the password changes, so a used link stops working."""
+    return hashlib.sha256((user.password_hash or "none").encode()).hexdigest()[:16]
+
+
+def make_token(purpose: str, user: User, **extra) -> str:
+    return _serializer(purpose).dumps({"uid": user.id, "fp": _fingerprint(user), **extra})
+
+
+def read_token(purpose: str, token: str, max_age: int) -> tuple[User, dict]:
+    """Return the person and the token's data, or raise AccountError saying why not."""
+    try:
+        data = _serializer(purpose).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise AccountError("This link has expired. Ask for a new one.") from exc
+    except BadSignature as exc:
+        raise AccountError("This link is not valid. Ask for a new one.") from exc
+    user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
+    if user is None or not user.is_active or data.get("fp") != _fingerprint(user):
+        raise AccountError("This link has already been used or is no longer valid.")
+    return user, data
+
+
+def set_password(user: User, password: str) -> None:
+    """Set a new password and end every other session; flush, never commit."""
+    if problem := password_problem(password):
+        raise AccountError(problem)
+    user.password_hash = hash_password(password)
+    end_all_sessions(user)
+    db.session.flush()
+
+
+def invite(*, email: str, name: str, kind: UserKind, invited_by: User | None, **fields) -> User:
+    """Create the account without a password and email a link to set one; flush only."""
+    user = create_user(email=email, name=name, kind=kind, **fields)
+    send_invitation(user, invited_by)
+    return user
+
+
+def send_invitation(user: User, invited_by: User | None = None) -> None:
+    """Email (again) the link that sets the password; flush only."""
+    user.invited_at = utcnow()
+    token = make_token("invite", user)
+    notify.notify(
+        "invitation", [user],
+        subject="You are invited to Dare to Reimagine",
+        event_key=f"{user.id}:{user.invited_at.timestamp():.0f}",
+        category=NotificationCategory.account,
+        context={"path": f"/auth/invite/{token}", "name": user.name,
+                 "invited_by": invited_by.name if invited_by else "Local Progress staff"},
+    )
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link if the account exists; say nothing either way; flush only."""
+    user = find_user(email)
+    if user is None or not user.is_active:
+        return
+    token = make_token("reset", user)
+    notify.notify(
+        "password_reset", [user],
+        subject="Reset your Dare to Reimagine password",
+        event_key=f"{user.id}:{utcnow().timestamp():.3f}",
+        category=NotificationCategory.account,
+        context={"path": f"/auth/reset/{token}", "name": user.name},
+    )
+
+
+def request_email_change(user: User, new_email: str) -> None:
+    """Email a confirmation link to the new address; the change happens when it is followed."""
+    new_email = normalise_email(new_email)
+    if find_user(new_email) is not None:
+        raise AccountError("That email address belongs to another account.")
+    token = make_token("email", user, new=new_email, old=user.email)
+    notify.notify_address(
+        "email_change", new_email,
+        subject="Confirm your new email address for Dare to Reimagine",
+        event_key=f"{user.id}:{new_email}:{utcnow().timestamp():.3f}",
+        context={"path": f"/account/email/{token}", "name": user.name, "new_email": new_email},
+    )
+
+
+def confirm_email_change(token: str) -> User:
+    """Apply a confirmed email change; flush only."""
+    user, data = read_token("email", token, current_app.config["EMAIL_CHANGE_MAX_AGE"])
+    if data.get("old") != user.email:
+        raise AccountError("This link has already been used or is no longer valid.")
+    if find_user(data["new"]) is not None:
+        raise AccountError("That email address belongs to another account.")
+    user.email = data["new"]
+    db.session.flush()
+    return user
+
+
+def decide_access_request(request_row: AccessRequest, staff: User, approve: bool) -> User | None:
+    """Approve (inviting the person) or reject a request for access; flush only."""
+    if request_row.status != AccessRequestStatus.pending:
+        raise AccountError("This request has already been decided.")
+    request_row.status = AccessRequestStatus.approved if approve else AccessRequestStatus.rejected
+    request_row.decided_at = utcnow()
+    request_row.decided_by_id = staff.id
+    if not approve:
+        db.session.flush()
+        return None
+    return invite(
+        email=request_row.email, name=request_row.name, kind=request_row.kind, invited_by=staff,
+        office=request_row.office, jurisdiction=request_row.jurisdiction,
+        state=request_row.state, organisation=request_row.organisation,
+    )

@@ -1,0 +1,96 @@
+"""Command-line tools: flask seed-demo, worker, sweep, users create / invite."""
+
+import time
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from rq import SimpleWorker
+
+from models import User
+from models.enums import UserKind
+from review import accounts, demo
+from review.extensions import db
+from workers.queue import QUEUES, redis_connection
+from workers.sweep import sweep as run_sweep
+
+users = AppGroup("users", help="Create and invite people.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(worker)
+    app.cli.add_command(sweep)
+    app.cli.add_command(users)
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo data (idempotent) and print the demo sign-ins."""
+    created = demo.seed()
+    db.session.commit()
+    click.echo(f"Demo data {'loaded' if created else 'already present'}.")
+    click.echo(demo.SIGN_INS)
+
+
+class AppWorker(SimpleWorker):
+    """An RQ worker that runs each job in a fresh application context (and so a fresh session)."""
+
+    def perform_job(self, *args, **kwargs):
+        with self.app.app_context():
+            return super().perform_job(*args, **kwargs)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker(burst: bool) -> None:
+    """Run an RQ worker, with the scheduler, for the mail and default queues."""
+    conn = redis_connection()
+    if conn is None:
+        raise click.ClickException("REDIS_URL is not set; the embedded default needs no worker.")
+    w = AppWorker(list(QUEUES), connection=conn)
+    w.app = current_app._get_current_object()
+    w.work(burst=burst, with_scheduler=True)
+
+
+@click.command("sweep")
+@click.option("--every", type=int, default=0, help="Repeat every N seconds (0: run once).")
+def sweep(every: int) -> None:
+    """Re-enqueue pending mail, close passed deadlines, send reminders and digests."""
+    while True:
+        report = run_sweep()
+        click.echo(" ".join(f"{k}={v}" for k, v in report.items()))
+        if not every:
+            return
+        time.sleep(every)
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--kind", type=click.Choice([k.value for k in UserKind]), default="member")
+@click.password_option()
+def users_create(email: str, name: str, kind: str, password: str) -> None:
+    """Create an account with a password."""
+    try:
+        user = accounts.create_user(email=email, name=name, kind=UserKind(kind), password=password)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Created {user.email} ({user.kind.label}).")
+
+
+@users.command("invite")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--kind", type=click.Choice([k.value for k in UserKind]), default="member")
+def users_invite(email: str, name: str, kind: str) -> None:
+    """Invite someone by email; they set their own password from the link."""
+    staff = db.session.scalar(sa.select(User).where(User.kind == UserKind.staff).limit(1))
+    try:
+        user = accounts.invite(email=email, name=name, kind=UserKind(kind), invited_by=staff)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Invited {user.email}.")

@@ -1,0 +1,62 @@
+"""What every template may use: the policy, the enums, and filters for dates."""
+
+from datetime import UTC, datetime
+
+from flask import Flask, current_app
+
+from models import enums
+from models.clock import utcnow
+from review import policy
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        policy=policy,
+        enums=enums,
+        US_STATES=enums.US_STATES,
+        StudyState=enums.StudyState,
+        nav_links=nav_links,
+    )
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["ago"] = ago
+    app.jinja_env.filters["isodate"] = lambda d: d.isoformat() if d else ""
+
+
+def format_date(value: datetime | None) -> str:
+    return value.strftime("%-d %B %Y") if value else ""
+
+
+def format_datetime(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%-d %b %Y, %H:%M UTC") if value else ""
+
+
+def ago(value: datetime | None) -> str:
+    """Say how long ago, in words a busy person reads at a glance."""
+    if value is None:
+        return ""
+    seconds = int((utcnow() - value).total_seconds())
+    future = seconds < 0
+    seconds = abs(seconds)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            text = f"{n} {unit}{'s' if n != 1 else ''}"
+            return f"in {text}" if future else f"{text} ago"
+    return "just now"
+
+
+def nav_links(user) -> list[tuple[str, str]]:
+    """Return the (endpoint, label) pairs of the main navigation for this person's roles."""
+    links = [("library.index", "Library"), ("commitments.index", "Committed officials")]
+    if policy.may_write_studies(user):
+        links.append(("studies.index", "My studies"))
+    if policy.is_member(user) or policy.is_partner(user):
+        links.append(("affirmation.index", "Affirmation"))
+    if policy.is_cochair(user):
+        links.append(("cochair.index", "Co-chair review"))
+    if policy.is_staff(user):
+        links.append(("staff.index", "Staff"))
+    if policy.signed_in(user):
+        links.append(("account.index", "Account"))
+    return [(e, label) for e, label in links if e in current_app.view_functions]

@@ -1,0 +1,27 @@
+"""One blueprint per area; the blueprint's name is its module, URL prefix and template folder."""
+
+from flask import Flask
+
+from review.views import (
+    account,
+    affirmation,
+    api,
+    auth,
+    cochair,
+    commitments,
+    feeds,
+    library,
+    main,
+    staff,
+    studies,
+)
+
+BLUEPRINTS = (
+    main.bp, auth.bp, account.bp, studies.bp, cochair.bp, affirmation.bp, library.bp,
+    commitments.bp, feeds.bp, api.bp, staff.bp,
+)  # fmt: skip
+
+
+def register_blueprints(app: Flask) -> None:
+    for bp in BLUEPRINTS:
+        app.register_blueprint(bp)

@@ -1,0 +1,5 @@
+"""The account area (to be built)."""
+
+from flask import Blueprint
+
+bp = Blueprint("account", __name__, url_prefix="/account")

@@ -1,0 +1,5 @@
+"""The commitments area (to be built)."""
+
+from flask import Blueprint
+
+bp = Blueprint("commitments", __name__, url_prefix="/commitments")

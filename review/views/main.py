@@ -1,0 +1,41 @@
+"""The home page and the health check."""
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify, render_template
+from redis.exceptions import RedisError
+
+from models import Commitment, Pillar
+from review.extensions import db
+from workers.queue import QUEUES, redis_connection, rq_queue
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def home():
+    pillars = db.session.scalars(sa.select(Pillar).order_by(Pillar.position)).all()
+    committed = db.session.scalar(sa.select(sa.func.count(Commitment.id)))
+    return render_template("main/home.html", pillars=pillars, committed=committed)
+
+
+@bp.get("/healthz")
+def healthz():
+    """Report the database, Redis and queue depth as JSON; 503 when the database is down."""
+    status = {"database": "ok", "redis": "embedded", "queue_depth": 0}
+    code = 200
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as exc:
+        db.session.rollback()
+        status["database"] = f"error: {type(exc).__name__}"
+        code = 503
+    if redis_connection() is not None:
+        try:
+            redis_connection().ping()
+            status["redis"] = "ok"
+            status["queue_depth"] = sum(rq_queue(q).count for q in QUEUES)
+        except RedisError as exc:
+            status["redis"] = f"error: {type(exc).__name__}"
+            status["queue_depth"] = None
+    status["jobs"] = current_app.config["JOB_RUNNER"]
+    return jsonify(status), code

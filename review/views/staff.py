@@ -1,0 +1,5 @@
+"""The staff area (to be built)."""
+
+from flask import Blueprint
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")

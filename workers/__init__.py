@@ -1,0 +1,1 @@
+"""Background jobs: plain, idempotent functions of ids, run by `flask worker` (RQ)."""

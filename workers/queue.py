@@ -1,0 +1,79 @@
+"""Enqueue jobs after the transaction commits: to RQ, or in process in the embedded default."""
+
+import logging
+from datetime import datetime
+
+from flask import Flask, current_app
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from review.extensions import db
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("mail", "default")
+_PENDING = "pending_jobs"
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["job_runner"] = app.config["JOB_RUNNER"]
+
+
+def enqueue(func, *args, queue: str = "default", at: datetime | None = None) -> None:
+    """Run func(*args) once the current transaction has committed; forget it on rollback.
+
+    The database row the job works on is the truth: a job lost with Redis is found again
+    by the sweep, so a failure to enqueue is logged, never raised.
+    """
+    db.session().info.setdefault(_PENDING, []).append((func, args, queue, at))
+
+
+def redis_connection() -> Redis | None:
+    """Return a Redis client for REDIS_URL (short timeouts), or None in the embedded default."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    clients = current_app.extensions.setdefault("redis_clients", {})
+    if url not in clients:
+        clients[url] = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+    return clients[url]
+
+
+def rq_queue(name: str) -> Queue:
+    return Queue(name, connection=redis_connection())
+
+
+@event.listens_for(Session, "after_commit")
+def _dispatch(session: Session) -> None:
+    jobs = session.info.pop(_PENDING, [])
+    for func, args, queue, at in jobs:
+        _run(func, args, queue, at)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def _run(func, args, queue: str, at: datetime | None) -> None:
+    app = current_app._get_current_object()
+    if app.config["JOB_RUNNER"] == "inline":
+        if at is None:  # scheduled work waits for the timer's sweep
+            with app.app_context():
+                try:
+                    func(*args)
+                except Exception:  # the row stays pending; the sweep tries again
+                    log.exception("inline job %s%r failed", func.__name__, args)
+        return
+    try:
+        q = rq_queue(queue)
+        if at is None:
+            q.enqueue(func, *args)
+        else:
+            q.enqueue_at(at, func, *args)
+    except RedisError as exc:
+        log.warning("could not enqueue %s%r: %s; the sweep will pick it up", func.__name__,
+                    args, exc)

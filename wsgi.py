@@ -1,0 +1,3 @@
+from review import create_app
+
+app = create_app()
