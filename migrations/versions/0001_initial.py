@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 3ec4770f6f57
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 05:31:29.721325
+Create Date: 2026-11-25 05:36:17.072382
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '3ec4770f6f57'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
