@@ -3,6 +3,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 export FLASK_APP := wsgi.py
+HOST ?= 127.0.0.1
+PORT ?= 5000
 
 .PHONY: run test install lint bench
 
@@ -17,11 +19,11 @@ install: $(BIN)/.installed
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
-	@echo "Serving on http://127.0.0.1:5000 — sign in with any demo account above."
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@echo "Serving on http://$(HOST):$(PORT) — sign in with any demo account above."
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

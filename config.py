@@ -22,7 +22,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'review.db'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # A database that does not answer is reported (503) within seconds, not minutes.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
     REDIS_URL = os.environ.get("REDIS_URL") or None
     # "rq": jobs go to Redis for `flask worker`; "inline": run in process right after commit.
     JOB_RUNNER = "rq" if REDIS_URL else "inline"
@@ -62,8 +63,13 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
     PERMANENT_SESSION_LIFETIME = timedelta(days=14)
 
-    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    # Empty: derived by create_app from REDIS_URL (Redis when set, else memory), so that an
+    # app built with another REDIS_URL counts sign-ins in that Redis.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or None
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down must not stop people signing in: count in memory until it is back.
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
 
     PASSWORD_RESET_MAX_AGE = 3600
@@ -104,8 +110,11 @@ class ProductionConfig(Config):
     @classmethod
     def check(cls) -> None:
         """Refuse to start without the settings production cannot guess."""
-        if not os.environ.get("SECRET_KEY"):
+        secret = os.environ.get("SECRET_KEY", "").strip()
+        if not secret:
             raise RuntimeError("SECRET_KEY must be set in production")
+        # Read now, not at import: the class attribute may predate the environment.
+        cls.SECRET_KEY = secret
 
 
 CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}

@@ -72,6 +72,14 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave out the library's dialect-specific search objects (migration 0002)."""
+    table = getattr(getattr(obj, "table", None), "name", "") or ""
+    return not any(
+        (n or "").startswith(("library_search", "ix_library_")) for n in (name, table)
+    )
+
+
 def render_item(type_, obj, autogen_context):
     """Render the app's UTC column type as a plain timezone-aware DateTime."""
     if type_ == "type" and type(obj).__name__ == "UTCDateTime":
@@ -106,6 +114,7 @@ def run_migrations_online():
     with connectable.connect() as connection:
         conf_args.setdefault("render_item", render_item)
         conf_args.setdefault("compare_type", True)
+        conf_args.setdefault("include_object", include_object)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -16,7 +16,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from review import cli, errors, security, sessions, templating
     from review.extensions import csrf, db, limiter, mail, migrate
     from review.views import register_blueprints
-    from workers import queue
+    from workers import queue, timer
 
     app = Flask(
         __name__,
@@ -31,6 +31,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     _adapt_database_settings(app)
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
 
     db.init_app(app)
     migrate.init_app(
@@ -39,6 +41,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     mail.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    # The limiter is one object for the process and init_app gives it a new storage; forget
+    # that an earlier app's storage had died (a fallback to memory), or it never looks again.
+    limiter._storage_dead = False
     sessions.init_app(app)
     security.init_app(app)
     templating.init_app(app)
@@ -46,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     queue.init_app(app)
     register_blueprints(app)
     cli.init_app(app)
+    timer.init_app(app)
     logging.basicConfig(level=logging.INFO)
     return app
 

@@ -15,12 +15,16 @@ from models.clock import utcnow
 from models.enums import AccessRequestStatus, NotificationCategory, UserKind
 from review import notify
 from review.extensions import db
-from review.passwords import hash_password, password_problem
-from review.sessions import end_all_sessions
+from review.passwords import hash_password, password_problem, verify_password
+from review.sessions import current_token, end_all_sessions
 
 
 class AccountError(ValueError):
-    """A refused account operation; the message is shown to the person."""
+    """A refused account operation; the message is shown to the person, next to `field`."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def normalise_email(email: str) -> str:
@@ -31,16 +35,28 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
-def create_user(*, email: str, name: str, kind: UserKind = UserKind.member,
-                password: str | None = None, **fields) -> User:
+def create_user(
+    *,
+    email: str,
+    name: str,
+    kind: UserKind = UserKind.member,
+    password: str | None = None,
+    **fields,
+) -> User:
     """Create an account; flush, never commit."""
     email = normalise_email(email)
     if find_user(email) is not None:
         raise AccountError(f"An account for {email} already exists.")
     if password is not None and (problem := password_problem(password)):
         raise AccountError(problem)
-    user = User(email=email, name=name.strip(), kind=kind, created_at=utcnow(),
-                password_hash=hash_password(password) if password else None, **fields)
+    user = User(
+        email=email,
+        name=name.strip(),
+        kind=kind,
+        created_at=utcnow(),
+        password_hash=hash_password(password) if password else None,
+        **fields,
+    )
     db.session.add(user)
     db.session.flush()
     return user
@@ -76,9 +92,24 @@ def read_token(purpose: str, token: str, max_age: int) -> tuple[User, dict]:
 def set_password(user: User, password: str) -> None:
     """Set a new password and end every other session; flush, never commit."""
     if problem := password_problem(password):
-        raise AccountError(problem)
+        raise AccountError(problem, field="password")
     user.password_hash = hash_password(password)
-    end_all_sessions(user)
+    end_all_sessions(user, keep=current_token(user))
+    db.session.flush()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change the password of a signed-in person who proved the current one; flush only."""
+    if not verify_password(user.password_hash, current or ""):
+        raise AccountError("The current password is not right.", field="current_password")
+    set_password(user, new)
+
+
+def update_profile(user: User, **fields: str) -> None:
+    """Save the person's name, office, jurisdiction, state and organisation; flush only."""
+    for name in ("name", "office", "jurisdiction", "state", "organisation"):
+        if name in fields:
+            setattr(user, name, (fields[name] or "").strip())
     db.session.flush()
 
 
@@ -94,12 +125,16 @@ def send_invitation(user: User, invited_by: User | None = None) -> None:
     user.invited_at = utcnow()
     token = make_token("invite", user)
     notify.notify(
-        "invitation", [user],
+        "invitation",
+        [user],
         subject="You are invited to Dare to Reimagine",
         event_key=f"{user.id}:{user.invited_at.timestamp():.0f}",
         category=NotificationCategory.account,
-        context={"path": f"/auth/invite/{token}", "name": user.name,
-                 "invited_by": invited_by.name if invited_by else "Local Progress staff"},
+        context={
+            "path": f"/auth/invite/{token}",
+            "name": user.name,
+            "invited_by": invited_by.name if invited_by else "Local Progress staff",
+        },
     )
 
 
@@ -110,7 +145,8 @@ def request_password_reset(email: str) -> None:
         return
     token = make_token("reset", user)
     notify.notify(
-        "password_reset", [user],
+        "password_reset",
+        [user],
         subject="Reset your Dare to Reimagine password",
         event_key=f"{user.id}:{utcnow().timestamp():.3f}",
         category=NotificationCategory.account,
@@ -121,25 +157,41 @@ def request_password_reset(email: str) -> None:
 def request_email_change(user: User, new_email: str) -> None:
     """Email a confirmation link to the new address; the change happens when it is followed."""
     new_email = normalise_email(new_email)
+    if new_email == user.email:
+        raise AccountError("That is already your email address.", field="new_email")
     if find_user(new_email) is not None:
-        raise AccountError("That email address belongs to another account.")
+        raise AccountError("That email address belongs to another account.", field="new_email")
     token = make_token("email", user, new=new_email, old=user.email)
     notify.notify_address(
-        "email_change", new_email,
+        "email_change",
+        new_email,
         subject="Confirm your new email address for Dare to Reimagine",
         event_key=f"{user.id}:{new_email}:{utcnow().timestamp():.3f}",
         context={"path": f"/account/email/{token}", "name": user.name, "new_email": new_email},
     )
 
 
-def confirm_email_change(token: str) -> User:
-    """Apply a confirmed email change; flush only."""
+def change_email(user: User, current_password: str, new_email: str) -> None:
+    """Check the person's password, then email a confirmation link to the new address."""
+    if not verify_password(user.password_hash, current_password or ""):
+        raise AccountError("The current password is not right.", field="current_password")
+    request_email_change(user, new_email)
+
+
+def read_email_change(token: str) -> tuple[User, str]:
+    """Return the person and the new address of a valid email-change link, or raise."""
     user, data = read_token("email", token, current_app.config["EMAIL_CHANGE_MAX_AGE"])
     if data.get("old") != user.email:
         raise AccountError("This link has already been used or is no longer valid.")
     if find_user(data["new"]) is not None:
         raise AccountError("That email address belongs to another account.")
-    user.email = data["new"]
+    return user, data["new"]
+
+
+def confirm_email_change(token: str) -> User:
+    """Apply a confirmed email change; flush only."""
+    user, new_email = read_email_change(token)
+    user.email = new_email
     db.session.flush()
     return user
 
@@ -155,7 +207,12 @@ def decide_access_request(request_row: AccessRequest, staff: User, approve: bool
         db.session.flush()
         return None
     return invite(
-        email=request_row.email, name=request_row.name, kind=request_row.kind, invited_by=staff,
-        office=request_row.office, jurisdiction=request_row.jurisdiction,
-        state=request_row.state, organisation=request_row.organisation,
+        email=request_row.email,
+        name=request_row.name,
+        kind=request_row.kind,
+        invited_by=staff,
+        office=request_row.office,
+        jurisdiction=request_row.jurisdiction,
+        state=request_row.state,
+        organisation=request_row.organisation,
     )

@@ -10,12 +10,13 @@ from rq import SimpleWorker
 
 from models import User
 from models.enums import UserKind
-from review import accounts, demo
+from review import accounts, demo, workflow
 from review.extensions import db
 from workers.queue import QUEUES, redis_connection
 from workers.sweep import sweep as run_sweep
 
 users = AppGroup("users", help="Create and invite people.")
+workflow_cli = AppGroup("workflow", help="The review workflow's state machine.")
 
 
 def init_app(app: Flask) -> None:
@@ -23,6 +24,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(sweep)
     app.cli.add_command(users)
+    app.cli.add_command(workflow_cli)
 
 
 @click.command("seed-demo")
@@ -94,3 +96,9 @@ def users_invite(email: str, name: str, kind: str) -> None:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"Invited {user.email}.")
+
+
+@workflow_cli.command("diagram")
+def workflow_diagram() -> None:
+    """Print the workflow's transition table as a Mermaid state diagram."""
+    click.echo(workflow.mermaid())

@@ -6,6 +6,8 @@ from models import CochairAssignment, User
 from models.clock import utcnow
 from models.enums import UserKind
 from models.pillar import seed_pillars
+from review.demo_library import seed_library
+from review.demo_workflow import seed_workflow
 from review.extensions import db
 from review.passwords import hash_password
 
@@ -109,3 +111,5 @@ def seed() -> bool:
 
 # Later parts of the demo (studies in every state, commitments) register here.
 AFTER_PEOPLE: list = []
+AFTER_PEOPLE.append(seed_library)  # the public library and committed officials (issue 7)
+AFTER_PEOPLE.append(seed_workflow)  # studies in every state of the workflow (issue 4)

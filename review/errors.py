@@ -1,14 +1,15 @@
 """Error pages in the site's layout (JSON under /api), the 503 for a database that is down,
 and the CSRF handler that keeps what was typed."""
 
+import contextlib
 import logging
 
-from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask import Flask, flash, g, jsonify, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from sqlalchemy.exc import DataError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError
 
-from review.extensions import db
+from review.extensions import db, login_manager
 from review.rescue import keep_posted_form
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,7 @@ PAGES = {400, 403, 404, 405, 410, 413, 429, 500, 503}
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, csrf_error)
     app.register_error_handler(OperationalError, database_down)
+    app.register_error_handler(DataError, unstorable_value)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, unexpected_error)
 
@@ -53,8 +55,26 @@ def csrf_error(exc: CSRFError):
 
 def database_down(exc: OperationalError):
     log.error("database unavailable: %s", exc)
+    with contextlib.suppress(OperationalError):
+        db.session.rollback()
+    # The layout asks who is signed in; with the database gone, render as for a visitor.
+    g._login_user = login_manager.anonymous_user()
+    return render_error(
+        503,
+        "The site cannot reach its database just now. Nothing you sent "
+        "was half-saved: please try again in a few minutes.",
+    )
+
+
+def unstorable_value(exc: DataError):
+    """A value the database refused (a number out of range, say): a 400, and nothing saved."""
+    log.warning("value refused by the database on %s: %s", request.path, exc.orig)
     db.session.rollback()
-    return render_error(503, ServiceUnavailable.description)
+    return render_error(
+        400,
+        "One of the values you sent could not be saved (it is too long "
+        "or out of range). Nothing was saved: please go back and check it.",
+    )
 
 
 def unexpected_error(exc: Exception):

@@ -1,7 +1,8 @@
 """Which event tells whom: builds outbox rows in the caller's transaction; never touches SMTP.
 
 Every email is a Notification row written with the event that causes it. After commit a
-job sends it (workers.mail); the sweep finds any row that no job holds.
+job sends it (workers.mail); the sweep finds any row that no job holds. A row's dedupe_key
+(kind, event, person) is unique, so writing the rows of an event twice creates nothing new.
 """
 
 import uuid
@@ -9,10 +10,14 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
-from models import CaseStudy, Notification, User
+from models import CaseStudy, Notification, User, pillar_follows
 from models.clock import utcnow
-from models.enums import NetworkPreference, NotificationCategory
+from models.enums import NetworkPreference, NotificationCategory, NotificationStatus
 from review.extensions import db
 from workers import mail as mail_jobs
 from workers.queue import enqueue
@@ -29,6 +34,106 @@ def subject_for(study: CaseStudy | None, text: str) -> str:
     if study is None:
         return text
     return f"{text}: “{study.title}” ({study.state.label})"
+
+
+# ---------------------------------------------------------------- unsubscribing
+
+
+def _unsubscribe_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="unsubscribe-network")
+
+
+def unsubscribe_token(user_id: int) -> str:
+    """Return the signed token of a person's one-click unsubscribe link (it does not expire)."""
+    return _unsubscribe_serializer().dumps(user_id)
+
+
+def read_unsubscribe_token(token: str) -> User | None:
+    """Return the person a valid unsubscribe token names, or None."""
+    try:
+        user_id = _unsubscribe_serializer().loads(token)
+    except BadSignature:
+        return None
+    if not isinstance(user_id, int):
+        return None
+    return db.session.get(User, user_id)
+
+
+def unsubscribe_url(user_id: int) -> str:
+    base = current_app.config["PUBLIC_BASE_URL"]
+    return f"{base}/account/unsubscribe/{unsubscribe_token(user_id)}"
+
+
+def network_context(user_id: int, context: dict) -> dict:
+    """Add the one-click unsubscribe link and its RFC 8058 headers to a network row's context."""
+    url = unsubscribe_url(user_id)
+    return {
+        **context,
+        "unsubscribe_url": url,
+        "headers": {
+            "List-Unsubscribe": f"<{url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    }
+
+
+# ---------------------------------------------------------------- writing rows
+
+_BATCH = "outbox_batch"
+
+
+def send_after_commit(ids: list[int]) -> None:
+    """Send these new rows once the transaction commits, with all the others it wrote.
+
+    A transaction enqueues one job for all the rows it writes (a submission telling three
+    co-chairs and two authors is one job and one SMTP connection, not five).
+    """
+    if not ids:
+        return
+    info = db.session().info
+    batch = info.get(_BATCH)
+    if batch is None:
+        # The job's argument is this list: rows written later in the transaction join it.
+        batch = info[_BATCH] = []
+        enqueue(mail_jobs.send_batch, batch, queue="mail")
+    batch.extend(ids)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _new_batch(session: Session) -> None:
+    session.info.pop(_BATCH, None)
+
+
+def row_values(kind, key, user_id, email, category, study_id, context, subject, is_digest) -> dict:
+    """Return the column values of a new pending row; network rows get the unsubscribe link."""
+    if category == NotificationCategory.network and user_id is not None:
+        context = network_context(user_id, context)
+    return dict(
+        dedupe_key=key,
+        recipient_id=user_id,
+        email=email,
+        kind=kind,
+        category=category,
+        study_id=study_id,
+        context=context,
+        subject=subject,
+        status=NotificationStatus.pending,
+        is_digest=is_digest,
+        attempts=0,
+        is_ambiguous=False,
+        message_id=message_id(),
+        created_at=utcnow(),
+    )
+
+
+def _wants(category: NotificationCategory, preference: NetworkPreference) -> tuple[bool, bool]:
+    """Return (send at all, hold for the digest) for a person's network preference."""
+    if category != NotificationCategory.network:
+        return True, False
+    if preference == NetworkPreference.off:
+        return False, False
+    return True, preference == NetworkPreference.daily
 
 
 def notify(
@@ -60,35 +165,24 @@ def notify(
     for uid, person in people.items():
         if keys[uid] in existing:
             continue
-        is_digest = False
-        if category == NotificationCategory.network:
-            if person.network_preference == NetworkPreference.off:
-                continue
-            is_digest = person.network_preference == NetworkPreference.daily
+        wanted, is_digest = _wants(category, person.network_preference)
+        if not wanted:
+            continue
         row = Notification(
-            dedupe_key=keys[uid],
-            recipient_id=uid,
-            email=person.email,
-            kind=kind,
-            category=category,
-            study_id=study.id if study is not None else None,
-            context=dict(context or {}),
-            subject=subject,
-            is_digest=is_digest,
-            message_id=message_id(),
-            created_at=utcnow(),
-        )
+            **row_values(kind, keys[uid], uid, person.email, category,
+                      study.id if study is not None else None, dict(context or {}), subject,
+                      is_digest)
+        )  # fmt: skip
         db.session.add(row)
         rows.append(row)
     db.session.flush()
-    for row in rows:
-        if not row.is_digest:
-            enqueue(mail_jobs.send_notification, row.id, queue="mail")
+    send_after_commit([row.id for row in rows if not row.is_digest])
     return rows
 
 
-def notify_address(kind: str, email: str, *, subject: str, event_key: str,
-                   context: dict | None = None) -> Notification:
+def notify_address(
+    kind: str, email: str, *, subject: str, event_key: str, context: dict | None = None
+) -> Notification:
     """Write an account email to an address that has no active account yet (invitation,
     email change); flush, never commit."""
     key = f"{kind}:{event_key}"
@@ -96,16 +190,109 @@ def notify_address(kind: str, email: str, *, subject: str, event_key: str,
     if row is not None:
         return row
     row = Notification(
-        dedupe_key=key,
-        email=email,
-        kind=kind,
-        category=NotificationCategory.account,
-        context=dict(context or {}),
-        subject=subject,
-        message_id=message_id(),
-        created_at=utcnow(),
-    )
+        **row_values(kind, key, None, email, NotificationCategory.account, None,
+                  dict(context or {}), subject, False)
+    )  # fmt: skip
     db.session.add(row)
     db.session.flush()
-    enqueue(mail_jobs.send_notification, row.id, queue="mail")
+    send_after_commit([row.id])
     return row
+
+
+def _insert_ignoring_duplicates(rows: list[dict]) -> None:
+    """INSERT rows, skipping any whose dedupe_key exists: one statement, both engines."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Notification.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    db.session.execute(stmt, rows)
+
+
+def write_batch(
+    kind: str,
+    people: list[tuple[int, str, NetworkPreference]],
+    *,
+    subject: str,
+    event_key: str,
+    category: NotificationCategory = NotificationCategory.network,
+    study_id: int | None = None,
+    context: dict | None = None,
+    per_person: dict[int, dict] | None = None,
+) -> list[int]:
+    """Write the rows of one batch of (id, email, preference) in one INSERT; flush, never commit.
+
+    Rows that exist already (a re-run) are left alone. Returns the ids of this batch's rows
+    that are pending and due now (not held for a digest), in order, for send_batch.
+    """
+    rows = []
+    for user_id, email, preference in people:
+        wanted, is_digest = _wants(category, preference)
+        if not wanted:
+            continue
+        ctx = {**(context or {}), **((per_person or {}).get(user_id) or {})}
+        key = f"{kind}:{event_key}:{user_id}"
+        rows.append(
+            row_values(kind, key, user_id, email, category, study_id, ctx, subject, is_digest)
+        )
+    if not rows:
+        return []
+    _insert_ignoring_duplicates(rows)
+    return list(
+        db.session.scalars(
+            sa.select(Notification.id)
+            .where(
+                Notification.dedupe_key.in_([r["dedupe_key"] for r in rows]),
+                Notification.status == NotificationStatus.pending,
+                Notification.is_digest.is_(False),
+            )
+            .order_by(Notification.id)
+        )
+    )
+
+
+def resend(notification: Notification) -> Notification:
+    """Put a failed (or sent) row back in the outbox to be sent again; flush, never commit.
+
+    The Message-ID stays: it is the same email, and a client that got it already knows it.
+    """
+    notification.status = NotificationStatus.pending
+    notification.sent_at = None
+    notification.attempts = 0
+    notification.next_attempt_at = None
+    notification.lease_until = None
+    notification.last_error = None
+    notification.is_digest = False
+    db.session.flush()
+    send_after_commit([notification.id])
+    return notification
+
+
+# ---------------------------------------------------------------- events of this module
+
+
+def announce_published(study: CaseStudy) -> list[Notification]:
+    """Tell the people who follow the study's pillar that it was published; flush only.
+
+    The authors are left out: they hear about the publication as an action email.
+    """
+    followers = db.session.scalars(
+        sa.select(User)
+        .join(pillar_follows, pillar_follows.c.user_id == User.id)
+        .where(pillar_follows.c.pillar_id == study.pillar_id, User.is_active.is_(True))
+        .order_by(User.id)
+    ).all()
+    authors = study.author_ids
+    return notify(
+        "newly_published",
+        [u for u in followers if u.id not in authors],
+        subject=subject_for(study, f"Newly published in {study.pillar.name}"),
+        event_key=f"{study.id}:{study.first_published_at or study.published_at}",
+        category=NotificationCategory.network,
+        study=study,
+        context={
+            "path": f"/library/{study.slug}",
+            "title": study.title,
+            "pillar": study.pillar.name,
+            "summary": study.summary,
+            "place": ", ".join(p for p in (study.place, study.state_code) if p),
+        },
+    )

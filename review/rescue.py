@@ -11,6 +11,8 @@ from models.clock import utcnow
 from review.extensions import db
 
 SESSION_KEY = "rescued_forms"
+# Never stored: the token is stale by definition, and passwords must not sit in a table.
+NOT_KEPT = {"csrf_token", "confirm"}
 
 
 def form_path() -> str:
@@ -23,7 +25,10 @@ def form_path() -> str:
 
 def keep_posted_form() -> str | None:
     """Store the posted fields for the next visit of the form's page; commit; return the path."""
-    fields = [[k, v] for k, v in request.form.items(multi=True) if k != "csrf_token"]
+    fields = [
+        [k, v] for k, v in request.form.items(multi=True)
+        if k not in NOT_KEPT and "password" not in k
+    ]  # fmt: skip
     if not any(v.strip() for _, v in fields):
         return None
     path = form_path()

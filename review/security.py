@@ -1,6 +1,9 @@
-"""Security headers on every response, the Content Security Policy among them."""
+"""Security headers on every response (a Content Security Policy among them), and the request
+class that strips characters no database can store from every submitted value."""
 
-from flask import Flask, Response
+from flask import Flask, Request, Response
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.utils import cached_property
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -8,8 +11,34 @@ CSP = (
     "frame-ancestors 'none'"
 )
 
+# NUL cannot be stored in PostgreSQL text, and no person means to type one.
+_UNSTORABLE = {0: None}
+
+
+def _clean(values: ImmutableMultiDict) -> ImmutableMultiDict:
+    if not any("\x00" in k or "\x00" in v for k, v in values.items(multi=True)):
+        return values
+    return ImmutableMultiDict(
+        (k.translate(_UNSTORABLE), v.translate(_UNSTORABLE)) for k, v in values.items(multi=True)
+    )
+
+
+class CleanRequest(Request):
+    """A request whose form fields and query parameters never carry NUL characters."""
+
+    def _load_form_data(self) -> None:
+        loaded = "form" in self.__dict__
+        super()._load_form_data()
+        if not loaded:
+            self.__dict__["form"] = _clean(self.__dict__["form"])
+
+    @cached_property
+    def args(self) -> ImmutableMultiDict:
+        return _clean(super().args)
+
 
 def init_app(app: Flask) -> None:
+    app.request_class = CleanRequest
     app.after_request(add_security_headers)
 
 

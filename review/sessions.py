@@ -1,8 +1,8 @@
 """Sign-in sessions kept server-side: the cookie names a Login row, and sign-out deletes it."""
 
 import sqlalchemy as sa
-from flask import Flask, flash, redirect, request, url_for
-from flask_login import login_user, logout_user
+from flask import Flask, flash, has_request_context, redirect, request, url_for
+from flask_login import current_user, login_user, logout_user
 
 from models import Login, User
 from models.clock import utcnow
@@ -48,9 +48,21 @@ def sign_out(user: User) -> None:
     logout_user()
 
 
-def end_all_sessions(user: User) -> None:
-    """End every session of the person (deactivation, password change); flush only."""
-    db.session.execute(sa.delete(Login).where(Login.user_id == user.id))
+def current_token(user: User) -> str | None:
+    """Return the sign-in session of this request if it belongs to `user`, else None."""
+    if not has_request_context() or not current_user.is_authenticated:
+        return None
+    if current_user.id != user.id or current_user.current_login is None:
+        return None
+    return current_user.current_login.token
+
+
+def end_all_sessions(user: User, keep: str | None = None) -> None:
+    """End every session of the person but `keep` (deactivation, password change); flush only."""
+    query = sa.delete(Login).where(Login.user_id == user.id)
+    if keep is not None:
+        query = query.where(Login.token != keep)
+    db.session.execute(query)
 
 
 def _unauthorized():

@@ -6,7 +6,7 @@ from flask import Flask, current_app
 
 from models import enums
 from models.clock import utcnow
-from review import policy
+from review import policy, workflow
 
 
 def init_app(app: Flask) -> None:
@@ -16,11 +16,14 @@ def init_app(app: Flask) -> None:
         US_STATES=enums.US_STATES,
         StudyState=enums.StudyState,
         nav_links=nav_links,
+        workflow_panel=workflow.panel,
+        history_label=workflow.HISTORY_LABELS.get,
     )
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.filters["isodate"] = lambda d: d.isoformat() if d else ""
+    app.jinja_env.filters["when"] = when
 
 
 def format_date(value: datetime | None) -> str:
@@ -29,6 +32,16 @@ def format_date(value: datetime | None) -> str:
 
 def format_datetime(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%-d %b %Y, %H:%M UTC") if value else ""
+
+
+def when(value: datetime | str | None) -> str:
+    """Format a datetime, or its ISO string as stored in a notification's context."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return format_datetime(value)
 
 
 def ago(value: datetime | None) -> str:

@@ -24,7 +24,6 @@ import pytest
 import redis
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP as SMTPServer
 from flask_migrate import upgrade
 
 from models import User
@@ -56,6 +55,20 @@ def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05):
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s")
+
+
+# ---------------------------------------------------------------- the run itself
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail loudly when nothing ran (never pytest's exit code 5), and in CI when anything was
+    skipped: PostgreSQL, Redis, SMTP and the browser must all be there."""
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print("\nNo tests ran: check the path or -k expression.", file=sys.stderr)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if os.environ.get("CI_NO_SKIPS") and reporter is not None and reporter.stats.get("skipped"):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print("\nTests were skipped in CI, where every service must be present.", file=sys.stderr)
 
 
 # ---------------------------------------------------------------- databases
@@ -252,11 +265,18 @@ def app_config(db_url: str, smtp_port: int, **overrides) -> dict:
         "MAIL_SUPPRESS_SEND": False,
         "MAIL_TIMEOUT": 5,
         "PUBLIC_BASE_URL": "http://reimagine.test",
-        "RATELIMIT_STORAGE_URI": "memory://",
+        # Unset: derived from REDIS_URL, as in production (memory here, Redis in rq_app).
+        "RATELIMIT_STORAGE_URI": None,
         "UPLOAD_FOLDER": str(ROOT / "instance" / "test-uploads" / uuid.uuid4().hex),
     }
     config.update(overrides)
     return config
+
+
+def _forget_cached_user() -> None:
+    from flask import g
+
+    g.pop("_login_user", None)
 
 
 @pytest.fixture
@@ -267,6 +287,10 @@ def app_factory(db_url, smtp):
 
     def make(**overrides):
         app = create_app(app_config(db_url, smtp.port, **overrides))
+        # Tests keep one app context pushed, which requests reuse, and flask_login caches the
+        # signed-in person on `g` there: forget it so that each request (and each test
+        # client) is signed in as its own cookie says.
+        app.before_request(_forget_cached_user)
         made.append(app)
         return app
 

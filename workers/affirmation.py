@@ -1,9 +1,124 @@
-"""Jobs of network affirmation: announce an opened window, close it at its deadline."""
+"""Jobs of network affirmation: announce an opened window, close it at its deadline, remind
+members who have not voted 48 hours before it; and the sweep's safety net for all three.
+
+Every job is a function of a window id that reloads the window and does nothing when there is
+nothing left to do, so a job that runs twice, late, or after an extension is harmless.
+"""
+
+import logging
+import time
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from models import AffirmationWindow, CaseStudy, User, Vote
+from models.clock import utcnow
+from review import affirmation as operations
+from review.extensions import db
+from review.notify import subject_for
+from workers import fanout, mail, sweep
+from workers.queue import enqueue
+
+log = logging.getLogger(__name__)
+
+# rq's scheduler keeps whole seconds and polls about once a second: a close job may wake up
+# this much before the deadline, and then waits for it rather than leaving it to the sweep.
+EARLY_WAKE = timedelta(seconds=3)
 
 
-def announce_opened(window_id: int) -> None:
+def announce_opened(window_id: int) -> int:
     """Tell every eligible member (and partners, for feedback) that a window opened."""
+    return fanout.announce_affirmation(window_id)
 
 
-def close_window(window_id: int) -> None:
-    """Close the window if its deadline has passed and it is still open; idempotent."""
+def close_window(window_id: int) -> bool:
+    """Close the window if its deadline has passed and it is still open; idempotent.
+
+    A job that wakes long before the deadline (the deadline was extended) schedules itself
+    again for the new deadline instead.
+    """
+    window = db.session.get(AffirmationWindow, window_id)
+    if window is None or window.closed_at is not None:
+        return False
+    early = window.closes_at - utcnow()
+    if early > EARLY_WAKE:
+        enqueue(close_window, window.id, at=window.closes_at)
+        db.session.commit()
+        return False
+    if early > timedelta(0):
+        time.sleep(early.total_seconds())
+    closed = operations.close(window)
+    db.session.commit()
+    return closed
+
+
+def _waiting_voters(window: AffirmationWindow) -> sa.Select:
+    voted = sa.select(Vote.user_id).where(Vote.window_id == window.id)
+    return operations.eligible_voters(
+        window.study_id, User.id, User.email, User.network_preference
+    ).where(User.id.not_in(voted))
+
+
+def send_closing_reminders(window_id: int) -> int:
+    """Remind the eligible members who have not voted that the window closes soon."""
+    window = db.session.get(AffirmationWindow, window_id)
+    if window is None or not operations.is_open(window):
+        return 0
+    study = db.session.get(CaseStudy, window.study_id)
+    return fanout.deliver_to(
+        "affirmation_closing",
+        _waiting_voters(window),
+        subject=subject_for(study, "Affirmation closes in 48 hours"),
+        # The deadline is part of the key: an extension earns a fresh reminder.
+        event_key=f"{window.id}:{window.closes_at.isoformat()}",
+        study_id=study.id,
+        context={
+            "path": f"/affirmation/{study.id}",
+            "title": study.title,
+            "pillar": study.pillar.name,
+            "closes_at": window.closes_at.isoformat(),
+            "window_id": window.id,
+        },
+    )
+
+
+@mail.relevance_check("affirmation_closing")
+def _still_waiting_for_vote(row) -> bool:
+    """The window is still open and this member has still not voted."""
+    window = db.session.get(AffirmationWindow, (row.context or {}).get("window_id"))
+    if window is None or not operations.is_open(window):
+        return False
+    return operations.vote_of(window, db.session.get(User, row.recipient_id)) is None
+
+
+@sweep.task
+def close_due_windows() -> int:
+    """Close every open window whose deadline passed (the safety net for a lost close job)."""
+    closed = 0
+    for window_id in operations.due_windows():
+        try:
+            closed += operations.close(db.session.get(AffirmationWindow, window_id))
+            db.session.commit()
+        except Exception:  # one stuck study must not keep the others open
+            db.session.rollback()
+            log.exception("closing affirmation window %s failed", window_id)
+    return closed
+
+
+@sweep.task
+def remind_closing_windows() -> int:
+    """Schedule the 48-hour reminder of every open window that has come within 48 hours."""
+    now = utcnow()
+    windows = db.session.scalars(
+        sa.select(AffirmationWindow).where(
+            AffirmationWindow.closed_at.is_(None),
+            AffirmationWindow.reminder_sent_at.is_(None),
+            AffirmationWindow.closes_at > now,
+            AffirmationWindow.closes_at <= now + operations.REMINDER_BEFORE,
+        )
+    ).all()
+    for window in windows:
+        window.reminder_sent_at = now
+        enqueue(send_closing_reminders, window.id)
+    db.session.flush()
+    return len(windows)

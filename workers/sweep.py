@@ -8,11 +8,19 @@ import logging
 from collections.abc import Callable
 
 from review.extensions import db
-from workers import mail
+from workers import digest, fanout, mail, reminders
 
 log = logging.getLogger(__name__)
 
-TASKS: list[Callable[[], object]] = [mail.requeue_pending]
+# Reminders and digests first: the rows they write are sent by their own jobs, and
+# requeue_pending catches any of those a lost job left behind.
+TASKS: list[Callable[[], object]] = [
+    reminders.remind_reviews,
+    digest.send_digests,
+    mail.requeue_pending,
+]
+# Imported for its relevance checks (registered on import).
+_FANOUT = fanout
 
 
 def task(fn: Callable[[], object]) -> Callable[[], object]:

@@ -1,5 +1,158 @@
-"""The account area (to be built)."""
+"""The account area: the profile, email and password, and notification preferences."""
 
-from flask import Blueprint
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from forms.account import EmailChangeForm, PasswordChangeForm, ProfileEditForm
+from forms.notifications import NotificationPreferencesForm
+from models import Pillar
+from models.enums import NetworkPreference
+from review import accounts, preferences
+from review.extensions import csrf, db
+from review.notify import read_unsubscribe_token
+from review.rescue import take_rescued_form
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+
+EMAIL_PREFIX = "email"
+PASSWORD_PREFIX = "pw"
+
+
+def _forms(**bound) -> dict:
+    """Return the page's three forms; those not in `bound` start from the person's data.
+
+    On a GET, what was typed before a CSRF token expired comes back into its form.
+    """
+    rescued = take_rescued_form(url_for("account.index")) if request.method == "GET" else None
+    if rescued is not None:
+        db.session.commit()  # the rescued copy is handed back once
+        if any(k.startswith(f"{EMAIL_PREFIX}-") for k in rescued):
+            bound.setdefault("email_form", EmailChangeForm(formdata=rescued, prefix=EMAIL_PREFIX))
+        else:
+            bound.setdefault("profile_form", ProfileEditForm(formdata=rescued))
+    forms = {
+        "profile_form": bound.get("profile_form") or ProfileEditForm(
+            formdata=None, obj=current_user
+        ),
+        "email_form": bound.get("email_form") or EmailChangeForm(
+            formdata=None, prefix=EMAIL_PREFIX
+        ),
+        "password_form": bound.get("password_form") or PasswordChangeForm(
+            formdata=None, prefix=PASSWORD_PREFIX
+        ),
+    }  # fmt: skip
+    return forms
+
+
+def _page(**bound):
+    return render_template("account/index.html", **_forms(**bound))
+
+
+def _add_error(form, exc: accounts.AccountError, default: str) -> None:
+    name = exc.field if exc.field and exc.field in form else default
+    form[name].errors = [*form[name].errors, str(exc)]
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def index():
+    if request.method == "GET":
+        return _page()
+    form = ProfileEditForm()
+    if not form.validate_on_submit():
+        return _page(profile_form=form)
+    accounts.update_profile(
+        current_user, name=form.name.data, office=form.office.data,
+        jurisdiction=form.jurisdiction.data, state=form.state.data or "",
+        organisation=form.organisation.data,
+    )  # fmt: skip
+    db.session.commit()
+    flash("Your profile is saved.", "success")
+    return redirect(url_for("account.index"))
+
+
+@bp.post("/email")
+@login_required
+def change_email():
+    form = EmailChangeForm(prefix=EMAIL_PREFIX)
+    if form.validate_on_submit():
+        try:
+            accounts.change_email(current_user, form.current_password.data, form.new_email.data)
+        except accounts.AccountError as exc:
+            _add_error(form, exc, "new_email")
+        else:
+            db.session.commit()
+            flash(
+                f"We sent a link to {accounts.normalise_email(form.new_email.data)}. Your address "
+                "changes when you follow it.",
+                "info",
+            )
+            return redirect(url_for("account.index"))
+    return _page(email_form=form)
+
+
+@bp.route("/email/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    try:
+        user, new_email = accounts.read_email_change(token)
+    except accounts.AccountError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("account.index" if current_user.is_authenticated else "main.home"))
+    if request.method == "POST":
+        accounts.confirm_email_change(token)
+        db.session.commit()
+        flash(f"Your email address is now {new_email}.", "success")
+        return redirect(url_for("account.index" if current_user.is_authenticated else "auth.login"))
+    return render_template("account/confirm_email.html", user=user, new_email=new_email)
+
+
+@bp.post("/password")
+@login_required
+def change_password():
+    form = PasswordChangeForm(prefix=PASSWORD_PREFIX)
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data, form.password.data)
+        except accounts.AccountError as exc:
+            _add_error(form, exc, "password")
+        else:
+            db.session.commit()
+            flash("Your password is changed. Other devices were signed out.", "success")
+            return redirect(url_for("account.index"))
+    return _page(password_form=form)
+
+
+# ---------------------------------------------------------------- notifications (engineer F)
+
+
+@bp.route("/notifications", methods=["GET", "POST"])
+@login_required
+def notifications():
+    pillars = db.session.scalars(sa.select(Pillar).order_by(Pillar.position)).all()
+    form = NotificationPreferencesForm(
+        network_preference=current_user.network_preference.value,
+        pillars=[p.id for p in current_user.followed_pillars],
+    )
+    form.pillars.choices = [(p.id, p.name) for p in pillars]
+    if form.validate_on_submit():
+        preferences.set_preferences(
+            current_user, NetworkPreference(form.network_preference.data), form.pillars.data or []
+        )
+        db.session.commit()
+        flash("Your notification preferences are saved.", "success")
+        return redirect(url_for("account.notifications"))
+    return render_template("account/notifications.html", form=form)
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # RFC 8058: mail clients POST here without a token; the signed link is the proof
+def unsubscribe(token: str):
+    user = read_unsubscribe_token(token)
+    if user is None:
+        abort(404)
+    if request.method == "POST":
+        preferences.unsubscribe(user)
+        db.session.commit()
+        return render_template("account/unsubscribed.html", user=user)
+    return render_template("account/unsubscribe.html", user=user, token=token)

@@ -1,5 +1,156 @@
-"""The affirmation area (to be built)."""
+"""Network affirmation: the studies open to the person, and the page where members read the
+current revision, vote and comment, and the authors and co-chairs reply."""
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from forms.affirmation import CommentForm, ExtendForm, VoteForm
+from models import AffirmationWindow, CaseStudy, Comment
+from models.enums import VoteChoice
+from review import affirmation, attachments, policy
+from review.extensions import db
+from review.rescue import take_rescued_form
 
 bp = Blueprint("affirmation", __name__, url_prefix="/affirmation")
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {"human_size": attachments.human_size}
+
+
+def _load(study_id: int) -> tuple[CaseStudy, AffirmationWindow]:
+    """Return the study and its latest window if the person may see them; 404 otherwise."""
+    study = db.session.get(CaseStudy, study_id)
+    window = affirmation.latest_window(study) if study is not None else None
+    if study is None or not policy.may_see_affirmation(current_user, study, window):
+        abort(404)
+    return study, window
+
+
+@bp.get("/")
+@login_required
+def index():
+    rows = affirmation.open_windows_for(current_user)
+    return render_template("affirmation/index.html", rows=rows)
+
+
+def _page(study, window, *, status=200, vote_form=None, comment_form=None, extend_form=None,
+          refusal=None):  # fmt: skip
+    is_open = affirmation.is_open(window)
+    mine = affirmation.vote_of(window, current_user)
+    if vote_form is None and policy.may_vote(current_user, study):
+        data = {"choice": mine.choice.value, "reason": mine.reason} if mine else {}
+        vote_form = VoteForm(formdata=None, data=data)
+    reply_form = None
+    if comment_form is not None and comment_form.parent() is not None:
+        reply_form, comment_form = comment_form, None
+    if comment_form is None:
+        comment_form = CommentForm(formdata=None)
+    if extend_form is None and policy.may_extend_affirmation(current_user):
+        extend_form = ExtendForm(formdata=None, data={"closes_at": window.closes_at})
+    min_votes, threshold = affirmation.rule()
+    may_see_tally = policy.may_see_tally(current_user, study, window)
+    return render_template(
+        "affirmation/show.html",
+        study=study,
+        window=window,
+        is_open=is_open,
+        mine=mine,
+        tally=affirmation.tally(window) if may_see_tally else None,
+        eligible=affirmation.eligible_count(window) if may_see_tally and is_open else None,
+        min_votes=min_votes,
+        threshold=threshold,
+        comments=affirmation.comments_of(window),
+        vote_form=vote_form if is_open else None,
+        comment_form=comment_form,
+        reply_form=reply_form,
+        may_comment=is_open and policy.may_comment(current_user, study),
+        may_reply=is_open and policy.may_reply(current_user, study),
+        extend_form=extend_form if is_open else None,
+        refusal=refusal,
+    ), status
+
+
+@bp.get("/<int:study_id>")
+@login_required
+def show(study_id: int):
+    study, window = _load(study_id)
+    rescued = take_rescued_form()
+    if rescued is not None:
+        db.session.commit()  # the kept copy is handed back once
+        if "choice" in rescued:
+            return _page(study, window, vote_form=VoteForm(formdata=rescued))
+        if "body" in rescued:
+            return _page(study, window, comment_form=CommentForm(formdata=rescued))
+    return _page(study, window)
+
+
+@bp.post("/<int:study_id>/vote")
+@login_required
+def vote(study_id: int):
+    study, window = _load(study_id)
+    if not policy.may_vote(current_user, study):
+        if policy.is_author(current_user, study):
+            abort(403, "Authors cannot vote on their own study.")
+        abort(403, "Only members of the network vote; partners and staff may comment or read.")
+    form = VoteForm()
+    if not form.validate():
+        return _page(study, window, vote_form=form, status=422)
+    try:
+        affirmation.cast_vote(window, current_user, form.choice.data, form.reason.data or "")
+        db.session.commit()
+    except affirmation.AffirmationError as exc:
+        db.session.rollback()
+        study, window = _load(study_id)
+        return _page(study, window, vote_form=form, status=409, refusal=exc.message)
+    label = VoteChoice(form.choice.data).label.lower()
+    flash(f"Your vote is recorded: {label}. You can change it until the deadline.", "success")
+    return redirect(url_for("affirmation.show", study_id=study.id, _anchor="vote"))
+
+
+@bp.post("/<int:study_id>/comments")
+@login_required
+def comment(study_id: int):
+    study, window = _load(study_id)
+    form = CommentForm()
+    parent = None
+    if form.parent() is not None:
+        parent = db.session.get(Comment, form.parent())
+        if parent is None or parent.window_id != window.id:
+            abort(404)
+        if not policy.may_reply(current_user, study):
+            abort(403, "You cannot reply to comments on this study.")
+    elif not policy.may_comment(current_user, study):
+        abort(403, "Only members and partners post comments; authors and co-chairs reply.")
+    if not form.validate():
+        return _page(study, window, comment_form=form, status=422)
+    try:
+        posted = affirmation.post_comment(window, current_user, form.body.data, parent)
+        db.session.commit()
+    except affirmation.AffirmationError as exc:
+        db.session.rollback()
+        study, window = _load(study_id)
+        return _page(study, window, comment_form=form, status=409, refusal=exc.message)
+    flash("Your reply is posted." if parent else "Your comment is posted.", "success")
+    return redirect(url_for("affirmation.show", study_id=study.id, _anchor=f"c{posted.id}"))
+
+
+@bp.post("/<int:study_id>/extend")
+@login_required
+def extend(study_id: int):
+    study, window = _load(study_id)
+    if not policy.may_extend_affirmation(current_user):
+        abort(403, "Only staff can extend an affirmation.")
+    form = ExtendForm()
+    if not form.validate():
+        return _page(study, window, extend_form=form, status=422)
+    try:
+        affirmation.extend(window, current_user, form.new_deadline(), form.reason.data)
+        db.session.commit()
+    except affirmation.AffirmationError as exc:
+        db.session.rollback()
+        study, window = _load(study_id)
+        return _page(study, window, extend_form=form, status=409, refusal=exc.message)
+    flash("The deadline is extended; the change is recorded in the study's history.", "success")
+    return redirect(url_for("affirmation.show", study_id=study.id))

@@ -18,9 +18,19 @@ from models.enums import UserKind
 from review import accounts
 from review.extensions import db, limiter
 from review.passwords import verify_password
+from review.rescue import take_rescued_form
 from review.sessions import sign_in, sign_out
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _form_with_rescued(form_class):
+    """Build the form; on GET, filled with what was typed before a CSRF token expired."""
+    rescued = take_rescued_form() if request.method == "GET" else None
+    if rescued is None:
+        return form_class()
+    db.session.commit()  # the rescued copy is handed back once
+    return form_class(formdata=rescued)
 
 
 def _login_limit() -> str:
@@ -31,8 +41,13 @@ def safe_next(target: str | None) -> str:
     """Return a local path to go to after signing in; never another site."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") \
-                and not target.startswith("//") and "\\" not in target:
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+            and "\\" not in target
+        ):
             return target
     return url_for("main.home")
 
@@ -42,7 +57,7 @@ def safe_next(target: str | None) -> str:
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
-    form = LoginForm()
+    form = _form_with_rescued(LoginForm)
     if form.validate_on_submit():
         user = accounts.find_user(form.email.data)
         # Verify even when there is no such account, so timing does not tell.
@@ -72,8 +87,7 @@ def reset_request():
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data)
         db.session.commit()
-        flash("If that address has an account, a link to reset the password is on its way.",
-              "info")
+        flash("If that address has an account, a link to reset the password is on its way.", "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_request.html", form=form)
 
@@ -81,8 +95,7 @@ def reset_request():
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset(token: str):
     try:
-        user, _ = accounts.read_token("reset", token,
-                                      current_app.config["PASSWORD_RESET_MAX_AGE"])
+        user, _ = accounts.read_token("reset", token, current_app.config["PASSWORD_RESET_MAX_AGE"])
     except accounts.AccountError as exc:
         flash(str(exc), "error")
         return redirect(url_for("auth.reset_request"))
@@ -127,16 +140,21 @@ def invite(token: str):
 @bp.route("/request-access", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def request_access():
-    form = AccessRequestForm()
+    form = _form_with_rescued(AccessRequestForm)
     if form.validate_on_submit():
-        db.session.add(AccessRequest(
-            email=accounts.normalise_email(form.email.data), name=form.name.data.strip(),
-            kind=UserKind(form.kind.data), office=form.office.data or "",
-            jurisdiction=form.jurisdiction.data or "", state=form.state.data or "",
-            message=form.message.data or "", created_at=utcnow(),
-        ))
+        db.session.add(
+            AccessRequest(
+                email=accounts.normalise_email(form.email.data),
+                name=form.name.data.strip(),
+                kind=UserKind(form.kind.data),
+                office=form.office.data or "",
+                jurisdiction=form.jurisdiction.data or "",
+                state=form.state.data or "",
+                message=form.message.data or "",
+                created_at=utcnow(),
+            )
+        )
         db.session.commit()
-        flash("Thank you. Local Progress staff will review your request and email you.",
-              "success")
+        flash("Thank you. Local Progress staff will review your request and email you.", "success")
         return redirect(url_for("main.home"))
     return render_template("auth/request_access.html", form=form)

@@ -1,5 +1,114 @@
-"""The library area (to be built)."""
+"""The public library: search with facets and a state map, and the public study page."""
 
-from flask import Blueprint
+from dataclasses import replace
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy.orm.exc import StaleDataError
+
+from forms.library import StudyCorrectionForm
+from models import Attachment, CaseStudy
+from models.enums import MARKDOWN_SECTIONS, StudyState
+from review import attachments, library, policy
+from review.extensions import db
+from review.library_map import TILES
 
 bp = Blueprint("library", __name__, url_prefix="/library")
+
+
+@bp.get("")
+def index():
+    query, _errors = library.parse_query(request.args)
+    page = library.library_page(query)
+    # The facets and the map depend only on the query (not its page) and the generation.
+    key = (page.generation, replace(query, page=1))
+    facets_html = library.cached_fragment(
+        ("facets", *key),
+        lambda: Markup(render_template("library/_facets.html", page=page, query=query)),
+    )
+    map_html = library.cached_fragment(
+        ("map", *key),
+        lambda: Markup(render_template(
+            "library/_map.html", query=query, tiles=TILES,
+            state_counts={v.value: v.count for v in page.facets.by_name["state"] if v.count},
+        )),
+    )  # fmt: skip
+    return render_template(
+        "library/index.html",
+        page=page,
+        query=query,
+        facets_html=facets_html,
+        map_html=map_html,
+        suggestions=library.loosen(query) if not page.total else [],
+    )
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    body = render_template(
+        "library/sitemap.xml", entries=library.sitemap_entries(), public_url=library.public_url
+    )
+    return body, 200, {"Content-Type": "application/xml; charset=utf-8"}
+
+
+@bp.get("/<slug>")
+def study(slug: str):
+    found = library.published_study(slug)
+    if found is None:
+        abort(404)
+    if found.state != StudyState.published:
+        abort(410, "This case study has been withdrawn from the public library.")
+    return render_template(
+        "library/study.html",
+        study=found,
+        related=library.related(found),
+        human_size=attachments.human_size,
+        canonical=library.public_url(url_for("library.study", slug=found.slug)),
+    )
+
+
+@bp.route("/<slug>/correct", methods=["GET", "POST"])
+@login_required
+def correct(slug: str):
+    found = library.published_study(slug)
+    if found is None:
+        abort(404)
+    if not policy.may_correct_study(current_user, found):
+        abort(403, "Only staff can correct a published case study.")
+    form = StudyCorrectionForm(data=None if request.method == "POST" else {
+        "version": found.version, "title": found.title, "summary": found.summary,
+        **{f"{s.value}_md": getattr(found, f"{s.value}_md") for s in MARKDOWN_SECTIONS},
+    })  # fmt: skip
+    if form.validate_on_submit():
+        expected = int(form.version.data) if (form.version.data or "").isdigit() else -1
+        try:
+            library.correct(found, form.data, current_user, form.note.data, expected)
+            db.session.commit()
+        except (library.StaleStudy, StaleDataError):
+            db.session.rollback()
+            flash("This study changed while you were correcting it. Your text is below; "
+                  "compare it with the page and save again.", "error")  # fmt: skip
+            form.version.data = str(db.session.get(CaseStudy, found.id).version)
+            return render_template("library/correct.html", study=found, form=form), 409
+        flash("The correction is published; the page now says when it was last updated.",
+              "success")  # fmt: skip
+        return redirect(url_for("library.study", slug=found.slug))
+    return render_template("library/correct.html", study=found, form=form)
+
+
+@bp.get("/<slug>/files/<int:attachment_id>")
+def download(slug: str, attachment_id: int):
+    found = library.published_study(slug)
+    if found is None or found.state != StudyState.published:
+        abort(404)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.study_id != found.id:
+        abort(404)
+    path = attachments.path_of(attachment)
+    if not path.is_file():
+        abort(404)
+    return send_file(
+        path, mimetype=attachment.content_type, as_attachment=True,
+        download_name=attachment.filename,
+    )  # fmt: skip

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, jsonify, render_template
 from redis.exceptions import RedisError
 
 from models import Commitment, Pillar
+from review import library
 from review.extensions import db
 from workers.queue import QUEUES, redis_connection, rq_queue
 
@@ -15,7 +16,9 @@ bp = Blueprint("main", __name__)
 def home():
     pillars = db.session.scalars(sa.select(Pillar).order_by(Pillar.position)).all()
     committed = db.session.scalar(sa.select(sa.func.count(Commitment.id)))
-    return render_template("main/home.html", pillars=pillars, committed=committed)
+    return render_template(
+        "main/home.html", pillars=pillars, committed=committed, recent=library.recent(6)
+    )
 
 
 @bp.get("/healthz")

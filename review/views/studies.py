@@ -1,5 +1,405 @@
-"""The studies area (to be built)."""
+"""My studies: write a case study, save it as a draft, manage co-authors and files, and
+compare revisions."""
 
-from flask import Blueprint
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
+
+from forms.cochair import TransitionForm
+from forms.studies import (
+    BLANK_ROWS,
+    HINTS,
+    ROW_LISTS,
+    AttachmentUploadForm,
+    CoauthorAddForm,
+    StudyEditForm,
+    StudyNewForm,
+    apply_row_action,
+    error_list,
+    initial_data,
+)
+from models import Attachment, CaseStudy, Pillar
+from review import attachments, drafts, policy, reviews, revisions, workflow
+from review.extensions import db
+from review.rescue import take_rescued_form
 
 bp = Blueprint("studies", __name__, url_prefix="/studies")
+
+
+@bp.context_processor
+def _authoring_helpers() -> dict:
+    return {
+        "required_sections": [(s.value, s.label) for s in drafts.REQUIRED_SECTIONS],
+        "human_size": attachments.human_size,
+    }
+
+
+def _pillar_choices() -> list[tuple[int, str]]:
+    return [(p.id, p.name) for p in db.session.scalars(sa.select(Pillar).order_by(Pillar.position))]
+
+
+def _load(study_id: int) -> CaseStudy:
+    """Return the study if the person may see it; 404 otherwise (no hint that it exists)."""
+    study = db.session.get(CaseStudy, study_id)
+    if study is None or not policy.may_view_study(current_user, study):
+        abort(404)
+    return study
+
+
+def _load_editable(study_id: int) -> CaseStudy:
+    study = _load(study_id)
+    if not policy.may_edit_study(current_user, study):
+        if policy.is_author(current_user, study):
+            abort(403, f"This study is {study.state.label.lower()}: it cannot be edited now.")
+        abort(403, "Only the authors can edit this study.")
+    return study
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _editor(
+    study: CaseStudy,
+    form: StudyEditForm,
+    status: int = 200,
+    more: str | None = None,
+    conflict: list | None = None,
+):
+    """Render the one-page editor, with blank rows to add to each list."""
+    for name in ROW_LISTS:
+        rows = getattr(form, name)
+        blanks = BLANK_ROWS[name] + (2 if name == more else 0)
+        while blanks and len(rows) < rows.max_entries:
+            rows.append_entry()
+            blanks -= 1
+    return render_template(
+        "studies/edit.html",
+        study=study,
+        form=form,
+        hints=HINTS,
+        missing=drafts.missing_sections(study),
+        topic_names=drafts.topic_names(),
+        upload_form=AttachmentUploadForm(),
+        coauthor_form=CoauthorAddForm(),
+        max_files=attachments.MAX_PER_STUDY,
+        conflict=conflict,
+        errors=error_list(form),
+    ), status
+
+
+@bp.get("/")
+@login_required
+def index():
+    studies = drafts.studies_of(current_user)
+    return render_template(
+        "studies/index.html",
+        studies=studies,
+        next_step=drafts.next_step,
+        may_write=policy.may_write_studies(current_user),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    if not policy.may_write_studies(current_user):
+        abort(403, "Members and partners write case studies; staff accounts cannot author them.")
+    rescued = take_rescued_form() if request.method == "GET" else None
+    if rescued is not None:
+        db.session.commit()  # the kept copy is handed back once
+    form = StudyNewForm(formdata=rescued) if rescued is not None else StudyNewForm()
+    form.pillar_id.choices = _pillar_choices()
+    if request.method == "POST" and form.validate():
+        study = drafts.create_draft(current_user, form.title.data, form.pillar_id.data)
+        db.session.commit()
+        flash("Your draft is saved. Add the rest whenever you are ready.", "success")
+        return redirect(url_for("studies.edit", study_id=study.id))
+    return render_template("studies/new.html", form=form)
+
+
+@bp.get("/<int:study_id>")
+@login_required
+def show(study_id: int):
+    study = _load(study_id)
+    return render_template(
+        "studies/show.html",
+        study=study,
+        missing=drafts.missing_sections(study),
+        revisions=revisions.revisions_of(study),
+    )
+
+
+@bp.get("/<int:study_id>/preview")
+@login_required
+def preview(study_id: int):
+    study = _load(study_id)
+    return render_template("studies/preview.html", study=study)
+
+
+@bp.get("/<int:study_id>/edit")
+@login_required
+def edit(study_id: int):
+    study = _load_editable(study_id)
+    rescued = take_rescued_form()
+    if rescued is not None:
+        db.session.commit()  # the kept copy is handed back once
+        form = StudyEditForm(formdata=rescued)
+        form.pillar_id.choices = _pillar_choices()
+    else:
+        form = StudyEditForm(formdata=None, data=initial_data(study))
+        form.pillar_id.choices = _pillar_choices()
+    more = request.args.get("more")
+    return _editor(study, form, more=more if more in ROW_LISTS else None)
+
+
+@bp.post("/<int:study_id>/edit")
+@login_required
+def save(study_id: int):
+    study = _load_editable(study_id)
+    action = request.form.get("action", "save")
+    form = StudyEditForm(formdata=apply_row_action(request.form, action))
+    form.pillar_id.choices = _pillar_choices()
+    if not form.validate():
+        if _wants_json():
+            messages = [message for _, message in error_list(form)]
+            return jsonify({"ok": False, "errors": messages}), 422
+        return _editor(study, form, status=422)
+    values = form.values()
+    try:
+        # A post without a version cannot prove it saw the latest save: treat it as stale.
+        expected = int(form.version.data) if (form.version.data or "").isdigit() else -1
+        drafts.save_draft(study, values, expected)
+        db.session.commit()
+    except (drafts.StaleDraft, StaleDataError):
+        db.session.rollback()
+        return _conflict(study_id, form, values)
+    if _wants_json():
+        return jsonify(
+            {"ok": True, "version": study.version, "missing": drafts.missing_sections(study)}
+        )
+    if action == "preview":
+        return redirect(url_for("studies.preview", study_id=study.id))
+    flash("Saved.", "success")
+    verb, _, rest = action.partition(":")
+    name = rest.partition(":")[0]
+    if verb == "add" and name in ROW_LISTS:
+        return redirect(url_for("studies.edit", study_id=study.id, more=name) + f"#part-{name}")
+    if name in ROW_LISTS:
+        return redirect(url_for("studies.edit", study_id=study.id) + f"#part-{name}")
+    return redirect(url_for("studies.edit", study_id=study.id))
+
+
+def _conflict(study_id: int, form: StudyEditForm, values: dict):
+    """Refuse a save against an older version: show theirs as saved and yours as typed."""
+    study = db.session.get(CaseStudy, study_id)
+    if _wants_json():
+        return jsonify({"ok": False, "conflict": True, "version": study.version}), 409
+    comparison = revisions.diff_contents(
+        revisions.snapshot(study), revisions.content_from_values(values, study)
+    )
+    # Saving again from this page deliberately replaces theirs with yours.
+    form.version.data = str(study.version)
+    return _editor(study, form, status=409, conflict=comparison)
+
+
+@bp.get("/<int:study_id>/revisions")
+@login_required
+def compare(study_id: int):
+    study = _load(study_id)
+    may_edit = policy.may_edit_study(current_user, study)
+    choice = revisions.choose_pair(
+        study, request.args.get("a", ""), request.args.get("b", ""), allow_working_copy=may_edit
+    )
+    return render_template(
+        "studies/revisions.html",
+        study=study,
+        revisions=choice.revisions,
+        a=choice.a,
+        b=choice.b,
+        may_edit=may_edit,
+        diff=choice.diff,
+    )
+
+
+@bp.post("/<int:study_id>/coauthors")
+@login_required
+def add_coauthor(study_id: int):
+    study = _load(study_id)
+    if not policy.may_manage_authors(current_user, study):
+        abort(403, "Only the submitter can add co-authors, while the study can be edited.")
+    form = CoauthorAddForm()
+    if not form.validate():
+        for error in form.email.errors:
+            flash(f"{form.email.label.text}: {error}", "error")
+        return redirect(url_for("studies.edit", study_id=study.id) + "#part-authors")
+    try:
+        user = drafts.add_coauthor(study, form.email.data, current_user)
+    except drafts.CoauthorError as exc:
+        db.session.rollback()
+        flash(f"{form.email.label.text}: {exc}", "error")
+        return redirect(url_for("studies.edit", study_id=study.id) + "#part-authors")
+    db.session.commit()
+    flash(f"{user.name} is now a co-author.", "success")
+    return redirect(url_for("studies.edit", study_id=study.id) + "#part-authors")
+
+
+@bp.post("/<int:study_id>/coauthors/<int:user_id>/remove")
+@login_required
+def remove_coauthor(study_id: int, user_id: int):
+    study = _load(study_id)
+    if not policy.may_manage_authors(current_user, study):
+        abort(403, "Only the submitter can remove co-authors, while the study can be edited.")
+    try:
+        user = drafts.remove_coauthor(study, user_id, current_user)
+    except drafts.CoauthorError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("studies.edit", study_id=study.id) + "#part-authors")
+    db.session.commit()
+    flash(f"{user.name} is no longer a co-author.", "success")
+    return redirect(url_for("studies.edit", study_id=study.id) + "#part-authors")
+
+
+@bp.post("/<int:study_id>/attachments")
+@login_required
+def upload(study_id: int):
+    study = _load_editable(study_id)
+    form = AttachmentUploadForm()
+    if not form.validate():
+        for error in form.file.errors:
+            flash(f"{form.file.label.text}: {error}", "error")
+        return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
+    try:
+        attachment = attachments.add_attachment(study, form.file.data, current_user)
+    except attachments.AttachmentError as exc:
+        db.session.rollback()
+        flash(f"{form.file.label.text}: {exc}", "error")
+        return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
+    db.session.commit()
+    flash(f"“{attachment.filename}” is attached.", "success")
+    return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
+
+
+@bp.get("/<int:study_id>/attachments/<int:attachment_id>")
+def download(study_id: int, attachment_id: int):
+    study = db.session.get(CaseStudy, study_id)
+    if study is None or not policy.may_download_attachment(current_user, study):
+        abort(404)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.study_id != study.id:
+        abort(404)
+    path = attachments.path_of(attachment)
+    if not path.is_file():
+        abort(404)
+    return send_file(
+        path,
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.filename,
+        max_age=0,
+    )
+
+
+@bp.post("/<int:study_id>/attachments/<int:attachment_id>/delete")
+@login_required
+def delete_attachment(study_id: int, attachment_id: int):
+    study = _load_editable(study_id)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.study_id != study.id:
+        abort(404)
+    name = attachment.filename
+    attachments.remove_attachment(study, attachment)
+    db.session.commit()
+    flash(f"“{name}” is removed.", "success")
+    return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
+
+
+# --- The workflow: buttons and the authors' responses (engineer C; review/workflow.py) ------
+
+
+def _turn_back(study_id: int):
+    return redirect(url_for("studies.show", study_id=study_id) + "#workflow")
+
+
+def _changed_message(exc) -> str:
+    text = exc.message + " Nothing was applied."
+    if exc.what_happened:
+        text += " Since you opened it: " + "; ".join(exc.what_happened) + "."
+    return text + " Here it is as it is now."
+
+
+@bp.post("/<int:study_id>/act/<event>")
+@login_required
+def act(study_id: int, event: str):
+    study = _load(study_id)
+    if event not in workflow.EVENTS:
+        abort(404)
+    form = TransitionForm()
+    if not form.validate():
+        for name, errors in form.errors.items():
+            label = form[name].label.text if name in form else name
+            flash(f"{label}: {' '.join(map(str, errors))}", "error")
+        return _turn_back(study_id)
+    try:
+        workflow.apply(
+            study,
+            event,
+            current_user,
+            expected_version=form.expected_version(),
+            comment=form.comment.data or "",
+            reason=form.reason.data,
+        )
+        db.session.commit()
+    except workflow.Refused as exc:
+        db.session.rollback()
+        study = _load(study_id)
+        if not any(row.who(current_user, study) for row in workflow.rows_for(event)):
+            abort(403, exc.message)
+        flash(exc.message, "error")
+        return _turn_back(study_id)
+    except workflow.Changed as exc:
+        db.session.rollback()
+        flash(_changed_message(exc), "error")
+        return _turn_back(study_id)
+    flash(f"Done: the study is now {study.state.label.lower()}.", "success")
+    return _turn_back(study_id)
+
+
+@bp.post("/<int:study_id>/responses")
+@login_required
+def respond(study_id: int):
+    study = _load(study_id)
+    if not policy.is_author(current_user, study):
+        abort(403, "Only the authors can respond to the feedback.")
+    responses = {}
+    for key, value in request.form.items():
+        name, _, item_id = key.partition("-")
+        if name == "response" and item_id.isdigit():
+            responses[int(item_id)] = value
+    try:
+        saved = reviews.save_responses(study, current_user, responses)
+        db.session.commit()
+    except reviews.ReviewError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _turn_back(study_id)
+    left = len(reviews.unanswered(reviews.current_round(study)))
+    message = f"Responses saved ({saved} changed)."
+    if left:
+        message += f" {left} item{'s' if left != 1 else ''} still need a response."
+    else:
+        message += " Every item has a response: you can resubmit when your edits are done."
+    flash(message, "success")
+    return redirect(url_for("studies.show", study_id=study_id) + "#feedback")

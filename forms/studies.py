@@ -1,0 +1,356 @@
+"""Case-study authoring forms: the new-study form, the one-page editor, co-authors, files."""
+
+import re
+from datetime import date
+from urllib.parse import urlsplit
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from werkzeug.datastructures import MultiDict
+from wtforms import (
+    EmailField,
+    Form,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields import FieldList, FormField
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from models.enums import (
+    MARKDOWN_SECTIONS,
+    US_STATES,
+    GovernmentType,
+    PopulationBand,
+    Section,
+    StakeholderType,
+    Stance,
+    StudyKind,
+)
+
+# Blank rows offered below the filled ones, so rows can be added without JavaScript.
+TOPIC_MAX = 60  # the length of Topic.name
+BLANK_ROWS = {"timeline": 2, "stakeholders": 1, "links": 1}
+MAX_ROWS = 100
+
+# One line under each part of the editor: what a reader elsewhere will need from it.
+HINTS = {
+    "title": "A short name another official would search for.",
+    "pillar_id": "The Dare to Reimagine pillar whose co-chairs will review it.",
+    "kind": "A policy that was won, or an example of organizing.",
+    "place": "The city, county, town or district, e.g. “Takoma Park”.",
+    "state_code": "The state or territory.",
+    "government_type": "The level of government where this happened.",
+    "population_band": "Roughly how many people live there.",
+    "year_start": "The year the work began.",
+    "year_end": "The year it was won or finished (leave empty if ongoing).",
+    "topics": "Comma-separated tags, e.g. housing, public safety.",
+    Section.summary.value: "One or two sentences (at most 400 characters), shown on library cards.",
+    Section.overview.value: "The policy or program: what was won or built.",
+    Section.timeline.value: "The dated events (YYYY-MM-DD or YYYY-MM) a peer would need to "
+    "plan their own campaign; at least two.",
+    Section.political_environment.value: "The context, the opposition, and what made it "
+    "possible (at least 150 characters).",
+    Section.stakeholders.value: "Who was involved, what they did, and where they stood.",
+    Section.collaborative_governance.value: "How the community shared power in the work.",
+    Section.equity.value: "Who benefits, and how equity was centred (optional).",
+    Section.outcomes.value: "What changed, with numbers where you have them.",
+    Section.lessons.value: "What you would tell someone doing this at home (optional).",
+    Section.resources.value: "Links and files a reader can use (optional): PDF, DOCX, PNG or "
+    "JPEG, up to 10 MB each.",
+}
+
+_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\s*$")
+
+
+def parse_event_date(text: str) -> tuple[int, int, int | None]:
+    """Parse YYYY-MM-DD or YYYY-MM; raise ValueError with a message a person understands."""
+    match = _DATE.match(text or "")
+    if not match:
+        raise ValueError("Write the date as YYYY-MM-DD or YYYY-MM, e.g. 2022-06-14 or 2022-06.")
+    year, month = int(match[1]), int(match[2])
+    day = int(match[3]) if match[3] else None
+    if not 1800 <= year <= 2100:
+        raise ValueError("The year must be between 1800 and 2100.")
+    if not 1 <= month <= 12:
+        raise ValueError("The month must be between 01 and 12.")
+    if day is not None:
+        try:
+            date(year, month, day)
+        except ValueError:
+            raise ValueError("That day does not exist in that month.") from None
+    return year, month, day
+
+
+def parse_topics(text: str) -> list[str]:
+    """Split comma-separated tags into distinct, trimmed, lower-case names, in order."""
+    seen: list[str] = []
+    for raw in (text or "").split(","):
+        name = " ".join(raw.split()).lower()[:TOPIC_MAX].strip()
+        if name and name not in seen:
+            seen.append(name)
+    return seen
+
+
+def _choices(enum, blank: str = "—") -> list[tuple[str, str]]:
+    return [("", blank)] + enum.choices()
+
+
+class TimelineRowForm(Form):
+    date = StringField("Date", validators=[Length(max=10)])
+    description = TextAreaField("What happened", validators=[Length(max=2000)])
+
+    def is_blank(self) -> bool:
+        return not ((self.date.data or "").strip() or (self.description.data or "").strip())
+
+    def validate_date(self, field):
+        if self.is_blank():
+            return
+        if not (field.data or "").strip():
+            raise ValidationError("Give the date of this event (YYYY-MM-DD or YYYY-MM).")
+        try:
+            parse_event_date(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def validate_description(self, field):
+        if not self.is_blank() and not (field.data or "").strip():
+            raise ValidationError("Say what happened on this date.")
+
+
+class StakeholderRowForm(Form):
+    name = StringField("Name", validators=[Length(max=200)])
+    type = SelectField("Type", choices=_choices(StakeholderType), default="")
+    role = StringField("Role", validators=[Length(max=2000)])
+    stance = SelectField("Stance", choices=_choices(Stance), default="")
+
+    def is_blank(self) -> bool:
+        return not any(
+            (f.data or "").strip() for f in (self.name, self.type, self.role, self.stance)
+        )
+
+    def validate_name(self, field):
+        if not self.is_blank() and not (field.data or "").strip():
+            raise ValidationError("Give the name of this stakeholder.")
+
+    def validate_type(self, field):
+        if not self.is_blank() and not field.data:
+            raise ValidationError("Choose what kind of stakeholder this is.")
+
+    def validate_stance(self, field):
+        if not self.is_blank() and not field.data:
+            raise ValidationError("Choose whether they were an ally, neutral or opposed.")
+
+
+class LinkRowForm(Form):
+    label = StringField("Label", validators=[Length(max=200)])
+    url = StringField("Address (URL)", validators=[Length(max=2000)])
+
+    def is_blank(self) -> bool:
+        return not ((self.label.data or "").strip() or (self.url.data or "").strip())
+
+    def validate_label(self, field):
+        if not self.is_blank() and not (field.data or "").strip():
+            raise ValidationError("Give this link a label a reader will understand.")
+
+    def validate_url(self, field):
+        if self.is_blank():
+            return
+        parts = urlsplit((field.data or "").strip())
+        if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+            raise ValidationError("Use a full web address starting with http:// or https://.")
+
+
+class StudyNewForm(FlaskForm):
+    title = StringField("Title", validators=[InputRequired(), Length(max=200)])
+    pillar_id = SelectField("Pillar", coerce=int, validators=[InputRequired()])
+
+
+class StudyEditForm(FlaskForm):
+    """The whole working copy on one page; a draft needs only a title and a pillar."""
+
+    version = HiddenField()
+    title = StringField("Title", validators=[InputRequired(), Length(max=200)])
+    pillar_id = SelectField("Pillar", coerce=int, validators=[InputRequired()])
+    kind = SelectField("Kind", choices=_choices(StudyKind), validators=[Optional()])
+    place = StringField("Place", validators=[Optional(), Length(max=160)])
+    state_code = SelectField(
+        "State", choices=[("", "—")] + list(US_STATES.items()), validators=[Optional()]
+    )
+    government_type = SelectField(
+        "Government type", choices=_choices(GovernmentType), validators=[Optional()]
+    )
+    population_band = SelectField(
+        "Population", choices=_choices(PopulationBand), validators=[Optional()]
+    )
+    year_start = IntegerField(
+        "Year started",
+        validators=[Optional(), NumberRange(1800, 2100, "Give a year between 1800 and 2100.")],
+    )
+    year_end = IntegerField(
+        "Year won or finished",
+        validators=[Optional(), NumberRange(1800, 2100, "Give a year between 1800 and 2100.")],
+    )
+    topics = StringField("Topics", validators=[Optional(), Length(max=1000)])
+
+    summary = TextAreaField(
+        Section.summary.label,
+        validators=[Optional(), Length(max=400, message="At most 400 characters, please.")],
+    )
+    overview_md = TextAreaField(Section.overview.label, validators=[Length(max=100_000)])
+    timeline = FieldList(FormField(TimelineRowForm), max_entries=MAX_ROWS)
+    political_environment_md = TextAreaField(
+        Section.political_environment.label, validators=[Length(max=100_000)]
+    )
+    stakeholders = FieldList(FormField(StakeholderRowForm), max_entries=MAX_ROWS)
+    collaborative_governance_md = TextAreaField(
+        Section.collaborative_governance.label, validators=[Length(max=100_000)]
+    )
+    equity_md = TextAreaField(Section.equity.label, validators=[Length(max=100_000)])
+    outcomes_md = TextAreaField(Section.outcomes.label, validators=[Length(max=100_000)])
+    lessons_md = TextAreaField(Section.lessons.label, validators=[Length(max=100_000)])
+    links = FieldList(FormField(LinkRowForm), max_entries=MAX_ROWS)
+
+    def validate_year_end(self, field):
+        if field.data and self.year_start.data and field.data < self.year_start.data:
+            raise ValidationError("The end year is before the start year.")
+
+    def values(self) -> dict:
+        """Return what to save: plain values, blank rows dropped, dates parsed."""
+        values = {
+            name: getattr(self, name).data
+            for name in (
+                "title", "pillar_id", "place", "summary", "year_start", "year_end",
+                "overview_md", "political_environment_md", "collaborative_governance_md",
+                "equity_md", "outcomes_md", "lessons_md",
+            )
+        }  # fmt: skip
+        for name in values:
+            if isinstance(getattr(self, name), (StringField, TextAreaField)):
+                values[name] = values[name] or ""  # a field left out of the post is empty
+        values["title"] = values["title"].strip()
+        values["place"] = values["place"].strip()
+        for name, enum in (
+            ("kind", StudyKind),
+            ("government_type", GovernmentType),
+            ("population_band", PopulationBand),
+        ):
+            data = getattr(self, name).data
+            values[name] = enum(data) if data else None
+        values["state_code"] = self.state_code.data or ""
+        values["topics"] = parse_topics(self.topics.data)
+        values["timeline"] = [
+            (*parse_event_date(row.form.date.data), row.form.description.data.strip())
+            for row in self.timeline
+            if not row.form.is_blank()
+        ]
+        values["stakeholders"] = [
+            {
+                "name": row.form.name.data.strip(),
+                "type": StakeholderType(row.form.type.data),
+                "role": (row.form.role.data or "").strip(),
+                "stance": Stance(row.form.stance.data),
+            }
+            for row in self.stakeholders
+            if not row.form.is_blank()
+        ]
+        values["links"] = [
+            {"label": row.form.label.data.strip(), "url": row.form.url.data.strip()}
+            for row in self.links
+            if not row.form.is_blank()
+        ]
+        return values
+
+
+class CoauthorAddForm(FlaskForm):
+    email = EmailField("Co-author's email", validators=[InputRequired(), Email(), Length(max=254)])
+
+
+class AttachmentUploadForm(FlaskForm):
+    file = FileField("File", validators=[FileRequired("Choose a file to upload.")])
+
+
+_ROW_KEY = re.compile(r"^(timeline|stakeholders|links)-(\d+)-(\w+)$")
+ROW_LISTS = ("timeline", "stakeholders", "links")
+
+
+def apply_row_action(formdata, action: str):
+    """Return the posted data with a row removed or moved, rows renumbered from 0.
+
+    `action` is "remove:<list>:<i>", "up:<list>:<i>" or "down:<list>:<i>"; anything else
+    returns the data unchanged. This is how rows are edited without JavaScript.
+    """
+    verb, _, rest = (action or "").partition(":")
+    name, _, index = rest.partition(":")
+    if verb not in {"remove", "up", "down"} or name not in ROW_LISTS or not index.isdigit():
+        return formdata
+    rows: dict[int, list[tuple[str, str]]] = {}
+    others = []
+    for key, value in formdata.items(multi=True):
+        match = _ROW_KEY.match(key)
+        if match and match[1] == name:
+            rows.setdefault(int(match[2]), []).append((match[3], value))
+        else:
+            others.append((key, value))
+    order = sorted(rows)
+    position = order.index(int(index)) if int(index) in rows else None
+    if position is not None:
+        if verb == "remove":
+            order.pop(position)
+        elif verb == "up" and position > 0:
+            order[position - 1], order[position] = order[position], order[position - 1]
+        elif verb == "down" and position < len(order) - 1:
+            order[position + 1], order[position] = order[position], order[position + 1]
+    renumbered = [
+        (f"{name}-{new}-{field}", value)
+        for new, old in enumerate(order)
+        for field, value in rows[old]
+    ]
+    return MultiDict(others + renumbered)
+
+
+def initial_data(study) -> dict:
+    """Return the editor's initial data for a saved study."""
+    return {
+        "version": study.version,
+        "title": study.title,
+        "pillar_id": study.pillar_id,
+        "kind": study.kind.value if study.kind else "",
+        "place": study.place,
+        "state_code": study.state_code,
+        "government_type": study.government_type.value if study.government_type else "",
+        "population_band": study.population_band.value if study.population_band else "",
+        "year_start": study.year_start,
+        "year_end": study.year_end,
+        "topics": ", ".join(t.name for t in study.topics),
+        "summary": study.summary,
+        **{f"{s.value}_md": getattr(study, f"{s.value}_md") for s in MARKDOWN_SECTIONS},
+        "timeline": [{"date": e.date_text, "description": e.description} for e in study.timeline],
+        "stakeholders": [
+            {"name": s.name, "type": s.type.value, "role": s.role, "stance": s.stance.value}
+            for s in study.stakeholders
+        ],
+        "links": [{"label": lk.label, "url": lk.url} for lk in study.links],
+    }
+
+
+def error_list(form) -> list[tuple[str, str]]:
+    """Return (field id, message naming the field) for every error, rows included."""
+    out = []
+    for name, errors in form.errors.items():
+        field = form._fields.get(name)
+        label = field.label.text if field is not None else name
+        for i, error in enumerate(errors):
+            if isinstance(error, str):
+                out.append((name, f"{label}: {error}"))
+            elif isinstance(error, dict):  # one row of a list: {sub-field: [messages]}
+                row = field[i].form
+                for sub, messages in error.items():
+                    sub_label = row[sub].label.text if sub in row else sub
+                    out.extend(
+                        (f"{name}-{i}-{sub}", f"{label}, row {i + 1}, {sub_label}: {m}")
+                        for m in messages
+                    )
+    return out

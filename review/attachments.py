@@ -1,0 +1,151 @@
+"""Attachments: files checked by their content, stored under UPLOAD_FOLDER by a random key.
+
+A file's row may be deleted, but its stored bytes are kept: a frozen revision may refer to
+them by storage key.
+"""
+
+import hashlib
+import os
+import secrets
+import zipfile
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+import sqlalchemy as sa
+from flask import current_app
+from werkzeug.datastructures import FileStorage
+
+from models import Attachment, CaseStudy
+from models.clock import utcnow
+from review.extensions import db
+
+MAX_PER_STUDY = 10
+PDF, PNG, JPEG = "application/pdf", "image/png", "image/jpeg"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# The names each kind of content may carry, so a PDF called .png is refused.
+EXTENSIONS = {PDF: {".pdf"}, PNG: {".png"}, JPEG: {".jpg", ".jpeg"}, DOCX: {".docx"}}
+NAMES = {PDF: "PDF", PNG: "PNG", JPEG: "JPEG", DOCX: "DOCX"}
+_CHUNK = 64 * 1024
+
+
+class AttachmentError(ValueError):
+    """The file was refused; the message says why in words the person can act on."""
+
+
+def sniff(path: Path) -> str | None:
+    """Return the content type of the file by its first bytes (and, for DOCX, its parts)."""
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                if "word/document.xml" in archive.namelist():
+                    return DOCX
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return None
+    return None
+
+
+def clean_filename(name: str | None) -> str:
+    """Return the file's own name without any folder part, trimmed to fit."""
+    name = PureWindowsPath(PurePosixPath(name or "").name).name
+    name = "".join(ch for ch in name if ch.isprintable()).strip() or "file"
+    stem, ext = os.path.splitext(name)
+    return stem[: 255 - len(ext)] + ext if len(ext) < 20 else name[:255]
+
+
+def folder() -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"])
+
+
+def path_of(attachment: Attachment) -> Path:
+    key = attachment.storage_key
+    return folder() / key[:2] / key
+
+
+def count_for(study: CaseStudy) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(Attachment.id)).where(Attachment.study_id == study.id)
+    )
+
+
+def add_attachment(study: CaseStudy, upload: FileStorage, actor) -> Attachment:
+    """Check the upload by content and size, store it, and add its row; flush only.
+
+    Raise AttachmentError (nothing stored) when the file is refused.
+    """
+    if count_for(study) >= MAX_PER_STUDY:
+        raise AttachmentError(
+            f"A study can have at most {MAX_PER_STUDY} files. Remove one to add another."
+        )
+    limit = current_app.config["MAX_ATTACHMENT_BYTES"]
+    filename = clean_filename(upload.filename)
+    key = secrets.token_hex(20)
+    target = folder() / key[:2] / key
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".part")
+    digest, size = hashlib.sha256(), 0
+    try:
+        with open(partial, "wb") as out:
+            while chunk := upload.stream.read(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise AttachmentError(
+                        f"“{filename}” is larger than {limit // (1024 * 1024)} MB. "
+                        "Please upload a smaller file."
+                    )
+                digest.update(chunk)
+                out.write(chunk)
+        if size == 0:
+            raise AttachmentError(f"“{filename}” is empty.")
+        content_type = sniff(partial)
+        if content_type is None:
+            raise AttachmentError(
+                f"“{filename}” is not a PDF, DOCX, PNG or JPEG file. Only those can be attached."
+            )
+        ext = os.path.splitext(filename)[1].lower()
+        if ext not in EXTENSIONS[content_type]:
+            raise AttachmentError(
+                f"“{filename}” is named like a {ext.lstrip('.').upper() or 'file without type'} "
+                f"but it is a {NAMES[content_type]} file. Rename it to end in "
+                f"{sorted(EXTENSIONS[content_type])[0]} and upload it again."
+            )
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    attachment = Attachment(
+        study_id=study.id,
+        filename=filename,
+        content_type=content_type,
+        size=size,
+        sha256=digest.hexdigest(),
+        storage_key=key,
+        uploaded_by_id=actor.id,
+        created_at=utcnow(),
+    )
+    # Added beside the study, not through it, so the study's version (for text edits) stays.
+    db.session.add(attachment)
+    db.session.flush()
+    db.session.expire(study, ["attachments"])
+    return attachment
+
+
+def remove_attachment(study: CaseStudy, attachment: Attachment) -> None:
+    """Remove the file from the study (its bytes stay for the revisions); flush only."""
+    db.session.delete(attachment)
+    db.session.flush()
+    db.session.expire(study, ["attachments"])
+
+
+def human_size(size: int) -> str:
+    """Format a size in bytes as a person reads it."""
+    for unit in ("bytes", "KB", "MB"):
+        if size < 1024 or unit == "MB":
+            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} MB"

@@ -1,0 +1,416 @@
+"""Demo case studies in every state of the workflow, moved there by the workflow itself.
+
+Registered in review.demo.AFTER_PEOPLE: each study is written as a draft, then submitted,
+reviewed, answered, resubmitted, affirmed, published, declined or withdrawn through
+review.workflow.apply, so its history and notifications are those a real one would have.
+"""
+
+import sqlalchemy as sa
+
+from models import (
+    AffirmationWindow,
+    CaseStudy,
+    Pillar,
+    Stakeholder,
+    StudyAuthor,
+    TimelineEvent,
+    Topic,
+    User,
+)
+from models.clock import utcnow
+from models.enums import GovernmentType as G
+from models.enums import PopulationBand as P
+from models.enums import StakeholderType as T
+from models.enums import Stance, StudyKind, StudyState
+from review import reviews, workflow
+from review.extensions import db
+from review.markdown import render
+
+WIN, ORG = StudyKind.policy_win, StudyKind.organizing_example
+
+# target state, pillar (1–5), author, co-author, kind, title, place, state, government,
+# population, years, topics, summary, what was won
+STUDIES = [
+    (
+        StudyState.draft,
+        5,
+        "member3@example.org",
+        None,
+        WIN,
+        "Lowering the voting age to 16 in municipal elections",
+        "Hyattsville",
+        "MD",
+        G.city,
+        P.from_10k_to_50k,
+        (2023, 2024),
+        ["voting rights", "youth"],
+        "Hyattsville let 16- and 17-year-olds vote in city elections, and turnout among them "
+        "beat every other age group.",
+        "a charter amendment letting residents aged 16 and 17 vote in city elections",
+    ),
+    (
+        StudyState.submitted,
+        2,
+        "member4@example.org",
+        "partner2@example.org",
+        WIN,
+        "Guaranteed income pilot for caregivers",
+        "Cambridge",
+        "MA",
+        G.city,
+        P.from_50k_to_250k,
+        (2021, 2023),
+        ["guaranteed income", "care"],
+        "Cambridge paid 130 single caregivers $500 a month for 18 months, no strings attached.",
+        "a guaranteed income pilot of $500 a month for single caregivers below 80% of AMI",
+    ),
+    (
+        StudyState.in_review,
+        1,
+        "member5@example.org",
+        None,
+        WIN,
+        "Participatory budgeting for a tenth of the capital budget",
+        "Durham",
+        "NC",
+        G.city,
+        P.from_250k_to_1m,
+        (2019, 2022),
+        ["participatory budgeting"],
+        "Durham residents decided how to spend $2.4 million of the capital budget, ward by ward.",
+        "a participatory budgeting process that gives residents $2.4 million of capital spending",
+    ),
+    (
+        StudyState.changes_requested,
+        3,
+        "member6@example.org",
+        "member7@example.org",
+        WIN,
+        "Ending single-family-only zoning near transit",
+        "Minneapolis",
+        "MN",
+        G.city,
+        P.from_250k_to_1m,
+        (2018, 2020),
+        ["housing", "zoning"],
+        "Minneapolis allowed up to three homes on every residential lot and ended parking "
+        "minimums citywide.",
+        "a comprehensive plan that allows triplexes on every lot and ends parking minimums",
+    ),
+    (
+        StudyState.in_affirmation,
+        4,
+        "member8@example.org",
+        None,
+        WIN,
+        "A community benefits ordinance for large developments",
+        "Detroit",
+        "MI",
+        G.city,
+        P.from_250k_to_1m,
+        (2016, 2017),
+        ["community benefits", "development"],
+        "Detroit requires developers of large projects to negotiate benefits with a neighborhood "
+        "advisory council.",
+        "an ordinance requiring community benefits agreements for projects over $75 million",
+    ),
+    (
+        StudyState.affirmed,
+        2,
+        "member9@example.org",
+        None,
+        ORG,
+        "Non-police crisis response teams",
+        "Albuquerque",
+        "NM",
+        G.city,
+        P.from_250k_to_1m,
+        (2020, 2022),
+        ["public safety", "health"],
+        "Albuquerque created a third department that sends social workers, not police, to "
+        "behavioral-health calls.",
+        "Albuquerque Community Safety, a department that answers behavioral-health 911 calls",
+    ),
+    (
+        StudyState.published,
+        4,
+        "member10@example.org",
+        "partner1@example.org",
+        WIN,
+        "Wage theft enforcement through community partners",
+        "Santa Fe County",
+        "NM",
+        G.county,
+        P.from_50k_to_250k,
+        (2019, 2021),
+        ["worker power", "wage theft"],
+        "Santa Fe County funds worker centers to find and report wage theft, and recovered "
+        "$1.1 million in two years.",
+        "a wage-theft ordinance enforced with paid community partners",
+    ),
+    (
+        StudyState.declined,
+        1,
+        "member11@example.org",
+        None,
+        ORG,
+        "A campaign for a municipal bank",
+        "Oakland",
+        "CA",
+        G.city,
+        P.from_250k_to_1m,
+        (2017, 2023),
+        ["public banking"],
+        "Oakland studied a public bank for six years; the campaign continues regionally.",
+        "a feasibility study for a municipal public bank",
+    ),
+    (
+        StudyState.withdrawn,
+        5,
+        "member12@example.org",
+        None,
+        WIN,
+        "Public financing of city council campaigns",
+        "Ithaca",
+        "NY",
+        G.city,
+        P.from_10k_to_50k,
+        (2022, 2023),
+        ["public financing", "democracy"],
+        "Ithaca matches small donations six to one for council candidates who refuse large gifts.",
+        "a small-donor matching program for council elections",
+    ),
+]
+
+
+def _sections(place: str, what: str) -> dict:
+    return {
+        "overview": f"{place} won **{what}**. The measure passed after two years of organizing "
+        "and is now administered by a standing city office with its own budget line.",
+        "political_environment": f"In {place} the governing body was divided and the "
+        "executive was lukewarm. Business groups warned about costs at every hearing; a "
+        "coalition of neighborhood groups, unions and faith congregations answered with "
+        "residents' own stories and a detailed fiscal note. Local press coverage moved two "
+        "undecided members.",
+        "collaborative_governance": "Residents sat on the working group that drafted the "
+        "measure, and a community oversight board meets monthly to review the results.",
+        "equity": "Outreach began in the neighborhoods with the highest need, with materials "
+        "in four languages and stipends for participants' time.",
+        "outcomes": "The first year met its targets; an independent evaluation is under way.",
+        "lessons": "Build the coalition before the bill; bring data and people to every "
+        "hearing; plan the implementation budget with the policy.",
+    }
+
+
+def _topic(name: str) -> Topic:
+    found = db.session.scalar(sa.select(Topic).where(Topic.name == name))
+    return found or Topic(name=name)
+
+
+def _draft(row, people: dict, pillars: list) -> CaseStudy:
+    (
+        _,
+        pillar,
+        author,
+        coauthor,
+        kind,
+        title,
+        place,
+        state,
+        gov,
+        pop,
+        years,
+        topics,
+        summary,
+        what,
+    ) = row
+    now = utcnow()
+    values = dict(
+        title=title,
+        pillar_id=pillars[pillar - 1].id,
+        kind=kind,
+        place=place,
+        state_code=state,
+        government_type=gov,
+        population_band=pop,
+        year_start=years[0],
+        year_end=years[1],
+        summary=summary,
+        created_by_id=people[author].id,
+        created_at=now,
+        updated_at=now,
+    )
+    for key, text in _sections(place, what).items():
+        values[f"{key}_md"] = text
+        values[f"{key}_html"] = render(text)
+    study = CaseStudy(**values)
+    study.authors.append(StudyAuthor(user_id=people[author].id, position=0, is_submitter=True))
+    if coauthor:
+        study.authors.append(StudyAuthor(user_id=people[coauthor].id, position=1))
+    study.timeline = [
+        TimelineEvent(
+            position=0,
+            year=years[0],
+            month=2,
+            day=None,
+            description="Coalition forms and holds its first community meeting",
+        ),
+        TimelineEvent(
+            position=1,
+            year=years[0],
+            month=9,
+            day=12,
+            description="First public hearing; more than 200 residents attend",
+        ),
+        TimelineEvent(position=2, year=years[1], month=4, day=3, description="Final vote passes"),
+    ]
+    study.stakeholders = [
+        Stakeholder(
+            position=0,
+            name=f"{place} Neighbors United",
+            type=T.community_organisation,
+            role="Led the campaign",
+            stance=Stance.ally,
+        ),
+        Stakeholder(
+            position=1,
+            name="Central Labor Council",
+            type=T.labor_union,
+            role="Turned out members to hearings",
+            stance=Stance.ally,
+        ),
+        Stakeholder(
+            position=2,
+            name=f"{place} Chamber of Commerce",
+            type=T.business,
+            role="Testified against it",
+            stance=Stance.opposed,
+        ),
+    ]
+    study.topics = [_topic(t) for t in topics]
+    db.session.add(study)
+    db.session.flush()
+    return study
+
+
+def _review_all(study: CaseStudy, recommendation: str, **data) -> None:
+    """Have the pillar's co-chairs review until the round is decided."""
+    for chair in reviews.eligible_reviewers(study):
+        if study.state not in (StudyState.submitted, StudyState.in_review):
+            return
+        workflow.apply(study, "review", chair, recommendation=recommendation, **data)
+
+
+ASK = [
+    {
+        "section": "timeline",
+        "level": "required",
+        "body": "Add when the ordinance took effect and when the first projects were built.",
+    },
+    {
+        "section": "outcomes",
+        "level": "required",
+        "body": "Give numbers: how many homes were permitted under the new rules?",
+    },
+    {
+        "section": "lessons",
+        "level": "suggestion",
+        "body": "Say what you would do differently about the parking fight.",
+    },
+]
+
+
+def seed_workflow() -> None:
+    """Create demo studies in every state, moving each there through the workflow."""
+    people = {u.email: u for u in db.session.scalars(sa.select(User))}
+    pillars = list(db.session.scalars(sa.select(Pillar).order_by(Pillar.position)))
+    staff = people["staff@example.org"]
+    now = utcnow()
+    for row in STUDIES:
+        target = row[0]
+        study = _draft(row, people, pillars)
+        author = people[row[2]]
+        if target == StudyState.draft:
+            study.outcomes_md = study.outcomes_html = ""  # still being written
+            continue
+        if target == StudyState.withdrawn:
+            workflow.apply(study, "submit", author)
+            workflow.apply(
+                study,
+                "withdraw",
+                author,
+                comment="We will resubmit after the first full year of results.",
+            )
+            continue
+        workflow.apply(study, "submit", author)
+        if target == StudyState.submitted:
+            continue
+        if target == StudyState.in_review:
+            chair = reviews.eligible_reviewers(study)[0]
+            workflow.apply(
+                study,
+                "review",
+                chair,
+                recommendation="approve",
+                overall="A model others can copy; the timeline is exemplary.",
+            )
+            continue
+        if target == StudyState.declined:
+            _review_all(
+                study,
+                "decline",
+                overall="This is a feasibility study, not yet a win "
+                "or an organizing example others can replicate. Please bring it back "
+                "when the bank is chartered.",
+            )
+            continue
+        if target == StudyState.changes_requested:
+            _review_all(
+                study, "request_changes", overall="Strong story; it needs numbers.", items=ASK
+            )
+            first = reviews.feedback_items(reviews.current_round(study))[0]
+            reviews.save_responses(
+                study,
+                author,
+                {first.id: "Added the effective date (Jan 2020) and the first permits."},
+            )
+            continue
+        if target == StudyState.published:
+            _review_all(
+                study,
+                "request_changes",
+                overall="Please add the recovery figures.",
+                items=[
+                    {
+                        "section": "outcomes",
+                        "level": "required",
+                        "body": "How much in back wages was recovered, and for whom?",
+                    }
+                ],
+            )
+            rnd = reviews.current_round(study)
+            reviews.save_responses(
+                study,
+                author,
+                {
+                    it.id: "Added: $1.1 million for 640 workers."
+                    for it in reviews.feedback_items(rnd)
+                },
+            )
+            study.outcomes_md = "Recovered $1.1 million in back wages for 640 workers in two years."
+            study.outcomes_html = render(study.outcomes_md)
+            workflow.apply(study, "resubmit", author, comment="Added the recovery figures.")
+        _review_all(study, "approve", overall="Clear, complete and replicable.")
+        if target == StudyState.in_affirmation:
+            continue
+        window = db.session.scalar(
+            sa.select(AffirmationWindow).where(AffirmationWindow.study_id == study.id)
+        )
+        window.closed_at, window.result = now, "affirmed"
+        window.affirm_count, window.object_count = 18, 2
+        workflow.apply(
+            study, "close_affirmation", None, affirmed=True, affirm_count=18, object_count=2
+        )
+        if target == StudyState.published:
+            workflow.apply(study, "publish", staff)
+    db.session.flush()

@@ -1,0 +1,262 @@
+"""Drafts: what a study still needs before it can be submitted, and saving the working copy."""
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from models import AuditEvent, CaseStudy, Link, Stakeholder, StudyAuthor, TimelineEvent, Topic, User
+from models.clock import utcnow
+from models.enums import MARKDOWN_SECTIONS, Section, StudyState, UserKind
+from review.extensions import db
+from review.markdown import render
+
+SUMMARY_MAX = 400
+POLITICAL_MIN = 150
+TIMELINE_MIN = 2
+STAKEHOLDERS_MIN = 1
+
+# Sections an author must complete before submitting (SPEC §3); the rest are optional.
+REQUIRED_SECTIONS = (
+    Section.summary,
+    Section.overview,
+    Section.timeline,
+    Section.political_environment,
+    Section.stakeholders,
+    Section.collaborative_governance,
+    Section.outcomes,
+)
+# The key under which missing metadata is reported (not a Section: it is not a part of the text).
+METADATA = "metadata"
+
+
+def _metadata_missing(study: CaseStudy) -> list[str]:
+    missing = []
+    if not (study.title or "").strip():
+        missing.append("a title")
+    if not study.pillar_id:
+        missing.append("a pillar")
+    if not study.kind:
+        missing.append("the kind (policy win or organizing example)")
+    if not (study.place or "").strip():
+        missing.append("the place")
+    if not study.state_code:
+        missing.append("the state")
+    if not study.government_type:
+        missing.append("the government type")
+    return missing
+
+
+def missing_sections(study: CaseStudy) -> dict[str, str]:
+    """Return {section value or "metadata": what is missing}; an empty dict means complete.
+
+    Keys follow SPEC order, metadata first; each value is a sentence an author can act on.
+    """
+    missing: dict[str, str] = {}
+    meta = _metadata_missing(study)
+    if meta:
+        missing[METADATA] = "Add " + ", ".join(meta) + "."
+    summary = (study.summary or "").strip()
+    if not summary:
+        missing[Section.summary.value] = "Write a one- or two-sentence summary."
+    elif len(summary) > SUMMARY_MAX:
+        missing[Section.summary.value] = (
+            f"Shorten the summary to {SUMMARY_MAX} characters (it has {len(summary)})."
+        )
+    if not (study.overview_md or "").strip():
+        missing[Section.overview.value] = "Describe the policy or program: what was won or built."
+    events = len(study.timeline)
+    if events < TIMELINE_MIN:
+        missing[Section.timeline.value] = (
+            f"Add at least {TIMELINE_MIN} dated events (it has {events})."
+        )
+    political = len((study.political_environment_md or "").strip())
+    if political < POLITICAL_MIN:
+        missing[Section.political_environment.value] = (
+            f"Write at least {POLITICAL_MIN} characters about the context, the opposition and "
+            f"what made it possible (it has {political})."
+        )
+    if len(study.stakeholders) < STAKEHOLDERS_MIN:
+        missing[Section.stakeholders.value] = "Add at least 1 stakeholder."
+    if not (study.collaborative_governance_md or "").strip():
+        missing[Section.collaborative_governance.value] = (
+            "Describe how the community shared power in the work."
+        )
+    if not (study.outcomes_md or "").strip():
+        missing[Section.outcomes.value] = "Describe the outcomes and impact."
+    return missing
+
+
+def is_complete(study: CaseStudy) -> bool:
+    """Return whether every required section and the metadata are complete."""
+    return not missing_sections(study)
+
+
+# --- Saving the working copy ---------------------------------------------------------------
+
+
+class StaleDraft(Exception):
+    """The study was saved by someone else since this person loaded it."""
+
+
+def create_draft(author, title: str, pillar_id: int) -> CaseStudy:
+    """Start a draft with only a title and a pillar, authored by `author`; flush only."""
+    study = CaseStudy(
+        title=title.strip(),
+        pillar_id=pillar_id,
+        created_by_id=author.id,
+        created_at=utcnow(),
+        updated_at=utcnow(),
+    )
+    study.authors.append(StudyAuthor(user_id=author.id, position=0, is_submitter=True))
+    db.session.add(study)
+    db.session.flush()
+    return study
+
+
+def _topics(names: list[str]) -> list[Topic]:
+    if not names:
+        return []
+    existing = {
+        t.name: t for t in db.session.scalars(sa.select(Topic).where(Topic.name.in_(names)))
+    }
+    for name in names:
+        if name in existing:
+            continue
+        # Another author may create the same new topic at the same moment: use theirs.
+        try:
+            with db.session.begin_nested():
+                existing[name] = Topic(name=name)
+                db.session.add(existing[name])
+        except IntegrityError:
+            existing[name] = db.session.scalar(sa.select(Topic).where(Topic.name == name))
+    return [existing[name] for name in names]
+
+
+def save_draft(study: CaseStudy, values: dict, expected_version: int | None) -> CaseStudy:
+    """Write the form's values into the working copy and render its Markdown; flush only.
+
+    Raise StaleDraft when `expected_version` (the version the person loaded) is not the
+    study's current one; the database refuses a concurrent writer with StaleDataError.
+    """
+    if expected_version is not None and expected_version != study.version:
+        raise StaleDraft()
+    topics = _topics(values["topics"])  # queried first: the query autoflushes
+    for name in (
+        "title", "pillar_id", "kind", "place", "state_code", "government_type",
+        "population_band", "year_start", "year_end",
+    ):  # fmt: skip
+        setattr(study, name, values[name])
+    study.summary = (values.get("summary") or "").strip()
+    for section in MARKDOWN_SECTIONS:
+        text = values.get(f"{section.value}_md") or ""
+        setattr(study, f"{section.value}_md", text)
+        setattr(study, f"{section.value}_html", render(text))
+    study.topics = topics
+    study.timeline = [
+        TimelineEvent(position=i, year=year, month=month, day=day, description=description)
+        for i, (year, month, day, description) in enumerate(values["timeline"])
+    ]
+    study.stakeholders = [
+        Stakeholder(position=i, **row) for i, row in enumerate(values["stakeholders"])
+    ]
+    study.links = [Link(position=i, **row) for i, row in enumerate(values["links"])]
+    # Always touch the row so its version moves even when only child rows changed.
+    study.updated_at = utcnow()
+    db.session.flush()
+    return study
+
+
+def next_step(study: CaseStudy) -> str:
+    """Say, in a few words, what the authors need to do next."""
+    if study.state == StudyState.draft:
+        missing = missing_sections(study)
+        if missing:
+            return f"Complete {len(missing)} more part{'s' if len(missing) != 1 else ''}"
+        return "Ready to submit"
+    return {
+        StudyState.submitted: "Waiting for the co-chairs’ review",
+        StudyState.in_review: "Waiting for the co-chairs’ review",
+        StudyState.changes_requested: "Revise it and resubmit",
+        StudyState.in_affirmation: "Open to the network for affirmation",
+        StudyState.affirmed: "Waiting for staff to publish it",
+        StudyState.published: "Published in the library",
+        StudyState.declined: "Declined by the co-chairs",
+        StudyState.withdrawn: "Withdrawn",
+    }.get(study.state, "")
+
+
+def studies_of(user) -> list[CaseStudy]:
+    """Return the studies the person authors, most recently changed first."""
+    return list(
+        db.session.scalars(
+            sa.select(CaseStudy)
+            .join(StudyAuthor, StudyAuthor.study_id == CaseStudy.id)
+            .where(StudyAuthor.user_id == user.id)
+            .options(
+                selectinload(CaseStudy.timeline),
+                selectinload(CaseStudy.stakeholders),
+                selectinload(CaseStudy.pillar),
+            )
+            .order_by(CaseStudy.updated_at.desc(), CaseStudy.id.desc())
+        )
+    )
+
+
+def topic_names() -> list[str]:
+    """Return every existing topic, for suggestions."""
+    return list(db.session.scalars(sa.select(Topic.name).order_by(Topic.name)))
+
+
+# --- Co-authors ----------------------------------------------------------------------------
+
+
+class CoauthorError(ValueError):
+    """A co-author could not be added; the message says why."""
+
+
+def add_coauthor(study: CaseStudy, email: str, actor) -> User:
+    """Add the person with this email as a co-author and record it; flush only."""
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.is_active:
+        raise CoauthorError("No one with that email has an account. Ask staff to invite them.")
+    if user.kind not in (UserKind.member, UserKind.partner):
+        raise CoauthorError("Only members and partners can be co-authors.")
+    if user.id in study.author_ids:
+        raise CoauthorError(f"{user.name} is already an author.")
+    position = max((a.position for a in study.authors), default=0) + 1
+    # Added beside the study, not through it, so co-authors' open editors stay current.
+    db.session.add(
+        StudyAuthor(study_id=study.id, user_id=user.id, position=position, added_at=utcnow())
+    )
+    _record(study, actor, "coauthor_added", user)
+    db.session.flush()
+    db.session.expire(study, ["authors"])
+    return user
+
+
+def remove_coauthor(study: CaseStudy, user_id: int, actor) -> User:
+    """Remove a co-author (never the submitter) and record it; flush only."""
+    author = next((a for a in study.authors if a.user_id == user_id), None)
+    if author is None:
+        raise CoauthorError("That person is not an author of this study.")
+    if author.is_submitter:
+        raise CoauthorError("The submitter cannot be removed.")
+    user = author.user
+    db.session.delete(author)
+    _record(study, actor, "coauthor_removed", user)
+    db.session.flush()
+    db.session.expire(study, ["authors"])
+    return user
+
+
+def _record(study: CaseStudy, actor, event: str, user: User) -> None:
+    db.session.add(
+        AuditEvent(
+            actor_id=actor.id,
+            study_id=study.id,
+            event=event,
+            comment=f"{user.name} <{user.email}>",
+            data={"user_id": user.id},
+            created_at=utcnow(),
+        )
+    )
