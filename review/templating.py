@@ -1,4 +1,5 @@
-"""What every template may use: the policy, the enums, and filters for dates."""
+"""What every template may use, registered once for the whole app (never per blueprint):
+the policy, the enums, file sizes and filters for dates."""
 
 from datetime import UTC, datetime
 
@@ -6,7 +7,7 @@ from flask import Flask, current_app
 
 from models import enums
 from models.clock import utcnow
-from review import policy, workflow
+from review import attachments, drafts, policy, workflow
 
 
 def init_app(app: Flask) -> None:
@@ -18,6 +19,8 @@ def init_app(app: Flask) -> None:
         nav_links=nav_links,
         workflow_panel=workflow.panel,
         history_label=workflow.HISTORY_LABELS.get,
+        human_size=attachments.human_size,
+        required_sections=[(s.value, s.label) for s in drafts.REQUIRED_SECTIONS],
     )
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime

@@ -156,3 +156,22 @@ def test_remove_a_file_and_no_upload_when_not_editable(app, client, make_user, l
     assert db.session.scalar(sa.select(sa.func.count(Attachment.id))) == 0
     submitted = complete_study(author, state=StudyState.submitted)
     assert upload(client, submitted, PDF, "late.pdf").status_code == 403
+
+
+def test_every_reader_page_of_a_study_with_files_answers(app, client, make_user, login_as, pillar):
+    """The co-chair review page, the study page and the editor all list the files (no 500)."""
+    from review import workflow
+
+    author = make_user()
+    chair = make_user("member", cochair_of=pillar)
+    study = complete_study(author, pillar)
+    login_as(author)
+    assert upload(client, study, PDF, "report.pdf").status_code == 302
+    assert "report.pdf" in client.get(f"/studies/{study.id}/edit").text
+    workflow.apply(study, "submit", author)
+    db.session.commit()
+    assert "report.pdf" in client.get(f"/studies/{study.id}").text
+    client.post("/auth/logout")
+    login_as(chair)
+    page = client.get(f"/cochair/studies/{study.id}")
+    assert page.status_code == 200 and "report.pdf" in page.text

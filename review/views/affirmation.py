@@ -7,16 +7,11 @@ from flask_login import current_user, login_required
 from forms.affirmation import CommentForm, ExtendForm, VoteForm
 from models import AffirmationWindow, CaseStudy, Comment
 from models.enums import VoteChoice
-from review import affirmation, attachments, policy
+from review import affirmation, policy
 from review.extensions import db
 from review.rescue import take_rescued_form
 
 bp = Blueprint("affirmation", __name__, url_prefix="/affirmation")
-
-
-@bp.context_processor
-def _helpers() -> dict:
-    return {"human_size": attachments.human_size}
 
 
 def _load(study_id: int) -> tuple[CaseStudy, AffirmationWindow]:

@@ -63,7 +63,6 @@ def study(slug: str):
         "library/study.html",
         study=found,
         related=library.related(found),
-        human_size=attachments.human_size,
         canonical=library.public_url(url_for("library.study", slug=found.slug)),
     )
 

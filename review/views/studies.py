@@ -37,14 +37,6 @@ from review.rescue import take_rescued_form
 bp = Blueprint("studies", __name__, url_prefix="/studies")
 
 
-@bp.context_processor
-def _authoring_helpers() -> dict:
-    return {
-        "required_sections": [(s.value, s.label) for s in drafts.REQUIRED_SECTIONS],
-        "human_size": attachments.human_size,
-    }
-
-
 def _pillar_choices() -> list[tuple[int, str]]:
     return [(p.id, p.name) for p in db.session.scalars(sa.select(Pillar).order_by(Pillar.position))]
 
