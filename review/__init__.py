@@ -13,7 +13,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application; `config` overrides the class chosen by APP_ENV."""
     # Imported here, as in the Flask tutorial: `review.extensions` sits inside this package,
     # so importing the models must not drag in the views.
-    from review import cli, errors, security, sessions, templating
+    from review import cli, errors, routing, security, sessions, templating
     from review.extensions import csrf, db, limiter, mail, migrate
     from review.views import register_blueprints
     from workers import queue, timer
@@ -47,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     sessions.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    routing.init_app(app)
     errors.init_app(app)
     queue.init_app(app)
     register_blueprints(app)

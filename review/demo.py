@@ -7,6 +7,7 @@ from models.clock import utcnow
 from models.enums import UserKind
 from models.pillar import seed_pillars
 from review.demo_library import seed_library
+from review.demo_rich import seed_demo_rich
 from review.demo_workflow import seed_workflow
 from review.extensions import db
 from review.passwords import hash_password
@@ -113,3 +114,4 @@ def seed() -> bool:
 AFTER_PEOPLE: list = []
 AFTER_PEOPLE.append(seed_library)  # the public library and committed officials (issue 7)
 AFTER_PEOPLE.append(seed_workflow)  # studies in every state of the workflow (issue 4)
+AFTER_PEOPLE.append(seed_demo_rich)  # one rich study in every state (issue 11)

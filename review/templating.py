@@ -7,7 +7,7 @@ from flask import Flask, current_app
 
 from models import enums
 from models.clock import utcnow
-from review import attachments, drafts, policy, workflow
+from review import attachments, drafts, library, policy, staff, workflow
 
 
 def init_app(app: Flask) -> None:
@@ -19,6 +19,10 @@ def init_app(app: Flask) -> None:
         nav_links=nav_links,
         workflow_panel=workflow.panel,
         history_label=workflow.HISTORY_LABELS.get,
+        describe=workflow.describe,
+        next_step=drafts.next_step,
+        public_url=library.public_url,
+        staff_colours=staff.STATE_COLOURS,
         human_size=attachments.human_size,
         required_sections=[(s.value, s.label) for s in drafts.REQUIRED_SECTIONS],
     )

@@ -40,6 +40,6 @@ def _feed(cards, title: str, self_url: str, alternate: str):
     stamps = [c.corrected_at or c.published_at for c in cards]
     body = render_template(
         "feeds/atom.xml", cards=cards, title=title, self_url=self_url, alternate=alternate,
-        updated=max(stamps) if stamps else utcnow(), public_url=library.public_url,
+        updated=max(stamps) if stamps else utcnow(),
     )  # fmt: skip
     return body, 200, {"Content-Type": "application/atom+xml; charset=utf-8"}

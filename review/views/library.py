@@ -46,9 +46,7 @@ def index():
 
 @bp.get("/sitemap.xml")
 def sitemap():
-    body = render_template(
-        "library/sitemap.xml", entries=library.sitemap_entries(), public_url=library.public_url
-    )
+    body = render_template("library/sitemap.xml", entries=library.sitemap_entries())
     return body, 200, {"Content-Type": "application/xml; charset=utf-8"}
 
 

@@ -84,9 +84,7 @@ def _back(default: str):
 
 @bp.get("/")
 def index():
-    return render_template(
-        "staff/index.html", d=staff.dashboard(), staff_colours=staff.STATE_COLOURS
-    )
+    return render_template("staff/index.html", d=staff.dashboard())
 
 
 @bp.post("/rounds/<int:round_id>/remind")
@@ -137,7 +135,6 @@ def _study_page(study: CaseStudy, status: int = 200, **forms):
         "staff/study.html", study=study, events=events, window=window, rnd=rnd,
         waiting=staff.waiting_cochairs([rnd.id]).get(rnd.id, []) if rnd else [],
         turn=workflow.whose_turn(study), history=workflow.history(study),
-        describe=workflow.describe,
         may_extend=window is not None and study.state == StudyState.in_affirmation, **forms,
     ), status  # fmt: skip
 

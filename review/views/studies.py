@@ -98,7 +98,6 @@ def index():
     return render_template(
         "studies/index.html",
         studies=studies,
-        next_step=drafts.next_step,
         may_write=policy.may_write_studies(current_user),
     )
 
