@@ -1,3 +1,3 @@
-from review import create_app
+from review.app import create_app
 
 app = create_app()

@@ -116,10 +116,10 @@ def _database(engine: str) -> tuple[str, object]:
 def _setup(members: int):
     """Create the pillars, an author, `members` members and an open affirmation window."""
     from models import AffirmationWindow, User
+    from models.base import db
     from models.clock import utcnow
     from models.enums import NetworkPreference, StudyState, UserKind
     from models.pillar import seed_pillars
-    from review.extensions import db
     from tests.factories import complete_study
 
     seed_pillars()
@@ -150,8 +150,9 @@ def _baseline(window_id: int) -> int:
     from flask_mail import Message
 
     from models import AffirmationWindow, CaseStudy, User
+    from models.base import db
     from models.enums import UserKind
-    from review.extensions import db, mail
+    from review.infra.extensions import mail
     from review.notify import network_context, subject_for
 
     window = db.session.get(AffirmationWindow, window_id)
@@ -193,7 +194,7 @@ def _fanout(window_id: int) -> int:
 
 def _reset_outbox() -> None:
     from models import Notification
-    from review.extensions import db
+    from models.base import db
 
     db.session.execute(sa.delete(Notification))
     db.session.commit()
@@ -204,9 +205,9 @@ def run(engine: str = "postgresql", members: int = MEMBERS, repeat: int = 3) -> 
     from flask_migrate import upgrade
 
     from models import Notification
+    from models.base import db
     from models.enums import NotificationStatus
-    from review import create_app
-    from review.extensions import db
+    from review.app import create_app
 
     handler = SMTPServer()
     port = handler.port
@@ -293,7 +294,7 @@ def _jobs(conn) -> list[str]:
     from rq import Queue
     from rq.registry import ScheduledJobRegistry
 
-    from workers.queue import QUEUES
+    from review.infra.queue import QUEUES
 
     names = []
     for name in QUEUES:
@@ -314,13 +315,14 @@ def run_request(engine: str = "postgresql", members: int = MEMBERS, repeat: int 
     from flask_migrate import upgrade
 
     from models import User
+    from models.base import db
     from models.clock import utcnow
     from models.enums import NetworkPreference, UserKind
     from models.pillar import seed_pillars
-    from review import create_app, workflow
-    from review.extensions import db
+    from review import workflow
+    from review.app import create_app
+    from review.infra.queue import redis_connection
     from tests.factories import complete_study
-    from workers.queue import redis_connection
 
     redis_server = RedisServer()
     url, cleanup = _database(engine)
@@ -335,7 +337,7 @@ def run_request(engine: str = "postgresql", members: int = MEMBERS, repeat: int 
     jobs = {}
     try:
         with app.app_context():
-            from review.passwords import hash_password
+            from review.infra.passwords import hash_password
 
             upgrade()
             pillar = seed_pillars()[0]

@@ -32,11 +32,12 @@ from flask import jsonify  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
 from models import CaseStudy, Topic, User, study_topics  # noqa: E402
+from models.base import db  # noqa: E402
 from models.clock import utcnow  # noqa: E402
 from models.enums import US_STATES  # noqa: E402
 from models.pillar import seed_pillars  # noqa: E402
-from review import create_app, library  # noqa: E402
-from review.extensions import db  # noqa: E402
+from review import library  # noqa: E402
+from review.app import create_app  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 KINDS = ["policy_win", "organizing_example"]

@@ -37,12 +37,14 @@ class AccessRequestForm(FlaskForm):
     email = EmailField("Email", validators=[InputRequired(), Email(), Length(max=254)])
     kind = SelectField(
         "I am",
-        choices=[("member", "A local elected official"),
-                 ("partner", "A labor, policy or community partner")],
+        choices=[
+            ("member", "A local elected official"),
+            ("partner", "A labor, policy or community partner"),
+        ],
     )
     office = StringField("Office (if elected)", validators=[Optional(), Length(max=160)])
-    jurisdiction = StringField("Jurisdiction or organisation", validators=[Optional(),
-                                                                          Length(max=160)])
+    jurisdiction = StringField(
+        "Jurisdiction or organisation", validators=[Optional(), Length(max=160)]
+    )
     state = SelectField("State", choices=STATE_CHOICES, validators=[Optional()])
-    message = TextAreaField("Anything staff should know", validators=[Optional(),
-                                                                      Length(max=2000)])
+    message = TextAreaField("Anything staff should know", validators=[Optional(), Length(max=2000)])

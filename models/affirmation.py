@@ -3,9 +3,9 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from models.base import db
 from models.clock import UTCDateTime, utcnow
 from models.enums import VoteChoice, enum_type
-from review.extensions import db
 
 
 class AffirmationWindow(db.Model):
@@ -26,8 +26,12 @@ class AffirmationWindow(db.Model):
     reminder_sent_at: Mapped[object | None] = mapped_column(UTCDateTime())
 
     votes = relationship("Vote", back_populates="window", cascade="all, delete-orphan")
-    comments = relationship("Comment", back_populates="window", cascade="all, delete-orphan",
-                            order_by="Comment.created_at")
+    comments = relationship(
+        "Comment",
+        back_populates="window",
+        cascade="all, delete-orphan",
+        order_by="Comment.created_at",
+    )
 
     __table_args__ = (
         sa.CheckConstraint("(closed_at IS NULL) = (result IS NULL)", name="closed_has_result"),

@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from models.base import db
 from models.clock import UTCDateTime, utcnow
 from models.enums import (
     GovernmentType,
@@ -13,7 +14,6 @@ from models.enums import (
     StudyState,
     enum_type,
 )
-from review.extensions import db
 
 study_topics = sa.Table(
     "study_topic",
@@ -78,7 +78,9 @@ class CaseStudy(db.Model):
     pillar = relationship("Pillar")
     created_by = relationship("User")
     authors = relationship(
-        "StudyAuthor", back_populates="study", cascade="all, delete-orphan",
+        "StudyAuthor",
+        back_populates="study",
+        cascade="all, delete-orphan",
         order_by="StudyAuthor.position",
     )
     topics = relationship("Topic", secondary=study_topics, order_by="Topic.name")

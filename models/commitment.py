@@ -3,8 +3,8 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from models.base import db
 from models.clock import UTCDateTime, utcnow
-from review.extensions import db
 
 
 class Commitment(db.Model):

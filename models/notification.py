@@ -3,9 +3,9 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from models.base import db
 from models.clock import UTCDateTime, utcnow
 from models.enums import NotificationCategory, NotificationStatus, enum_type
-from review.extensions import db
 
 
 class Notification(db.Model):

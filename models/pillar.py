@@ -3,8 +3,8 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from models.base import db
 from models.clock import UTCDateTime, utcnow
-from review.extensions import db
 
 
 class Pillar(db.Model):
@@ -67,8 +67,9 @@ def seed_pillars() -> list[Pillar]:
     existing = {p.slug: p for p in db.session.scalars(sa.select(Pillar))}
     for position, (slug, name, description) in enumerate(PILLARS, start=1):
         if slug not in existing:
-            existing[slug] = Pillar(slug=slug, name=name, description=description,
-                                    position=position)
+            existing[slug] = Pillar(
+                slug=slug, name=name, description=description, position=position
+            )
             db.session.add(existing[slug])
     db.session.flush()
     return sorted(existing.values(), key=lambda p: p.position)

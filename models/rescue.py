@@ -5,8 +5,8 @@ import secrets
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models.base import db
 from models.clock import UTCDateTime, utcnow
-from review.extensions import db
 
 
 class RescuedForm(db.Model):

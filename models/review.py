@@ -3,9 +3,9 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from models.base import db
 from models.clock import UTCDateTime, utcnow
 from models.enums import FeedbackLevel, Recommendation, Section, enum_type
-from review.extensions import db
 
 
 class Round(db.Model):
@@ -27,8 +27,9 @@ class Round(db.Model):
     escalated_at: Mapped[object | None] = mapped_column(UTCDateTime())
 
     revision = relationship("Revision")
-    reviews = relationship("Review", back_populates="round", cascade="all, delete-orphan",
-                           order_by="Review.created_at")
+    reviews = relationship(
+        "Review", back_populates="round", cascade="all, delete-orphan", order_by="Review.created_at"
+    )
 
     __table_args__ = (
         sa.UniqueConstraint("study_id", "number", name="uq_round_study_number"),
@@ -49,8 +50,12 @@ class Review(db.Model):
 
     round = relationship("Round", back_populates="reviews")
     reviewer = relationship("User")
-    items = relationship("FeedbackItem", back_populates="review", cascade="all, delete-orphan",
-                         order_by="FeedbackItem.position")
+    items = relationship(
+        "FeedbackItem",
+        back_populates="review",
+        cascade="all, delete-orphan",
+        order_by="FeedbackItem.position",
+    )
 
     __table_args__ = (
         sa.UniqueConstraint("round_id", "reviewer_id", name="uq_review_round_reviewer"),
@@ -67,8 +72,7 @@ class FeedbackItem(db.Model):
         sa.ForeignKey("review.id", ondelete="CASCADE"), index=True
     )
     # Objections carried back from network affirmation belong to the round, not a review.
-    round_id: Mapped[int] = mapped_column(sa.ForeignKey("round.id", ondelete="CASCADE"),
-                                          index=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("round.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     section: Mapped[Section] = mapped_column(enum_type(Section))
     level: Mapped[FeedbackLevel] = mapped_column(

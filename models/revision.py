@@ -4,8 +4,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from models.base import db
 from models.clock import UTCDateTime, utcnow
-from review.extensions import db
 
 
 class Revision(db.Model):
@@ -22,9 +22,7 @@ class Revision(db.Model):
 
     created_by = relationship("User")
 
-    __table_args__ = (
-        sa.UniqueConstraint("study_id", "number", name="uq_revision_study_number"),
-    )
+    __table_args__ = (sa.UniqueConstraint("study_id", "number", name="uq_revision_study_number"),)
 
 
 @event.listens_for(Revision, "before_update")

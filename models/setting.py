@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column
 
-from review.extensions import db
+from models.base import db
 
 # Settings staff may change, each with the config key that gives its default.
 DEFAULTS = {

@@ -6,9 +6,9 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from models.base import db
 from models.clock import UTCDateTime, utcnow
 from models.enums import AccessRequestStatus, NetworkPreference, UserKind, enum_type
-from review.extensions import db
 
 pillar_follows = sa.Table(
     "pillar_follow",

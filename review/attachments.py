@@ -15,8 +15,8 @@ from flask import current_app
 from werkzeug.datastructures import FileStorage
 
 from models import Attachment, CaseStudy
+from models.base import db
 from models.clock import utcnow
-from review.extensions import db
 
 MAX_PER_STUDY = 10
 PDF, PNG, JPEG = "application/pdf", "image/png", "image/jpeg"

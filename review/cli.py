@@ -9,10 +9,10 @@ from flask.cli import AppGroup
 from rq import SimpleWorker
 
 from models import User
+from models.base import db
 from models.enums import UserKind
 from review import accounts, demo, workflow
-from review.extensions import db
-from workers.queue import QUEUES, redis_connection
+from review.infra.queue import QUEUES, redis_connection
 from workers.sweep import sweep as run_sweep
 
 users = AppGroup("users", help="Create and invite people.")

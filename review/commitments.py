@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 
 from models import Commitment, User
+from models.base import db
 from models.clock import utcnow
 from models.enums import US_STATES, UserKind
-from review.extensions import db
 
 CSV_COLUMNS = ("name", "office", "jurisdiction", "state", "date", "email")
 MAX_IMPORT_ROWS = 5000

@@ -5,10 +5,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from models import AuditEvent, CaseStudy, Link, Stakeholder, StudyAuthor, TimelineEvent, Topic, User
+from models.base import db
 from models.clock import utcnow
 from models.enums import MARKDOWN_SECTIONS, Section, StudyState, UserKind
-from review.extensions import db
-from review.markdown import render
+from review.infra.markdown import render
 
 SUMMARY_MAX = 400
 POLITICAL_MIN = 150

@@ -16,11 +16,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models import CaseStudy, Notification, User, pillar_follows
+from models.base import db
 from models.clock import utcnow
 from models.enums import NetworkPreference, NotificationCategory, NotificationStatus
-from review.extensions import db
-from workers import mail as mail_jobs
-from workers.queue import enqueue
+from review.infra.queue import enqueue
 
 
 def message_id() -> str:
@@ -95,7 +94,7 @@ def send_after_commit(ids: list[int]) -> None:
     if batch is None:
         # The job's argument is this list: rows written later in the transaction join it.
         batch = info[_BATCH] = []
-        enqueue(mail_jobs.send_batch, batch, queue="mail")
+        enqueue("mail.send_batch", batch, queue="mail")
     batch.extend(ids)
 
 

@@ -7,8 +7,8 @@ Views turn "may not see" into 404 and "may see but not do" into 403.
 import sqlalchemy as sa
 
 from models import CaseStudy, Conflict, Pillar
+from models.base import db
 from models.enums import StudyState, UserKind
-from review.extensions import db
 
 # States in which a study's content may be edited by its authors.
 AUTHOR_EDITABLE = {StudyState.draft, StudyState.changes_requested}
@@ -73,9 +73,7 @@ def may_edit_study(user, study: CaseStudy) -> bool:
 
 
 def is_submitter(user, study: CaseStudy) -> bool:
-    return signed_in(user) and any(
-        a.user_id == user.id and a.is_submitter for a in study.authors
-    )
+    return signed_in(user) and any(a.user_id == user.id and a.is_submitter for a in study.authors)
 
 
 def may_manage_authors(user, study: CaseStudy) -> bool:
@@ -112,9 +110,12 @@ def is_conflicted(user, study: CaseStudy) -> bool:
     """Whether the person declared a conflict of interest on this study."""
     if not signed_in(user):
         return False
-    return db.session.scalar(
-        sa.select(Conflict.id).where(Conflict.study_id == study.id, Conflict.user_id == user.id)
-    ) is not None
+    return (
+        db.session.scalar(
+            sa.select(Conflict.id).where(Conflict.study_id == study.id, Conflict.user_id == user.id)
+        )
+        is not None
+    )
 
 
 def is_pillar_cochair(user, study: CaseStudy) -> bool:
@@ -169,18 +170,14 @@ def may_vote(user, study: CaseStudy) -> bool:
 
 def may_comment(user, study: CaseStudy) -> bool:
     """Members and partners who are not authors post feedback comments."""
-    return (
-        (is_member(user) or is_partner(user)) and user.is_active and not is_author(user, study)
-    )
+    return (is_member(user) or is_partner(user)) and user.is_active and not is_author(user, study)
 
 
 def may_reply(user, study: CaseStudy) -> bool:
     """Those who comment, and also the authors and the pillar's co-chairs, reply to comments."""
     if not signed_in(user) or not user.is_active:
         return False
-    return (
-        may_comment(user, study) or is_author(user, study) or is_cochair(user, study.pillar_id)
-    )
+    return may_comment(user, study) or is_author(user, study) or is_cochair(user, study.pillar_id)
 
 
 def may_see_affirmation(user, study: CaseStudy, window) -> bool:

@@ -24,10 +24,10 @@ from models import (
     StudyAuthor,
     User,
 )
+from models.base import db
 from models.clock import utcnow
 from models.enums import FeedbackLevel, Recommendation, Section, StudyState, UserKind
 from review import policy
-from review.extensions import db
 
 OVERALL_MAX = 20_000
 ITEM_MAX = 5_000

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from models import CaseStudy, Pillar, Revision
+from models.base import db
 from models.clock import utcnow
 from models.enums import (
     MARKDOWN_SECTIONS,
@@ -18,7 +19,6 @@ from models.enums import (
     Stance,
     StudyKind,
 )
-from review.extensions import db
 
 
 def _value(enum_member) -> str | None:

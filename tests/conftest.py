@@ -27,12 +27,12 @@ from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
 
 from models import User
+from models.base import db
 from models.clock import utcnow
 from models.enums import UserKind
 from models.pillar import seed_pillars
-from review import create_app
-from review.extensions import db
-from review.passwords import hash_password
+from review.app import create_app
+from review.infra.passwords import hash_password
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -59,6 +59,7 @@ def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05):
 
 # ---------------------------------------------------------------- the run itself
 
+
 def pytest_sessionfinish(session, exitstatus):
     """Fail loudly when nothing ran (never pytest's exit code 5), and in CI when anything was
     skipped: PostgreSQL, Redis, SMTP and the browser must all be there."""
@@ -72,6 +73,7 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 # ---------------------------------------------------------------- databases
+
 
 def _migrate(url: str) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "JOB_RUNNER": "inline"})
@@ -117,6 +119,7 @@ def _empty_tables() -> None:
 
 # ---------------------------------------------------------------- redis
 
+
 class RedisServer:
     """A redis-server of this test session's own, which a drill may stop and start."""
 
@@ -128,10 +131,21 @@ class RedisServer:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [shutil.which("redis-server") or "redis-server", "--port", str(self.port),
-             "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.directory)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         client = redis.Redis.from_url(self.url)
         wait_until(lambda: _ping(client))
@@ -170,6 +184,7 @@ def redis_url(redis_server):
 
 
 # ---------------------------------------------------------------- smtp
+
 
 class _Handler:
     def __init__(self, sink):
@@ -254,6 +269,7 @@ def parts(message) -> tuple[str, str]:
 
 # ---------------------------------------------------------------- the app
 
+
 def app_config(db_url: str, smtp_port: int, **overrides) -> dict:
     config = {
         "SQLALCHEMY_DATABASE_URI": db_url,
@@ -337,10 +353,14 @@ def make_user(app):
         user = User(kind=kind, created_at=utcnow(), **fields)
         db.session.add(user)
         db.session.flush()
-        for pillar in ([cochair_of] if cochair_of is not None and not isinstance(
-                cochair_of, list | tuple) else cochair_of or []):
-            db.session.add(CochairAssignment(pillar_id=getattr(pillar, "id", pillar),
-                                             user_id=user.id))
+        for pillar in (
+            [cochair_of]
+            if cochair_of is not None and not isinstance(cochair_of, list | tuple)
+            else cochair_of or []
+        ):
+            db.session.add(
+                CochairAssignment(pillar_id=getattr(pillar, "id", pillar), user_id=user.id)
+            )
         db.session.commit()
         return user
 
@@ -369,6 +389,7 @@ def pillar(app):
 
 # ---------------------------------------------------------------- the real worker
 
+
 class WorkerProcess:
     """`flask worker` in a subprocess, on the test's database, Redis and SMTP server."""
 
@@ -383,8 +404,11 @@ class WorkerProcess:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "worker"], cwd=ROOT, env=self.env,
-            stdout=self.log, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "flask", "worker"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
 
     def kill(self) -> None:
@@ -414,18 +438,21 @@ def rq_app(app_factory, redis_url, smtp):
 @pytest.fixture
 def worker(rq_app, smtp, tmp_path):
     env = dict(os.environ)
-    env.update({
-        "APP_ENV": "test",
-        "FLASK_APP": "wsgi.py",
-        "DATABASE_URL": rq_app.config["SQLALCHEMY_DATABASE_URI"].replace(
-            "postgresql+psycopg://", "postgresql://"),
-        "REDIS_URL": rq_app.config["REDIS_URL"],
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(smtp.port),
-        "PUBLIC_BASE_URL": rq_app.config["PUBLIC_BASE_URL"],
-        "MAIL_RETRY_BASE_SECONDS": "0.2",
-        "UPLOAD_FOLDER": rq_app.config["UPLOAD_FOLDER"],
-    })
+    env.update(
+        {
+            "APP_ENV": "test",
+            "FLASK_APP": "wsgi.py",
+            "DATABASE_URL": rq_app.config["SQLALCHEMY_DATABASE_URI"].replace(
+                "postgresql+psycopg://", "postgresql://"
+            ),
+            "REDIS_URL": rq_app.config["REDIS_URL"],
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": str(smtp.port),
+            "PUBLIC_BASE_URL": rq_app.config["PUBLIC_BASE_URL"],
+            "MAIL_RETRY_BASE_SECONDS": "0.2",
+            "UPLOAD_FOLDER": rq_app.config["UPLOAD_FOLDER"],
+        }
+    )
     process = WorkerProcess(env, tmp_path / "worker.log")
     process.start()
     yield process
@@ -433,6 +460,7 @@ def worker(rq_app, smtp, tmp_path):
 
 
 # ---------------------------------------------------------------- the browser
+
 
 class LiveServer:
     def __init__(self, app):
@@ -482,8 +510,7 @@ def browser():
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=executable,
-            args=["--headless", "--no-sandbox", "--disable-gpu",
-                  "--disable-background-networking"],
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         yield browser
         browser.close()

@@ -3,10 +3,10 @@
 import sqlalchemy as sa
 
 from models import CaseStudy, Pillar, Stakeholder, StudyAuthor, TimelineEvent, Topic
+from models.base import db
 from models.clock import utcnow
 from models.enums import GovernmentType, PopulationBand, StakeholderType, Stance, StudyKind
-from review.extensions import db
-from review.markdown import render
+from review.infra.markdown import render
 
 POLITICAL = (
     "The council was split 5–4 and the mayor opposed the measure at first. A coalition of "
@@ -49,14 +49,17 @@ def complete_study(author, pillar: Pillar | None = None, coauthors=(), **fields)
     for i, co in enumerate(coauthors, start=1):
         study.authors.append(StudyAuthor(user_id=co.id, position=i))
     study.timeline = [
-        TimelineEvent(position=0, year=2021, month=3, day=None,
-                      description="Tenant union forms"),
+        TimelineEvent(position=0, year=2021, month=3, day=None, description="Tenant union forms"),
         TimelineEvent(position=1, year=2022, month=6, day=14, description="Council passes bill"),
     ]
     study.stakeholders = [
-        Stakeholder(position=0, name="Takoma Tenants United",
-                    type=StakeholderType.community_organisation, role="Led the campaign",
-                    stance=Stance.ally),
+        Stakeholder(
+            position=0,
+            name="Takoma Tenants United",
+            type=StakeholderType.community_organisation,
+            role="Led the campaign",
+            stance=Stance.ally,
+        ),
     ]
     topic = db.session.scalar(sa.select(Topic).where(Topic.name == "housing"))
     study.topics = [topic or Topic(name="housing")]

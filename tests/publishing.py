@@ -9,9 +9,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from models import CaseStudy, Topic
+from models.base import db
 from models.clock import utcnow
 from review import library
-from review.extensions import db
 from tests.factories import complete_study
 
 

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from models import Notification, Pillar
+from models.base import db
 from models.enums import StudyState, UserKind
 from review import commitments
-from review.demo_rich import Cast, seed_rich
-from review.extensions import db
+from review.demo.rich import Cast, seed_rich
 from tests.conftest import PASSWORD
 
 ROLES = ("visitor", "member", "author", "coauthor", "partner", "chair", "other_chair", "staff")

@@ -8,10 +8,10 @@ import pytest
 import sqlalchemy as sa
 
 from models import AccessRequest, Login, Notification, RescuedForm, User
+from models.base import db
 from models.enums import AccessRequestStatus, UserKind
 from review import accounts
-from review.extensions import db
-from review.passwords import verify_password
+from review.infra.passwords import verify_password
 from tests.conftest import PASSWORD, parts
 
 NEW_PASSWORD = "a brand new passphrase"

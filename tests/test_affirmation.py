@@ -11,14 +11,14 @@ import sqlalchemy as sa
 from flask_login import AnonymousUserMixin
 
 from models import AffirmationWindow, AuditEvent, Comment, FeedbackItem, Notification, User, Vote
+from models.base import db
 from models.clock import utcnow
 from models.enums import NetworkPreference, NotificationStatus, StudyState, UserKind, VoteChoice
 from models.setting import set_setting
 from review import affirmation, notify, policy, reviews, workflow
-from review.extensions import db
+from review.affirmation import jobs as affirmation_jobs
 from tests.conftest import PASSWORD
 from tests.factories import complete_study
-from workers import affirmation as affirmation_jobs
 from workers import mail
 from workers.sweep import sweep
 

@@ -11,15 +11,15 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
 from models import AffirmationWindow, AuditEvent, CaseStudy, CochairAssignment, Pillar, User
+from models.base import db
 from models.clock import utcnow
 from models.enums import StudyState, UserKind
 from models.setting import set_setting
 from review import affirmation, workflow
-from review.extensions import db
+from review.affirmation import jobs as affirmation_jobs
+from review.infra.queue import enqueue, rq_queue
 from tests.conftest import _PASSWORD_HASH, wait_until
 from tests.factories import complete_study
-from workers import affirmation as affirmation_jobs
-from workers.queue import enqueue, rq_queue
 from workers.sweep import sweep
 
 S = StudyState
@@ -60,7 +60,7 @@ def test_window_closes_at_its_deadline_through_scheduler_and_worker(live, make_u
         affirmation.cast_vote(window, voter, "affirm")
     # A short window: the deadline two seconds from now, scheduled as the workflow does.
     window.closes_at = utcnow() + timedelta(seconds=2)
-    enqueue(affirmation_jobs.close_window, window.id, at=window.closes_at)
+    enqueue("affirmation.close_window", window.id, at=window.closes_at)
     db.session.commit()
     deadline = window.closes_at
     closed = wait_until(lambda: _closed(window.id), timeout=30)
@@ -77,7 +77,7 @@ def test_sweep_closes_a_window_whose_job_was_lost(live, make_user, pillar):
     study, window, voters = approved(make_user, pillar)
     affirmation.cast_vote(window, voters[0], "object", "The timeline stops in 2022.")
     window.closes_at = utcnow() + timedelta(minutes=5)
-    enqueue(affirmation_jobs.close_window, window.id, at=window.closes_at)
+    enqueue("affirmation.close_window", window.id, at=window.closes_at)
     db.session.commit()
     registry = ScheduledJobRegistry(queue=rq_queue("default"))
     for job_id in registry.get_job_ids():  # the scheduled closes are lost with Redis's data

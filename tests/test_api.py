@@ -6,8 +6,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 
+from models.base import db
 from models.enums import StudyKind
-from review.extensions import db
 from tests.factories import complete_study
 from tests.publishing import published_study, set_state, unpublish
 

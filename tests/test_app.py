@@ -10,9 +10,10 @@ from alembic.script import ScriptDirectory
 from flask import current_app
 
 from models import Login, Notification, User
+from models.base import db
 from models.enums import NotificationStatus, UserKind
-from review import create_app, demo
-from review.extensions import db
+from review import demo
+from review.app import create_app
 from tests.conftest import free_port, wait_until
 from workers import sweep as sweep_module
 from workers import timer

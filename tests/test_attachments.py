@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from models import Attachment
+from models.base import db
 from models.enums import StudyState
-from review.extensions import db
 from tests.factories import complete_study
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

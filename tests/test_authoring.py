@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import AuditEvent, CaseStudy, Pillar, StudyAuthor
+from models.base import db
 from models.enums import MARKDOWN_SECTIONS, Section, StudyState
 from review import drafts
-from review.extensions import db
 from tests.factories import POLITICAL, complete_study
 
 XSS = [

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from models import AccessRequest, User
+from models.base import db
 from models.enums import UserKind
 from review import accounts
-from review.extensions import db
 from tests.conftest import PASSWORD
 
 ODD = {

@@ -4,10 +4,10 @@ import pytest
 import sqlalchemy as sa
 
 from models import CaseStudy, User
+from models.base import db
 from models.clock import utcnow
 from models.enums import MARKDOWN_SECTIONS, UserKind
-from review.extensions import db
-from review.markdown import render
+from review.infra.markdown import render
 from tests.conftest import _PASSWORD_HASH, PASSWORD
 from tests.factories import complete_study
 from tests.test_authoring import XSS, XSS_TEXT

@@ -3,9 +3,9 @@
 import sqlalchemy as sa
 
 from models import Pillar, User
+from models.base import db
 from models.clock import utcnow
 from models.enums import GovernmentType, StudyKind, UserKind
-from review.extensions import db
 from tests.publishing import published_study
 
 

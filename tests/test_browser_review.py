@@ -4,10 +4,10 @@ responses → resubmit → approval."""
 import sqlalchemy as sa
 
 from models import CaseStudy, CochairAssignment, Pillar, User
+from models.base import db
 from models.clock import utcnow
 from models.enums import StudyState, UserKind
 from review import workflow
-from review.extensions import db
 from tests.conftest import _PASSWORD_HASH
 from tests.factories import complete_study
 

@@ -4,8 +4,8 @@ and a real browser signing in as each demo role and seeing that role's navigatio
 import pytest
 from flask import current_app
 
+from models.base import db
 from review import demo
-from review.extensions import db
 from tests.conftest import PASSWORD
 
 ROLES = ["visitor", "member", "partner", "cochair", "staff"]

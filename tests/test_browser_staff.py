@@ -5,9 +5,9 @@ import re
 import sqlalchemy as sa
 
 from models import User
+from models.base import db
 from models.clock import utcnow
 from models.enums import UserKind
-from review.extensions import db
 from tests.conftest import _PASSWORD_HASH, parts
 
 

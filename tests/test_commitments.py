@@ -7,7 +7,7 @@ import io
 import sqlalchemy as sa
 
 from models import Commitment
-from review.extensions import db
+from models.base import db
 from tests.publishing import published_study
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from models import Notification
 from models.enums import NotificationCategory
-from review import create_app
+from review.app import create_app
 from review.notify import network_context
 from workers.mail import render
 

@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 import sqlalchemy as sa
 
 from models import Pillar
-from review.exports import safe_cell
-from review.extensions import db
+from models.base import db
+from review.staff.exports import safe_cell
 from tests.factories import complete_study
 from tests.publishing import published_study, set_state, unpublish
 

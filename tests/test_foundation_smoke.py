@@ -3,8 +3,8 @@
 import sqlalchemy as sa
 
 from models import Login, Notification
+from models.base import db
 from models.enums import NotificationStatus
-from review.extensions import db
 from tests.conftest import parts, wait_until
 
 
@@ -38,11 +38,15 @@ def test_password_reset_arrives_through_the_real_worker(rq_app, worker, smtp, ma
     assert "/auth/reset/" in text and "/auth/reset/" in html
     link = next(w for w in text.split() if "/auth/reset/" in w)
     path = link.split("reimagine.test", 1)[1]
-    row = wait_until(lambda: db.session.scalar(
-        sa.select(Notification).where(Notification.status == NotificationStatus.sent)))
+    row = wait_until(
+        lambda: db.session.scalar(
+            sa.select(Notification).where(Notification.status == NotificationStatus.sent)
+        )
+    )
     assert message["Message-ID"] == row.message_id
-    response = client.post(path, data={"password": "a brand new pass", "confirm":
-                                        "a brand new pass"})
+    response = client.post(
+        path, data={"password": "a brand new pass", "confirm": "a brand new pass"}
+    )
     assert response.status_code == 302
     # the link is single-use
     assert client.get(path).status_code == 302

@@ -8,10 +8,10 @@ import pytest
 import sqlalchemy as sa
 
 from models import CaseStudy, Pillar, TimelineEvent
+from models.base import db
 from models.enums import GovernmentType, StudyKind
 from review import library
-from review.extensions import db
-from review.markdown import render
+from review.infra.markdown import render
 from tests.factories import complete_study
 from tests.publishing import publish, published_study, set_state, unpublish
 

@@ -7,12 +7,12 @@ import time
 import sqlalchemy as sa
 
 from models import Notification
+from models.base import db
 from models.enums import NotificationStatus
-from review.extensions import db
+from review.infra.queue import rq_queue
 from tests.conftest import PASSWORD, parts
 from tests.conftest import wait_until as _wait_until
 from workers.mail import send_notification
-from workers.queue import rq_queue
 from workers.sweep import sweep
 
 # The worker is a separate process that starts cold; on a busy two-core machine, give it time.

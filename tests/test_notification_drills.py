@@ -13,14 +13,14 @@ import pytest
 import sqlalchemy as sa
 
 from models import Notification, Round, User
+from models.base import db
 from models.clock import utcnow
 from models.enums import NetworkPreference, NotificationCategory, NotificationStatus, StudyState
 from review import notify, workflow
-from review.extensions import db
+from review.infra.queue import rq_queue
 from tests.conftest import wait_until
 from tests.factories import complete_study
 from workers import mail
-from workers.queue import rq_queue
 from workers.sweep import sweep
 
 

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import AffirmationWindow, Notification, Pillar, Review, Round, User
+from models.base import db
 from models.clock import utcnow
 from models.enums import (
     NetworkPreference,
@@ -16,7 +17,6 @@ from models.enums import (
     UserKind,
 )
 from review import notify
-from review.extensions import db
 from tests.conftest import parts
 from tests.factories import complete_study
 from workers import digest, fanout, mail

@@ -5,9 +5,9 @@ import pytest
 import sqlalchemy as sa
 
 from models import AuditEvent, Review
+from models.base import db
 from models.enums import Recommendation, StudyState
 from review import reviews, workflow
-from review.extensions import db
 from tests.conftest import PASSWORD
 from tests.factories import complete_study
 

@@ -3,9 +3,9 @@
 import pytest
 
 from models import Link, Revision, Stakeholder, TimelineEvent
+from models.base import db
 from models.enums import Section, StakeholderType, Stance
-from review.extensions import db
-from review.markdown import render
+from review.infra.markdown import render
 from review.revisions import diff, freeze, snapshot
 from tests.factories import complete_study
 

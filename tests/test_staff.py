@@ -20,6 +20,7 @@ from models import (
     Round,
     User,
 )
+from models.base import db
 from models.clock import utcnow
 from models.enums import (
     AccessRequestStatus,
@@ -30,7 +31,6 @@ from models.enums import (
 )
 from models.setting import get_setting
 from review import notify, staff
-from review.extensions import db
 from tests.conftest import PASSWORD, parts
 from tests.factories import complete_study
 
@@ -482,7 +482,7 @@ def test_audit_log_filters_and_csv_export(client, staffer, make_user, pillar):
     comments = {r["event"]: r["comment"] for r in rows}
     assert comments["submit"].startswith("'=")
     assert comments["settings_updated"] == "'+cmd"
-    assert staff.csv_cell("-1") == "'-1" and staff.csv_cell("@x") == "'@x"
+    assert staff.safe_cell("-1") == "'-1" and staff.safe_cell("@x") == "'@x"
 
 
 def test_audit_rows_cannot_be_changed(app, staffer):

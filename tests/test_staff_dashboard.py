@@ -19,6 +19,7 @@ from models import (
     StudyAuthor,
     Vote,
 )
+from models.base import db
 from models.clock import utcnow
 from models.enums import (
     NotificationCategory,
@@ -29,7 +30,6 @@ from models.enums import (
     VoteChoice,
 )
 from review import staff
-from review.extensions import db
 from tests.conftest import PASSWORD, wait_until
 
 S = StudyState

@@ -7,9 +7,9 @@ import threading
 import sqlalchemy as sa
 
 from models import AuditEvent, CaseStudy, Notification, Review, User
+from models.base import db
 from models.enums import StudyState
 from review import workflow
-from review.extensions import db
 from tests.factories import complete_study
 
 ROUNDS = int(__import__("os").environ.get("C_ROUNDS", "50"))

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from models import Notification, User
+from models.base import db
 from models.clock import utcnow
 from models.enums import NetworkPreference, NotificationCategory, NotificationStatus
-from review.extensions import db
 from review.notify import row_values, send_after_commit
 from workers import mail
 

@@ -9,8 +9,8 @@ picked up by the sweep like any other.
 import sqlalchemy as sa
 
 from models import AffirmationWindow, CaseStudy, StudyAuthor, User
+from models.base import db
 from models.enums import NotificationCategory, UserKind
-from review.extensions import db
 from review.notify import subject_for, write_batch
 from workers import mail
 

@@ -21,10 +21,10 @@ from flask import current_app, render_template
 from flask_mail import Connection, Message
 
 from models import Notification, User
+from models.base import db
 from models.clock import utcnow
 from models.enums import NetworkPreference, NotificationCategory, NotificationStatus
-from review.extensions import db
-from workers.queue import enqueue
+from review.infra.queue import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +172,7 @@ def _wait(row: Notification, until) -> None:
     row.lease_until = None
     row.attempts = row.attempts - 1
     row.next_attempt_at = until + ORDER_WAIT
-    enqueue(send_notification, row.id, queue="mail", at=row.next_attempt_at)
+    enqueue("mail.send_notification", row.id, queue="mail", at=row.next_attempt_at)
 
 
 def render(row: Notification) -> tuple[str, str]:
@@ -354,7 +354,7 @@ def _schedule_retry(retry: list[tuple[int, object]]) -> None:
     ids = sorted(nid for nid, _ in retry)
     at = max(due for _, due in retry)
     for start in range(0, len(ids), BATCH_SIZE):
-        enqueue(send_batch, ids[start : start + BATCH_SIZE], queue="mail", at=at)
+        enqueue("mail.send_batch", ids[start : start + BATCH_SIZE], queue="mail", at=at)
     db.session.commit()  # enqueue dispatches after a commit
 
 
@@ -390,6 +390,6 @@ def requeue_pending() -> int:
         .execution_options(synchronize_session=False)
     )  # fmt: skip
     for start in range(0, len(ids), BATCH_SIZE):
-        enqueue(send_batch, ids[start : start + BATCH_SIZE], queue="mail")
+        enqueue("mail.send_batch", ids[start : start + BATCH_SIZE], queue="mail")
     db.session.commit()
     return len(ids)

@@ -11,9 +11,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from models import CaseStudy, CochairAssignment, Conflict, Review, Round, StudyAuthor, User
+from models.base import db
 from models.clock import utcnow
 from models.enums import StudyState, UserKind
-from review.extensions import db
 from review.notify import notify, subject_for
 from workers.mail import relevance_check
 

@@ -1,32 +1,30 @@
 """The periodic sweep: the safety net that catches whatever a lost job or a missed deadline left.
 
-Each feature registers its own idempotent task; the sweep runs them all and commits after each,
-so one failing task does not stop the others. Safe to run at any time, from any process.
+Every periodic task is listed here, in the order it runs (as Redash lists its periodic jobs),
+so `import workers.sweep` alone knows them all. Each is an idempotent function of nothing that
+flushes and returns a count; the sweep commits after each, so one failing task does not stop
+the others. Safe to run at any time, from any process.
 """
 
 import logging
 from collections.abc import Callable
 
-from review.extensions import db
-from workers import digest, fanout, mail, reminders
+from models.base import db
+from review.affirmation import jobs as affirmation
+from workers import digest, mail, reminders
 
 log = logging.getLogger(__name__)
 
 # Reminders and digests first: the rows they write are sent by their own jobs, and
-# requeue_pending catches any of those a lost job left behind.
-TASKS: list[Callable[[], object]] = [
+# requeue_pending catches any of those a lost job left behind. Then the affirmation deadlines
+# a lost close job missed, and the 48-hour reminders of windows that came within 48 hours.
+TASKS: tuple[Callable[[], object], ...] = (
     reminders.remind_reviews,
     digest.send_digests,
     mail.requeue_pending,
-]
-# Imported for its relevance checks (registered on import).
-_FANOUT = fanout
-
-
-def task(fn: Callable[[], object]) -> Callable[[], object]:
-    """Register fn as a sweep task (a function of nothing that flushes and returns a count)."""
-    TASKS.append(fn)
-    return fn
+    affirmation.close_due_windows,
+    affirmation.remind_closing_windows,
+)
 
 
 def sweep() -> dict[str, object]:

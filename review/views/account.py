@@ -7,11 +7,13 @@ from flask_login import current_user, login_required
 from forms.account import EmailChangeForm, PasswordChangeForm, ProfileEditForm
 from forms.notifications import NotificationPreferencesForm
 from models import Pillar
+from models.base import db
 from models.enums import NetworkPreference
-from review import accounts, preferences
-from review.extensions import csrf, db
+from review import accounts
+from review.accounts import preferences
+from review.infra.extensions import csrf
+from review.infra.rescue import take_rescued_form
 from review.notify import read_unsubscribe_token
-from review.rescue import take_rescued_form
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 

@@ -6,10 +6,10 @@ from flask_login import current_user, login_required
 
 from forms.affirmation import CommentForm, ExtendForm, VoteForm
 from models import AffirmationWindow, CaseStudy, Comment
+from models.base import db
 from models.enums import VoteChoice
 from review import affirmation, policy
-from review.extensions import db
-from review.rescue import take_rescued_form
+from review.infra.rescue import take_rescued_form
 
 bp = Blueprint("affirmation", __name__, url_prefix="/affirmation")
 

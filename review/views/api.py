@@ -5,10 +5,10 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, jsonify, request, url_for
 
 from models import CaseStudy, Commitment, Pillar
+from models.base import db
 from models.enums import MARKDOWN_SECTIONS, US_STATES, StudyState
 from review import library
-from review.api_schema import openapi_document
-from review.extensions import db
+from review.library.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -13,13 +13,14 @@ from forms.auth import (
     PasswordSetForm,
 )
 from models import AccessRequest
+from models.base import db
 from models.clock import utcnow
 from models.enums import UserKind
 from review import accounts
-from review.extensions import db, limiter
-from review.passwords import verify_password
-from review.rescue import take_rescued_form
-from review.sessions import sign_in, sign_out
+from review.infra.extensions import limiter
+from review.infra.passwords import verify_password
+from review.infra.rescue import take_rescued_form
+from review.infra.sessions import sign_in, sign_out
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 

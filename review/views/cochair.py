@@ -7,10 +7,10 @@ from werkzeug.datastructures import MultiDict
 
 from forms.cochair import BLANK_ITEMS, ConflictForm, ReviewForm
 from models import CaseStudy
+from models.base import db
 from models.enums import StudyState
 from review import policy, reviews, revisions, workflow
-from review.extensions import db
-from review.rescue import take_rescued_form
+from review.infra.rescue import take_rescued_form
 
 bp = Blueprint("cochair", __name__, url_prefix="/cochair")
 

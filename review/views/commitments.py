@@ -9,9 +9,9 @@ from flask_login import current_user, login_required
 
 from forms.commitments import CommitmentAddForm, CommitmentImportForm
 from models import Commitment, User
+from models.base import db
 from models.enums import US_STATES
 from review import commitments, library, policy
-from review.extensions import db
 
 # No url_prefix: the blueprint answers both /commitments and /officials/<id> (SPEC §10).
 bp = Blueprint("commitments", __name__)

@@ -4,9 +4,9 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, url_for
 
 from models import Pillar
+from models.base import db
 from models.clock import utcnow
 from review import library
-from review.extensions import db
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 

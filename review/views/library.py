@@ -9,10 +9,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from forms.library import StudyCorrectionForm
 from models import Attachment, CaseStudy
+from models.base import db
 from models.enums import MARKDOWN_SECTIONS, StudyState
 from review import attachments, library, policy
-from review.extensions import db
-from review.library_map import TILES
+from review.library.map import TILES
 
 bp = Blueprint("library", __name__, url_prefix="/library")
 

@@ -5,9 +5,9 @@ from flask import Blueprint, current_app, jsonify, render_template
 from redis.exceptions import RedisError
 
 from models import Commitment, Pillar
+from models.base import db
 from review import library
-from review.extensions import db
-from workers.queue import QUEUES, redis_connection, rq_queue
+from review.infra.queue import QUEUES, redis_connection, rq_queue
 
 bp = Blueprint("main", __name__)
 

@@ -41,10 +41,12 @@ from models import (
     StudyAuthor,
     User,
 )
+from models.base import db
 from models.clock import utcnow
 from models.enums import AccessRequestStatus, NotificationStatus, StudyState, UserKind
-from review import accounts, exports, policy, reviews, staff, workflow
-from review.extensions import db, login_manager
+from review import accounts, policy, reviews, staff, workflow
+from review.infra.extensions import login_manager
+from review.staff import exports
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 

@@ -30,9 +30,9 @@ from forms.studies import (
     initial_data,
 )
 from models import Attachment, CaseStudy, Pillar
+from models.base import db
 from review import attachments, drafts, policy, reviews, revisions, workflow
-from review.extensions import db
-from review.rescue import take_rescued_form
+from review.infra.rescue import take_rescued_form
 
 bp = Blueprint("studies", __name__, url_prefix="/studies")
 

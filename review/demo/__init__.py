@@ -3,14 +3,14 @@
 import sqlalchemy as sa
 
 from models import CochairAssignment, User
+from models.base import db
 from models.clock import utcnow
 from models.enums import UserKind
 from models.pillar import seed_pillars
-from review.demo_library import seed_library
-from review.demo_rich import seed_demo_rich
-from review.demo_workflow import seed_workflow
-from review.extensions import db
-from review.passwords import hash_password
+from review.demo.library import seed_library
+from review.demo.rich import seed_demo_rich
+from review.demo.workflow import seed_workflow
+from review.infra.passwords import hash_password
 
 PASSWORD = "reimagine-demo"
 
@@ -87,8 +87,9 @@ def seed() -> bool:
     now = utcnow()
 
     def person(email, name, kind, **fields):
-        user = User(email=email, name=name, kind=kind, password_hash=password_hash,
-                    created_at=now, **fields)
+        user = User(
+            email=email, name=name, kind=kind, password_hash=password_hash, created_at=now, **fields
+        )
         db.session.add(user)
         return user
 
@@ -98,8 +99,7 @@ def seed() -> bool:
             email = f"cochair{i}@example.org"
         elif i <= 45:
             email = f"member{i - 15}@example.org"
-        user = person(email, name, UserKind.member, office=office, jurisdiction=place,
-                      state=state)
+        user = person(email, name, UserKind.member, office=office, jurisdiction=place, state=state)
         if i <= 15:
             db.session.add(CochairAssignment(pillar=pillars[(i - 1) // 3], user=user))
     for i, (name, org, state) in enumerate(PARTNERS, start=1):

@@ -1,14 +1,12 @@
-"""Flask extensions, created unbound and initialised by create_app()."""
+"""The database handle every model is declared on, created unbound (create_app binds it).
+
+It lives with the models, not in the application package, so that the models import nothing
+above them: `import models` never imports the web application.
+"""
 
 import sqlite3
 
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
-from flask_mail import Mail
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 
@@ -22,11 +20,6 @@ NAMING = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
-migrate = Migrate()
-login_manager = LoginManager()
-mail = Mail()
-csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 @event.listens_for(Engine, "connect")

@@ -1,6 +1,11 @@
-"""Enqueue jobs after the transaction commits: to RQ, or in process in the embedded default."""
+"""Enqueue jobs after the transaction commits: to RQ, or in process in the embedded default.
+
+A job is named by the name it is registered under (workers/registry.py lists them all), so the
+code that asks for a job never imports the module that runs it.
+"""
 
 import logging
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from flask import Flask, current_app
@@ -10,7 +15,7 @@ from rq import Queue
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from review.extensions import db
+from models.base import db
 
 log = logging.getLogger(__name__)
 
@@ -18,16 +23,20 @@ QUEUES = ("mail", "default")
 _PENDING = "pending_jobs"
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, jobs: Mapping[str, Callable]) -> None:
+    """Bind the registered jobs (name -> function) that enqueue() may name."""
     app.extensions["job_runner"] = app.config["JOB_RUNNER"]
+    app.extensions["jobs"] = dict(jobs)
 
 
-def enqueue(func, *args, queue: str = "default", at: datetime | None = None) -> None:
-    """Run func(*args) once the current transaction has committed; forget it on rollback.
+def enqueue(name: str, *args, queue: str = "default", at: datetime | None = None) -> None:
+    """Run the job registered as `name` with *args once the current transaction has
+    committed; forget it on rollback. An unknown name raises KeyError at once.
 
     The database row the job works on is the truth: a job lost with Redis is found again
     by the sweep, so a failure to enqueue is logged, never raised.
     """
+    func = current_app.extensions["jobs"][name]
     db.session().info.setdefault(_PENDING, []).append((func, args, queue, at))
 
 
@@ -75,5 +84,6 @@ def _run(func, args, queue: str, at: datetime | None) -> None:
         else:
             q.enqueue_at(at, func, *args)
     except RedisError as exc:
-        log.warning("could not enqueue %s%r: %s; the sweep will pick it up", func.__name__,
-                    args, exc)
+        log.warning(
+            "could not enqueue %s%r: %s; the sweep will pick it up", func.__name__, args, exc
+        )

@@ -8,21 +8,18 @@ write lock on that first write. So a vote racing the close is either in the coun
 with a message, never silently lost and never counted after the close.
 """
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from fractions import Fraction
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 
-from models import AffirmationWindow, AuditEvent, CaseStudy, Comment, StudyAuthor, User, Vote
+from models import AffirmationWindow, AuditEvent, CaseStudy, Comment, Vote
+from models.base import db
 from models.clock import utcnow
-from models.enums import FeedbackLevel, Section, StudyState, UserKind, VoteChoice
+from models.enums import FeedbackLevel, Section, StudyState, VoteChoice
 from models.review import FeedbackItem
-from models.setting import get_setting
 from review import policy, reviews, workflow
-from review.extensions import db
-from review.markdown import render
+from review.affirmation.queries import affirmed_by, comments_of, is_open, rule, tally, vote_of
+from review.infra.markdown import render
 
 REASON_MAX = 5_000
 COMMENT_MAX = 10_000
@@ -36,70 +33,6 @@ class AffirmationError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-@dataclass(frozen=True)
-class Tally:
-    affirm: int
-    object: int
-
-    @property
-    def total(self) -> int:
-        return self.affirm + self.object
-
-
-# ---------------------------------------------------------------- finding windows and people
-
-
-def latest_window(study: CaseStudy) -> AffirmationWindow | None:
-    """Return the study's most recent window (open or closed), or None."""
-    return db.session.scalar(
-        sa.select(AffirmationWindow)
-        .where(AffirmationWindow.study_id == study.id)
-        .order_by(AffirmationWindow.id.desc())
-        .limit(1)
-    )
-
-
-def is_open(window: AffirmationWindow, now: datetime | None = None) -> bool:
-    return window.closed_at is None and (now or utcnow()) < window.closes_at
-
-
-def eligible_voters(study_id: int, *columns) -> sa.Select:
-    """Select the eligible voters (or the given columns of them): active members, co-chairs
-    included, who are not authors of the study. The SQL twin of policy.may_vote."""
-    authors = sa.select(StudyAuthor.user_id).where(StudyAuthor.study_id == study_id)
-    return sa.select(*(columns or (User,))).where(
-        User.is_active.is_(True), User.kind == UserKind.member, User.id.not_in(authors)
-    )
-
-
-def eligible_count(window: AffirmationWindow) -> int:
-    """Count the window's eligible voters today (one statement)."""
-    return db.session.scalar(eligible_voters(window.study_id, sa.func.count(User.id)))
-
-
-def open_windows_for(user) -> list[tuple[AffirmationWindow, CaseStudy, Vote | None]]:
-    """Return the open windows with their study and the person's own vote, soonest first."""
-    return db.session.execute(
-        sa.select(AffirmationWindow, CaseStudy, Vote)
-        .join(CaseStudy, CaseStudy.id == AffirmationWindow.study_id)
-        .outerjoin(Vote, sa.and_(Vote.window_id == AffirmationWindow.id, Vote.user_id == user.id))
-        .where(
-            AffirmationWindow.closed_at.is_(None),
-            AffirmationWindow.closes_at > utcnow(),
-            CaseStudy.state == StudyState.in_affirmation,
-        )
-        .order_by(AffirmationWindow.closes_at, AffirmationWindow.id)
-    ).all()
-
-
-def vote_of(window: AffirmationWindow, user) -> Vote | None:
-    if not policy.signed_in(user):
-        return None
-    return db.session.scalar(
-        sa.select(Vote).where(Vote.window_id == window.id, Vote.user_id == user.id)
-    )
 
 
 # ---------------------------------------------------------------- locking
@@ -176,24 +109,6 @@ def cast_vote(window: AffirmationWindow, user, choice: str | VoteChoice, reason:
     return vote
 
 
-# ---------------------------------------------------------------- comments
-
-
-def comments_of(window: AffirmationWindow) -> list[tuple[Comment, list[Comment]]]:
-    """Return the window's top-level comments, oldest first, each with its replies."""
-    rows = db.session.scalars(
-        sa.select(Comment)
-        .where(Comment.window_id == window.id)
-        .options(joinedload(Comment.author))
-        .order_by(Comment.created_at, Comment.id)
-    ).all()
-    replies: dict[int, list[Comment]] = {}
-    for c in rows:
-        if c.parent_id is not None:
-            replies.setdefault(c.parent_id, []).append(c)
-    return [(c, replies.get(c.id, [])) for c in rows if c.parent_id is None]
-
-
 def post_comment(
     window: AffirmationWindow, user, body: str, parent: Comment | None = None
 ) -> Comment:
@@ -232,47 +147,6 @@ def post_comment(
     db.session.add(comment)
     db.session.flush()
     return comment
-
-
-# ---------------------------------------------------------------- the count and the rule
-
-
-def tally(window: AffirmationWindow) -> Tally:
-    """Count the window's votes in SQL (one statement); a changed vote counts once."""
-    counts = dict(
-        db.session.execute(
-            sa.select(Vote.choice, sa.func.count(Vote.id))
-            .where(Vote.window_id == window.id)
-            .group_by(Vote.choice)
-        ).all()
-    )
-    return Tally(counts.get(VoteChoice.affirm, 0), counts.get(VoteChoice.object, 0))
-
-
-def _fraction(value) -> Fraction:
-    """Read a threshold exactly: "2/3", "0.67", or a float such as 2/3 (as 2/3, not its binary)."""
-    if isinstance(value, str):
-        return Fraction(value.strip())
-    return Fraction(value).limit_denominator(10**6)
-
-
-def rule() -> tuple[int, Fraction]:
-    """Return the current (minimum affirm votes, threshold) from the staff settings."""
-    return int(get_setting("affirmation_min_votes")), _fraction(
-        get_setting("affirmation_threshold")
-    )
-
-
-def affirmed_by(counts: Tally, min_votes: int, threshold: Fraction) -> bool:
-    """Affirmed when affirm ≥ min_votes and affirm / (affirm + object) ≥ threshold."""
-    if counts.total == 0 or counts.affirm < min_votes:
-        return False
-    return Fraction(counts.affirm, counts.total) >= threshold
-
-
-def decide(window: AffirmationWindow) -> bool:
-    """Apply the rule with the current settings to the window's votes."""
-    return affirmed_by(tally(window), *rule())
 
 
 # ---------------------------------------------------------------- closing
@@ -349,20 +223,6 @@ def close(window: AffirmationWindow, now: datetime | None = None) -> bool:
     if not affirmed:
         _carry_comments(window, study)
     return True
-
-
-def due_windows(now: datetime | None = None) -> list[int]:
-    """Return the ids of the open windows whose deadline has passed."""
-    return list(
-        db.session.scalars(
-            sa.select(AffirmationWindow.id)
-            .where(
-                AffirmationWindow.closed_at.is_(None),
-                AffirmationWindow.closes_at <= (now or utcnow()),
-            )
-            .order_by(AffirmationWindow.closes_at)
-        )
-    )
 
 
 # ---------------------------------------------------------------- extending

@@ -3,8 +3,8 @@
 import sqlalchemy as sa
 
 from models import Pillar, User
+from models.base import db
 from models.enums import NetworkPreference
-from review.extensions import db
 
 
 def set_preferences(user: User, preference: NetworkPreference, pillar_ids: list[int]) -> None:

@@ -5,9 +5,10 @@ from flask import Flask, flash, has_request_context, redirect, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from models import Login, User
+from models.base import db
 from models.clock import utcnow
-from review.extensions import db, login_manager
-from review.rescue import keep_posted_form
+from review.infra.extensions import login_manager
+from review.infra.rescue import keep_posted_form
 
 
 def init_app(app: Flask) -> None:

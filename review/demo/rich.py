@@ -26,6 +26,7 @@ from models import (
     Topic,
     User,
 )
+from models.base import db
 from models.clock import utcnow
 from models.enums import (
     MARKDOWN_SECTIONS,
@@ -37,8 +38,7 @@ from models.enums import (
     StudyState,
 )
 from review import affirmation, attachments, library, reviews, workflow
-from review.extensions import db
-from review.markdown import render
+from review.infra.markdown import render
 
 # The smallest files the content check accepts as a PDF and a PNG.
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -11,12 +11,12 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from models import AccessRequest, User
+from models.base import db
 from models.clock import utcnow
 from models.enums import AccessRequestStatus, NotificationCategory, UserKind
 from review import notify
-from review.extensions import db
-from review.passwords import hash_password, password_problem, verify_password
-from review.sessions import current_token, end_all_sessions
+from review.infra.passwords import hash_password, password_problem, verify_password
+from review.infra.sessions import current_token, end_all_sessions
 
 
 class AccountError(ValueError):

@@ -12,12 +12,12 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from models import AffirmationWindow, CaseStudy, User, Vote
+from models.base import db
 from models.clock import utcnow
-from review import affirmation as operations
-from review.extensions import db
+from review.affirmation import operations, queries
+from review.infra.queue import enqueue
 from review.notify import subject_for
-from workers import fanout, mail, sweep
-from workers.queue import enqueue
+from workers import fanout, mail
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def close_window(window_id: int) -> bool:
         return False
     early = window.closes_at - utcnow()
     if early > EARLY_WAKE:
-        enqueue(close_window, window.id, at=window.closes_at)
+        enqueue("affirmation.close_window", window.id, at=window.closes_at)
         db.session.commit()
         return False
     if early > timedelta(0):
@@ -54,7 +54,7 @@ def close_window(window_id: int) -> bool:
 
 def _waiting_voters(window: AffirmationWindow) -> sa.Select:
     voted = sa.select(Vote.user_id).where(Vote.window_id == window.id)
-    return operations.eligible_voters(
+    return queries.eligible_voters(
         window.study_id, User.id, User.email, User.network_preference
     ).where(User.id.not_in(voted))
 
@@ -62,7 +62,7 @@ def _waiting_voters(window: AffirmationWindow) -> sa.Select:
 def send_closing_reminders(window_id: int) -> int:
     """Remind the eligible members who have not voted that the window closes soon."""
     window = db.session.get(AffirmationWindow, window_id)
-    if window is None or not operations.is_open(window):
+    if window is None or not queries.is_open(window):
         return 0
     study = db.session.get(CaseStudy, window.study_id)
     return fanout.deliver_to(
@@ -86,16 +86,15 @@ def send_closing_reminders(window_id: int) -> int:
 def _still_waiting_for_vote(row) -> bool:
     """The window is still open and this member has still not voted."""
     window = db.session.get(AffirmationWindow, (row.context or {}).get("window_id"))
-    if window is None or not operations.is_open(window):
+    if window is None or not queries.is_open(window):
         return False
-    return operations.vote_of(window, db.session.get(User, row.recipient_id)) is None
+    return queries.vote_of(window, db.session.get(User, row.recipient_id)) is None
 
 
-@sweep.task
 def close_due_windows() -> int:
     """Close every open window whose deadline passed (the safety net for a lost close job)."""
     closed = 0
-    for window_id in operations.due_windows():
+    for window_id in queries.due_windows():
         try:
             closed += operations.close(db.session.get(AffirmationWindow, window_id))
             db.session.commit()
@@ -105,7 +104,6 @@ def close_due_windows() -> int:
     return closed
 
 
-@sweep.task
 def remind_closing_windows() -> int:
     """Schedule the 48-hour reminder of every open window that has come within 48 hours."""
     now = utcnow()
@@ -119,6 +117,6 @@ def remind_closing_windows() -> int:
     ).all()
     for window in windows:
         window.reminder_sent_at = now
-        enqueue(send_closing_reminders, window.id)
+        enqueue("affirmation.send_closing_reminders", window.id)
     db.session.flush()
     return len(windows)

@@ -7,8 +7,8 @@ from flask import request, session
 from werkzeug.datastructures import MultiDict
 
 from models import RescuedForm
+from models.base import db
 from models.clock import utcnow
-from review.extensions import db
 
 SESSION_KEY = "rescued_forms"
 # Never stored: the token is stale by definition, and passwords must not sit in a table.

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from models import CaseStudy, StudyAuthor
+from models.base import db
 from models.enums import MARKDOWN_SECTIONS, US_STATES
-from review.extensions import db
 
 BATCH = 200
 # A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.
@@ -133,3 +133,34 @@ def json_chunks() -> Iterator[str]:
         yield ("" if first else ",") + "\n" + json.dumps(record(study), ensure_ascii=False)
         first = False
     yield "\n]}\n"
+
+
+AUDIT_COLUMNS = (
+    "id",
+    "created_at",
+    "actor_id",
+    "actor_email",
+    "study_id",
+    "event",
+    "from_state",
+    "to_state",
+    "round_number",
+    "comment",
+    "override_reason",
+    "data",
+)
+
+
+def audit_csv(events) -> str:
+    """Return the audit events as CSV text, every cell safe from formula injection."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(AUDIT_COLUMNS)
+    for ev in events:
+        writer.writerow([safe_cell(v) for v in (
+            ev.id, ev.created_at.isoformat(), ev.actor_id,
+            ev.actor.email if ev.actor is not None else "", ev.study_id, ev.event,
+            ev.from_state, ev.to_state, ev.round_number, ev.comment, ev.override_reason,
+            json.dumps(ev.data, sort_keys=True) if ev.data is not None else "",
+        )])  # fmt: skip
+    return out.getvalue()

@@ -9,7 +9,7 @@ from models.enums import (
     Stance,
     StudyKind,
 )
-from review.library import MAX_PAGE, MAX_PER_PAGE, PER_PAGE, SORTS
+from review.library.search import MAX_PAGE, MAX_PER_PAGE, PER_PAGE, SORTS
 
 
 def _nullable(schema: dict) -> dict:

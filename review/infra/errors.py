@@ -9,8 +9,9 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from review.extensions import db, login_manager
-from review.rescue import keep_posted_form
+from models.base import db
+from review.infra.extensions import login_manager
+from review.infra.rescue import keep_posted_form
 
 log = logging.getLogger(__name__)
 

@@ -16,6 +16,7 @@ from models import (
     Topic,
     User,
 )
+from models.base import db
 from models.clock import utcnow
 from models.enums import GovernmentType as G  # noqa: N817 - short names keep the table legible
 from models.enums import PopulationBand as P  # noqa: N817
@@ -23,8 +24,7 @@ from models.enums import StakeholderType as T  # noqa: N817
 from models.enums import Stance, StudyState, UserKind
 from models.enums import StudyKind as K  # noqa: N817
 from review import workflow
-from review.extensions import db
-from review.markdown import render
+from review.infra.markdown import render
 
 W, OE = K.policy_win, K.organizing_example
 

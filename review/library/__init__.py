@@ -1,0 +1,62 @@
+"""The public library: publishing's side (slugs, corrections, the search index), the search with
+its facets, and what the library pages, feeds and API read.
+
+publishing.py, search.py, facets.py, pages.py; map.py is the tile map of the states, openapi.py
+the API's description. The public names are re-exported here (`library.library_page`).
+"""
+
+from review.library.facets import (
+    facet_cache,
+)
+from review.library.pages import (
+    authored_by,
+    cached_fragment,
+    library_page,
+    loosen,
+    published_study,
+    recent,
+    related,
+    sitemap_entries,
+)
+from review.library.publishing import (
+    StaleStudy,
+    bump_generation,
+    correct,
+    on_publish,
+    on_unpublish,
+    public_slug,
+    public_url,
+    reindex,
+)
+from review.library.search import (
+    FACETS,
+    Card,
+    Query,
+    parse_query,
+    results,
+)
+
+__all__ = [
+    "Card",
+    "FACETS",
+    "Query",
+    "StaleStudy",
+    "authored_by",
+    "bump_generation",
+    "cached_fragment",
+    "correct",
+    "facet_cache",
+    "library_page",
+    "loosen",
+    "on_publish",
+    "on_unpublish",
+    "parse_query",
+    "public_slug",
+    "public_url",
+    "published_study",
+    "recent",
+    "reindex",
+    "related",
+    "results",
+    "sitemap_entries",
+]

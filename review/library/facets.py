@@ -1,0 +1,204 @@
+"""The library's facet counts (one UNION ALL with GROUPING SETS where the engine has them), and
+the per-generation cache that spares them on every page."""
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from threading import Lock
+
+import sqlalchemy as sa
+from flask import current_app
+
+from models import (
+    CaseStudy,
+    Pillar,
+    Setting,
+    Topic,
+    study_topics,
+)
+from models.base import db
+from models.enums import US_STATES, GovernmentType, StudyKind
+from review.library.publishing import GENERATION_KEY, _dialect
+from review.library.search import FACETS, YEAR, Query, _conditions, _hits
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+
+
+@dataclass
+class Facets:
+    total: int
+    by_name: dict[str, list[FacetValue]]
+
+    def count(self, name: str, value: str) -> int:
+        return next((v.count for v in self.by_name.get(name, []) if v.value == value), 0)
+
+
+def facets(query: Query) -> Facets:
+    """Return the total and every facet's counts over the query's results, in one statement."""
+    hits = _hits(query, ranked=False)
+    base = sa.select(
+        CaseStudy.id,
+        CaseStudy.pillar_id,
+        CaseStudy.kind,
+        CaseStudy.state_code,
+        CaseStudy.government_type,
+        YEAR.label("year"),
+    ).where(*_conditions(query))
+    if hits is not None:
+        base = base.join(hits, hits.c.study_id == CaseStudy.id)
+    h = base.cte("h")
+    text = sa.String()
+
+    def grouped(name, column):
+        return (
+            sa.select(
+                sa.literal(name).label("facet"),
+                sa.cast(column, text).label("value"),
+                sa.cast(sa.null(), text).label("label"),
+                sa.func.count().label("n"),
+                sa.literal(0).label("position"),
+            )
+            .where(column.is_not(None))
+            .group_by(column)
+        )
+
+    topics = (
+        sa.select(sa.literal("topic"), Topic.name, sa.cast(sa.null(), text), sa.func.count(), 0)
+        .select_from(h)
+        .join(study_topics, study_topics.c.study_id == h.c.id)
+        .join(Topic, Topic.id == study_topics.c.topic_id)
+        .group_by(Topic.name)
+    )
+    if _dialect() == "postgresql":
+        parts = [_grouping_sets(h, text), topics]
+    else:
+        parts = [
+            sa.select(
+                sa.literal("pillar"), Pillar.slug, Pillar.name, sa.func.count(h.c.id),
+                Pillar.position,
+            )
+            .select_from(Pillar)
+            .outerjoin(h, h.c.pillar_id == Pillar.id)
+            .group_by(Pillar.id, Pillar.slug, Pillar.name, Pillar.position),
+            grouped("kind", h.c.kind),
+            grouped("state", h.c.state_code),
+            grouped("government", h.c.government_type),
+            grouped("year", h.c.year),
+            topics,
+            sa.select(
+                sa.literal("total"), sa.cast(sa.null(), text), sa.cast(sa.null(), text),
+                sa.func.count(), 0,
+            ).select_from(h),
+        ]  # fmt: skip
+    by_name: dict[str, list[FacetValue]] = {name: [] for name in FACETS}
+    total = 0
+    rows = db.session.execute(sa.union_all(*parts)).all()
+    for facet, value, label, n, _position in rows:
+        if facet == "total":
+            total = n
+            continue
+        if value is None or (facet == "state" and value == ""):
+            continue
+        by_name[facet].append(FacetValue(value, _label(facet, value, label), n))
+    positions = {r[1]: r[4] for r in rows if r[0] == "pillar"}
+    by_name["pillar"].sort(key=lambda v: positions.get(v.value, 0))
+    for name in ("kind", "government", "topic"):
+        by_name[name].sort(key=lambda v: (-v.count, v.label))
+    by_name["state"].sort(key=lambda v: v.label)
+    by_name["year"].sort(key=lambda v: v.value, reverse=True)
+    return Facets(total=total, by_name=by_name)
+
+
+def _grouping_sets(h, text):
+    """Count every facet and the total in one pass over the results (PostgreSQL)."""
+    sets = [
+        ("pillar", (Pillar.slug, Pillar.name, Pillar.position)),
+        ("kind", (h.c.kind,)),
+        ("state", (h.c.state_code,)),
+        ("government", (h.c.government_type,)),
+        ("year", (h.c.year,)),
+    ]
+    in_set = [(name, sa.func.grouping(columns[0]) == 0, columns[0]) for name, columns in sets]
+    facet = sa.case(*[(cond, sa.literal(name)) for name, cond, _ in in_set], else_="total")
+    value = sa.case(*[(cond, sa.cast(col, text)) for _, cond, col in in_set], else_=None)
+    pillar = in_set[0][1]
+    return (
+        sa.select(
+            facet.label("facet"),
+            value.label("value"),
+            sa.case((pillar, Pillar.name), else_=None).label("label"),
+            sa.func.count().label("n"),
+            sa.case((pillar, Pillar.position), else_=0).label("position"),
+        )
+        .select_from(h)
+        .join(Pillar, Pillar.id == h.c.pillar_id)
+        .group_by(
+            sa.func.grouping_sets(*[sa.tuple_(*columns) for _, columns in sets], sa.text("()"))
+        )
+    )
+
+
+def _label(facet: str, value: str, label: str | None) -> str:
+    if label:
+        return label
+    if facet == "kind":
+        return StudyKind(value).label
+    if facet == "government":
+        return GovernmentType(value).label
+    if facet == "state":
+        return US_STATES.get(value, value)
+    return value
+
+
+class FacetCache:
+    """Facet counts per (library generation, query), bounded; shared by a process's threads."""
+
+    def __init__(self, size: int = 512):
+        self.size = size
+        self.items: OrderedDict = OrderedDict()
+        self.lock = Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+def facet_cache() -> FacetCache:
+    return current_app.extensions.setdefault("library_facets", FacetCache())
+
+
+def generation() -> str:
+    """Return the library's current generation token (one primary-key read)."""
+    value = db.session.execute(
+        sa.select(Setting.value).where(Setting.key == GENERATION_KEY)
+    ).scalar()
+    return str(value or "")
+
+
+def cached_facets(query: Query, current: str) -> Facets:
+    """Return the facets of a query, computed at most once per library generation."""
+    key = (current, query.cache_key)
+    cache = facet_cache()
+    found = cache.get(key)
+    if found is None:
+        found = facets(query)
+        cache.put(key, found)
+    return found

@@ -1,0 +1,142 @@
+"""What the library's pages, the feeds and the API read: one search page, cached fragments, and
+single published studies (related, recent, by author, the sitemap)."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from models import (
+    CaseStudy,
+    Pillar,
+    StudyAuthor,
+    User,
+    study_topics,
+)
+from models.base import db
+from models.enums import StudyState
+from review.library.facets import Facets, cached_facets, facet_cache, generation
+from review.library.search import Card, Query, _cards, card_select, ranked, results, search_terms
+
+
+@dataclass
+class Page:
+    query: Query
+    cards: list[Card]
+    facets: Facets
+    generation: str = ""
+
+    @property
+    def total(self) -> int:
+        return self.facets.total
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.per_page))
+
+    @property
+    def unranked(self) -> bool:
+        """A search sorted by relevance whose matches were too many to rank."""
+        return (
+            bool(search_terms(self.query.q))
+            and self.query.sort == "relevance"
+            and not ranked(self.query, self.total)
+        )
+
+
+def library_page(query: Query) -> Page:
+    """Return a page of results with its facets: at most three statements."""
+    current = generation()
+    found = cached_facets(query, current)
+    cards = results(query, found.total) if found.total else []
+    return Page(query=query, cards=cards, facets=found, generation=current)
+
+
+def cached_fragment(key: tuple, render) -> str:
+    """Return a rendered fragment cached under `key` (which must hold the generation)."""
+    cache = facet_cache()
+    found = cache.get(("fragment", *key))
+    if found is None:
+        found = render()
+        cache.put(("fragment", *key), found)
+    return found
+
+
+def loosen(query: Query) -> list[tuple[str, dict]]:
+    """Suggest what to remove from a query that found nothing: (what, url args) pairs."""
+    suggestions = []
+    names = {
+        "pillar": "the pillar",
+        "kind": "the kind",
+        "state": "the state",
+        "government": "the government type",
+        "topic": "the topic",
+        "year": "the year",
+    }
+    for name, value in query.filters.items():
+        suggestions.append((f"Remove {names[name]} “{value}”", query.without(name)))
+    if query.q and query.filters:
+        suggestions.append(("Search all studies for these words", Query(q=query.q).args()))
+    if query.q:
+        suggestions.append(("Browse without the search words", query.without("q")))
+    return suggestions
+
+
+# ------------------------------------------------------------------ one study
+
+
+def published_study(slug: str) -> CaseStudy | None:
+    """Return the study with this slug (any state) with everything its page shows, or None."""
+    return db.session.scalars(
+        sa.select(CaseStudy)
+        .where(CaseStudy.slug == slug)
+        .options(
+            selectinload(CaseStudy.pillar),
+            selectinload(CaseStudy.authors).selectinload(StudyAuthor.user),
+            selectinload(CaseStudy.topics),
+            selectinload(CaseStudy.timeline),
+            selectinload(CaseStudy.stakeholders),
+            selectinload(CaseStudy.links),
+            selectinload(CaseStudy.attachments),
+        )
+    ).first()
+
+
+def related(study: CaseStudy, limit: int = 4) -> list[Card]:
+    """Return published studies sharing a topic or the pillar, topic matches first."""
+    topic_ids = [t.id for t in study.topics]
+    shares_topic = CaseStudy.id.in_(
+        sa.select(study_topics.c.study_id).where(study_topics.c.topic_id.in_(topic_ids))
+    )
+    stmt = (
+        card_select([CaseStudy.id != study.id, sa.or_(shares_topic,
+                                                      CaseStudy.pillar_id == study.pillar_id)])
+        .order_by(sa.case((shares_topic, 0), else_=1), CaseStudy.published_at.desc())
+        .limit(limit)
+    )  # fmt: skip
+    return _cards(db.session.execute(stmt))
+
+
+def recent(limit: int = 6, pillar: Pillar | None = None) -> list[Card]:
+    """Return the most recently published studies, optionally of one pillar."""
+    conds = [CaseStudy.pillar_id == pillar.id] if pillar is not None else []
+    stmt = card_select(conds).order_by(CaseStudy.published_at.desc(), CaseStudy.id.desc())
+    return _cards(db.session.execute(stmt.limit(limit)))
+
+
+def authored_by(user: User) -> list[Card]:
+    """Return the published studies a person authored, newest first."""
+    authored = sa.select(StudyAuthor.study_id).where(StudyAuthor.user_id == user.id)
+    stmt = card_select([CaseStudy.id.in_(authored)]).order_by(CaseStudy.published_at.desc())
+    return _cards(db.session.execute(stmt))
+
+
+def sitemap_entries(limit: int = 50_000) -> list[tuple[str, object]]:
+    """Return (slug, last modified) of published studies, newest first, for the sitemap."""
+    rows = db.session.execute(
+        sa.select(CaseStudy.slug, sa.func.coalesce(CaseStudy.corrected_at, CaseStudy.published_at))
+        .where(CaseStudy.state == StudyState.published)
+        .order_by(CaseStudy.published_at.desc())
+        .limit(limit)
+    )
+    return [(slug, modified) for slug, modified in rows]

@@ -1,0 +1,160 @@
+"""The library's side of publishing: stable public slugs, staff corrections, and the search index
+of published studies.
+
+The index lives in `library_search` (migration 0002): an FTS5 table in SQLite, a tsvector with a
+GIN index in PostgreSQL. Only published studies are written to it, and every query also checks
+the study's state, so nothing unpublished can leak through a stale row.
+"""
+
+import re
+import uuid
+
+import sqlalchemy as sa
+from flask import current_app
+
+from models import (
+    AuditEvent,
+    CaseStudy,
+    Setting,
+    User,
+)
+from models.base import db
+from models.clock import utcnow
+from models.enums import MARKDOWN_SECTIONS, US_STATES, StudyState
+from review import revisions
+from review.infra.markdown import render
+
+GENERATION_KEY = "library_generation"
+
+# ------------------------------------------------------------------ slugs and the index
+
+
+def public_url(path: str) -> str:
+    """Return the absolute public address of a path of this site (feeds, API, sharing)."""
+    return current_app.config["PUBLIC_BASE_URL"] + path
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80].strip("-") or "study"
+
+
+def public_slug(study: CaseStudy) -> str:
+    """Return a free slug made of the study's place and first topic (or title)."""
+    topic = study.topics[0].name if study.topics else study.title
+    base = slugify(f"{study.place}-{topic}" if study.place else topic)
+    slug, n = base, 1
+    while db.session.scalar(
+        sa.select(CaseStudy.id).where(CaseStudy.slug == slug, CaseStudy.id != study.id)
+    ):
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def on_publish(study: CaseStudy) -> None:
+    """Fix the study's public slug (place-topic, unique, stable) and index it; flush only."""
+    if study.slug is None:
+        study.slug = public_slug(study)
+    db.session.flush()
+    _write_index(study)
+    bump_generation()
+
+
+def on_unpublish(study: CaseStudy) -> None:
+    """Remove the study from the public index; its slug stays reserved; flush only."""
+    db.session.flush()
+    db.session.execute(
+        sa.text(f"DELETE FROM library_search WHERE {_index_key()} = :id"), {"id": study.id}
+    )
+    bump_generation()
+
+
+def reindex(study: CaseStudy) -> None:
+    """Refresh the index after a staff correction of a published study; flush only."""
+    db.session.flush()
+    if study.state == StudyState.published:
+        _write_index(study)
+    bump_generation()
+
+
+class StaleStudy(Exception):
+    """The study changed since the person loaded it."""
+
+
+def correct(study: CaseStudy, values: dict, actor: User, note: str, expected_version: int) -> None:
+    """Apply a staff correction to a published study: a new revision, "last updated", the
+    index refreshed and an audit event; flush only."""
+    if expected_version != study.version:
+        raise StaleStudy()
+    study.title = values["title"].strip()
+    study.summary = values["summary"].strip()
+    for section in MARKDOWN_SECTIONS:
+        text = values.get(f"{section.value}_md") or ""
+        setattr(study, f"{section.value}_md", text)
+        setattr(study, f"{section.value}_html", render(text))
+    study.corrected_at = utcnow()
+    db.session.flush()
+    revision = revisions.freeze(study, "correction", actor)
+    db.session.add(AuditEvent(
+        actor_id=actor.id, study_id=study.id, event="correct", from_state=study.state.value,
+        to_state=study.state.value, comment=note, data={"revision": revision.number},
+        created_at=utcnow(),
+    ))  # fmt: skip
+    reindex(study)
+
+
+def _index_key() -> str:
+    return "study_id" if _dialect() == "postgresql" else "rowid"
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def index_texts(study: CaseStudy) -> tuple[str, str, str]:
+    """Return the (title, summary, body) the index holds for a study."""
+    summary = " ".join(
+        [study.summary or "", study.place or "", US_STATES.get(study.state_code, "")]
+        + [t.name for t in study.topics]
+    )
+    body = [getattr(study, f"{s.value}_md") or "" for s in MARKDOWN_SECTIONS]
+    body += [e.description for e in study.timeline]
+    body += [f"{s.name} {s.role}" for s in study.stakeholders]
+    body += [link.label for link in study.links]
+    return study.title or "", summary, "\n".join(body)
+
+
+def _write_index(study: CaseStudy) -> None:
+    title, summary, body = index_texts(study)
+    params = {"id": study.id, "title": title, "summary": summary, "body": body}
+    if _dialect() == "postgresql":
+        db.session.execute(
+            sa.text(
+                "INSERT INTO library_search (study_id, document) VALUES (:id, "
+                "setweight(to_tsvector('english', :title), 'A') || "
+                "setweight(to_tsvector('english', :summary), 'B') || "
+                "setweight(to_tsvector('english', :body), 'D')) "
+                "ON CONFLICT (study_id) DO UPDATE SET document = excluded.document"
+            ),
+            params,
+        )
+    else:
+        db.session.execute(sa.text("DELETE FROM library_search WHERE rowid = :id"), params)
+        db.session.execute(
+            sa.text(
+                "INSERT INTO library_search (rowid, title, summary, body) "
+                "VALUES (:id, :title, :summary, :body)"
+            ),
+            params,
+        )
+
+
+def bump_generation() -> None:
+    """Mark every cached facet count stale; a fresh token, so concurrent bumps never collide."""
+    row = db.session.get(Setting, GENERATION_KEY)
+    token = uuid.uuid4().hex
+    if row is None:
+        db.session.add(Setting(key=GENERATION_KEY, value=token))
+    else:
+        row.value = token
+    db.session.flush()

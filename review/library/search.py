@@ -1,0 +1,325 @@
+"""The library's search: the query parsed from the URL, full-text matching, facet conditions and
+the result cards.
+
+A library page costs at most three statements whatever its size: the library generation, the
+page of results (topics folded in), and — unless cached for this generation — the facet counts
+and total in one UNION ALL.
+"""
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from flask import request
+from werkzeug.datastructures import MultiDict
+
+from models import (
+    CaseStudy,
+    Pillar,
+    Topic,
+    study_topics,
+)
+from models.base import db
+from models.enums import US_STATES, GovernmentType, StudyKind, StudyState
+from review.library.publishing import _dialect
+
+PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_PAGE = 10_000
+SORTS = ("relevance", "newest")
+# A search matching more studies than this lists them newest first instead of ranking them,
+# so that its cost stays bounded however common the word.
+RANK_CANDIDATES = 2000
+FACETS = ("pillar", "kind", "state", "government", "topic", "year")
+# The year a study is filed under: the year the work concluded, else the year it began.
+YEAR = sa.func.coalesce(CaseStudy.year_end, CaseStudy.year_start)
+
+
+# ------------------------------------------------------------------ the query
+
+
+# URL arguments left out when they have these values.
+DEFAULTS = {"sort": "relevance", "page": 1, "per_page": PER_PAGE}
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a visitor asked the library for; it lives in the URL."""
+
+    q: str = ""
+    pillar: str = ""
+    kind: str = ""
+    state: str = ""
+    government: str = ""
+    topic: str = ""
+    year: int | None = None
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = PER_PAGE
+
+    @property
+    def filters(self) -> dict[str, str]:
+        """Return the facet filters in force, by facet name."""
+        out = {name: getattr(self, name) for name in FACETS if getattr(self, name)}
+        if "year" in out:
+            out["year"] = str(out["year"])
+        return out
+
+    def args(self, **changes) -> dict:
+        """Return URL arguments for this query with `changes` (None removes); page resets."""
+        out = {"q": self.q, **self.filters, "sort": self.sort, "page": 1,
+               "per_page": self.per_page}  # fmt: skip
+        out.update(changes)
+        return {k: v for k, v in out.items() if v not in (None, "") and DEFAULTS.get(k) != v}
+
+    def without(self, name: str) -> dict:
+        return self.args(**{name: None})
+
+    def href(self, **changes) -> str:
+        """Return the library URL of this query with `changes`, cheaply (pages list hundreds)."""
+        args = self.args(**changes)
+        return f"{request.script_root}/library" + ("?" + urlencode(args) if args else "")
+
+    @property
+    def cache_key(self) -> tuple:
+        return (self.q.strip().lower(), self.pillar, self.kind, self.state, self.government,
+                self.topic, self.year)  # fmt: skip
+
+
+def parse_query(args: MultiDict, strict: bool = False) -> tuple[Query, dict[str, str]]:
+    """Read a Query from URL arguments; return it and the errors of arguments it dropped.
+
+    The library page forgives (trims, upper-cases state codes, ignores empty values); the API
+    is `strict`, so that it accepts exactly what its OpenAPI document describes.
+    """
+    errors: dict[str, str] = {}
+    values: dict = {}
+    q = args.get("q") or ""
+    if not strict:
+        q = q.strip()
+    if len(q) > 200:
+        errors["q"] = "must be at most 200 characters"
+        q = q[:200]
+    values["q"] = q.strip()
+    choices = {
+        "kind": {k.value for k in StudyKind},
+        "government": {g.value for g in GovernmentType},
+        "state": set(US_STATES),
+        "sort": set(SORTS),
+    }
+    for name in ("pillar", "kind", "state", "government", "topic", "sort"):
+        value = args.get(name)
+        if value is None:
+            continue
+        if not strict:
+            value = value.strip().upper() if name == "state" else value.strip()
+            if not value:
+                continue
+        if name in choices and value not in choices[name]:
+            errors[name] = f"unknown value {value[:40]!r}"
+        elif not value or len(value) > 80 or "\x00" in value:
+            errors[name] = "must be 1 to 80 characters of text"
+        else:
+            values[name] = value
+    for name, low, high in (
+        ("year", 1900, 2100),
+        ("page", 1, MAX_PAGE),
+        ("per_page", 1, MAX_PER_PAGE),
+    ):
+        raw = args.get(name)
+        if raw is None or (not strict and not raw.strip()):
+            continue
+        raw = raw if strict else raw.strip()
+        if not re.fullmatch(r"[0-9]{1,9}", raw):
+            errors[name] = "must be a whole number"
+            continue
+        number = int(raw)
+        if not low <= number <= high:
+            errors[name] = f"must be between {low} and {high}"
+            continue
+        values[name] = number
+    return Query(**values), errors
+
+
+def search_terms(text: str) -> list[str]:
+    """Return the words of a search, without any of the engines' query syntax."""
+    return re.findall(r"\w+", text.lower())[:20]
+
+
+def _tsquery(terms: list[str]):
+    return sa.func.plainto_tsquery(sa.literal_column("'english'::regconfig"), " ".join(terms))
+
+
+def _fts_match(terms: list[str]) -> str:
+    """Return an FTS5 query matching every word, each quoted so no syntax gets through."""
+    return " ".join(f'"{t}"' for t in terms)
+
+
+PG_INDEX = sa.table("library_search", sa.column("study_id"), sa.column("document"))
+SQLITE_INDEX = sa.table("library_search", sa.column("rowid"))
+SQLITE_TABLE = sa.literal_column("library_search")
+
+
+def _hits(query: Query, ranked: bool = True):
+    """Return a subquery (study_id, rank) of the studies matching the search words, or None;
+    unranked (rank 0) when only membership matters, as for the facet counts."""
+    terms = search_terms(query.q)
+    if not terms:
+        return None
+    if _dialect() == "postgresql":
+        tsquery = _tsquery(terms)
+        rank = sa.func.ts_rank(PG_INDEX.c.document, tsquery) if ranked else sa.literal(0.0)
+        return (
+            sa.select(PG_INDEX.c.study_id, rank.label("rank"))
+            .where(PG_INDEX.c.document.op("@@")(tsquery))
+            .subquery("hits")
+        )
+    # bm25 is lower for better matches; negate so that higher ranks first everywhere.
+    rank = -sa.func.bm25(SQLITE_TABLE, 10.0, 5.0, 1.0) if ranked else sa.literal(0.0)
+    return (
+        sa.select(SQLITE_INDEX.c.rowid.label("study_id"), rank.label("rank"))
+        .where(SQLITE_TABLE.op("MATCH")(_fts_match(terms)))
+        .subquery("hits")
+    )
+
+
+def _matches(query: Query):
+    """Return a per-study condition "matches the search words", for walking the newest
+    studies first and stopping at a page's worth (a word found in most studies)."""
+    terms = search_terms(query.q)
+    if _dialect() == "postgresql":
+        return sa.exists().where(
+            PG_INDEX.c.study_id == CaseStudy.id, PG_INDEX.c.document.op("@@")(_tsquery(terms))
+        )
+    # FTS5 seeks a rowid within each word's list, so this is cheap per study.
+    return sa.exists().where(
+        SQLITE_TABLE.op("MATCH")(_fts_match(terms)), SQLITE_INDEX.c.rowid == CaseStudy.id
+    )
+
+
+def _conditions(query: Query) -> list:
+    conds = [CaseStudy.state == StudyState.published]
+    if query.pillar:
+        conds.append(
+            CaseStudy.pillar_id.in_(sa.select(Pillar.id).where(Pillar.slug == query.pillar))
+        )
+    if query.kind:
+        conds.append(CaseStudy.kind == StudyKind(query.kind))
+    if query.state:
+        conds.append(CaseStudy.state_code == query.state)
+    if query.government:
+        conds.append(CaseStudy.government_type == GovernmentType(query.government))
+    if query.year:
+        conds.append(YEAR.__eq__(query.year))
+    if query.topic:
+        conds.append(
+            CaseStudy.id.in_(
+                sa.select(study_topics.c.study_id)
+                .join(Topic, Topic.id == study_topics.c.topic_id)
+                .where(Topic.name == query.topic)
+            )
+        )
+    return conds
+
+
+def _topic_names():
+    """A correlated subquery listing a study's topics, separated by '|'."""
+    if _dialect() == "postgresql":
+        agg = sa.func.string_agg(Topic.name, sa.literal_column("'|'"))
+    else:
+        agg = sa.func.group_concat(Topic.name, "|")
+    return (
+        sa.select(agg)
+        .select_from(study_topics.join(Topic, Topic.id == study_topics.c.topic_id))
+        .where(study_topics.c.study_id == CaseStudy.id)
+        .scalar_subquery()
+    )
+
+
+@dataclass
+class Card:
+    """One study as a library card, a feed entry or an API list item."""
+
+    id: int
+    slug: str
+    title: str
+    summary: str
+    kind: StudyKind | None
+    place: str
+    state_code: str
+    government_type: GovernmentType | None
+    population_band: object
+    year_start: int | None
+    year_end: int | None
+    published_at: object
+    corrected_at: object
+    pillar_slug: str
+    pillar_name: str
+    topics: list[str] = field(default_factory=list)
+
+    @property
+    def years(self) -> str:
+        if self.year_start and self.year_end and self.year_end != self.year_start:
+            return f"{self.year_start}–{self.year_end}"
+        return str(self.year_end or self.year_start or "")
+
+
+CARD_COLUMNS = (
+    CaseStudy.id, CaseStudy.slug, CaseStudy.title, CaseStudy.summary, CaseStudy.kind,
+    CaseStudy.place, CaseStudy.state_code, CaseStudy.government_type, CaseStudy.population_band,
+    CaseStudy.year_start, CaseStudy.year_end, CaseStudy.published_at, CaseStudy.corrected_at,
+    Pillar.slug, Pillar.name,
+)  # fmt: skip
+
+
+def _cards(rows) -> list[Card]:
+    out = []
+    for row in rows:
+        *values, topics = row
+        out.append(Card(*values, topics=sorted(topics.split("|")) if topics else []))
+    return out
+
+
+def card_select(conditions=(), hits=None):
+    """Return a SELECT of Card rows (with topics) of published studies matching conditions."""
+    stmt = sa.select(*CARD_COLUMNS, _topic_names().label("topics")).join(
+        Pillar, Pillar.id == CaseStudy.pillar_id
+    )
+    if hits is not None:
+        stmt = stmt.join(hits, hits.c.study_id == CaseStudy.id)
+    return stmt.where(CaseStudy.state == StudyState.published, *conditions)
+
+
+def results(query: Query, total: int = 0) -> list[Card]:
+    """Return one page of cards for a query, in one statement.
+
+    A search matching more than RANK_CANDIDATES studies (`total`, from the facet counts) is
+    not ranked: ranking every match of a word found almost everywhere costs more than it
+    tells, so it lists the newest matches first (see `ranked`).
+    """
+    newest = (CaseStudy.published_at.desc(), CaseStudy.id.desc())
+    # First the page's ids (cheap columns only), then the cards of those ids alone, so the
+    # topics of a card are looked up 20 times, not once per match.
+    ids = sa.select(CaseStudy.id, CaseStudy.published_at).where(*_conditions(query))
+    if not search_terms(query.q):
+        ids = ids.add_columns(sa.literal(0.0).label("rank")).order_by(*newest)
+    elif not ranked(query, total):
+        ids = ids.add_columns(sa.literal(0.0).label("rank")).where(_matches(query))
+        ids = ids.order_by(*newest)
+    else:
+        hits = _hits(query, ranked=query.sort == "relevance")
+        ids = ids.add_columns(hits.c.rank).join(hits, hits.c.study_id == CaseStudy.id)
+        ids = ids.order_by(hits.c.rank.desc(), *newest)
+    page = ids.limit(query.per_page).offset((query.page - 1) * query.per_page).subquery("page")
+    stmt = (
+        card_select()
+        .join(page, page.c.id == CaseStudy.id)
+        .order_by(page.c.rank.desc(), page.c.published_at.desc(), page.c.id.desc())
+    )
+    return _cards(db.session.execute(stmt))
+
+
+def ranked(query: Query, total: int) -> bool:
+    """Whether a search's results are ranked (a bounded number of matches)."""
+    return bool(search_terms(query.q)) and total <= RANK_CANDIDATES

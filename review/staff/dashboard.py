@@ -1,0 +1,357 @@
+"""The staff dashboard's figures.
+
+The dashboard runs a fixed number of SQL statements whatever the size of the data: each
+figure is one grouped query, and each list is limited and loaded with what it shows.
+"""
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from redis.exceptions import RedisError
+from rq import Worker
+
+from models import (
+    AccessRequest,
+    AffirmationWindow,
+    AuditEvent,
+    CaseStudy,
+    Notification,
+    Pillar,
+    Round,
+    User,
+    Vote,
+)
+from models.base import db
+from models.clock import UTCDateTime, utcnow
+from models.enums import (
+    AccessRequestStatus,
+    NotificationStatus,
+    StudyState,
+    VoteChoice,
+)
+from review import affirmation
+from review.infra.queue import QUEUES, redis_connection, rq_queue
+from review.staff.queries import pillars_without_cochairs, waiting_cochairs
+
+S = StudyState
+OPEN_FOR_REVIEW = (S.submitted, S.in_review)
+MEDIAN_WINDOW = timedelta(days=90)
+CLOSING_SOON = timedelta(days=7)
+WORKER_SEEN = timedelta(minutes=1)
+LIST_LIMIT = 50
+
+# Segment colours of the chart, one per state (SVG presentation attributes: CSP allows them).
+STATE_COLOURS = {
+    S.draft: "#b9b4a8",
+    S.submitted: "#7aa6d6",
+    S.in_review: "#2f6fb0",
+    S.changes_requested: "#e0a526",
+    S.in_affirmation: "#8a5cc2",
+    S.affirmed: "#3f9e6e",
+    S.published: "#1f6b45",
+    S.declined: "#c2473a",
+    S.withdrawn: "#6d6a63",
+}
+
+
+# ---------------------------------------------------------------- the dashboard
+
+
+@dataclass
+class Segment:
+    state: StudyState
+    count: int
+    x: float
+    width: float
+    fill: str
+
+
+@dataclass
+class Bar:
+    pillar: Pillar
+    total: int
+    y: float
+    segments: list[Segment] = field(default_factory=list)
+
+
+@dataclass
+class Chart:
+    bars: list[Bar]
+    width: int
+    height: int
+    label_width: int
+    bar_height: int
+    max_total: int
+
+
+@dataclass
+class OverdueRound:
+    round_id: int
+    round_number: int
+    due_at: datetime
+    study_id: int
+    title: str
+    pillar: str
+    state: StudyState
+    cochairs: list[User]
+
+    @property
+    def days_overdue(self) -> int:
+        return (utcnow() - self.due_at).days
+
+
+@dataclass
+class ClosingWindow:
+    window: AffirmationWindow
+    study_id: int
+    title: str
+    affirm: int
+    object: int
+    # Whether these votes would affirm the study if the window closed now.
+    passing: bool
+
+
+def study_counts() -> dict[tuple[int, StudyState], int]:
+    """Return {(pillar id, state): number of studies}: one grouped statement."""
+    rows = db.session.execute(
+        sa.select(CaseStudy.pillar_id, CaseStudy.state, sa.func.count(CaseStudy.id)).group_by(
+            CaseStudy.pillar_id, CaseStudy.state
+        )
+    ).all()
+    return {(pid, StudyState(state)): n for pid, state, n in rows}
+
+
+def chart(
+    pillars: list[Pillar],
+    counts: dict,
+    width: int = 720,
+    label_width: int = 280,
+    bar_height: int = 26,
+) -> Chart:
+    """Lay out one stacked bar per pillar, a segment per state, for a server-rendered SVG."""
+    totals = {p.id: sum(n for (pid, _), n in counts.items() if pid == p.id) for p in pillars}
+    max_total = max(totals.values(), default=0) or 1
+    span = width - label_width - 50  # room on the right for the total
+    bars = []
+    for i, pillar in enumerate(pillars):
+        bar = Bar(pillar=pillar, total=totals[pillar.id], y=i * (bar_height + 10))
+        x = float(label_width)
+        for state in StudyState:
+            n = counts.get((pillar.id, state), 0)
+            if n:
+                w = span * n / max_total
+                bar.segments.append(
+                    Segment(state, n, round(x, 2), round(w, 2), STATE_COLOURS[state])
+                )
+                x += w
+        bars.append(bar)
+    height = len(pillars) * (bar_height + 10)
+    return Chart(bars, width, height, label_width, bar_height, max_total)
+
+
+def median_days_in_state(now: datetime, window: timedelta = MEDIAN_WINDOW) -> dict:
+    """Return {state: (median days, stays)} over stays that ended within the window.
+
+    A stay runs from the transition into a state (or the study's creation, for the first
+    draft) to the transition out of it, both read from the audit log: one statement.
+    """
+    ev = AuditEvent
+    entered = sa.func.lag(ev.created_at, type_=UTCDateTime()).over(
+        partition_by=ev.study_id, order_by=(ev.created_at, ev.id)
+    )
+    moves = (
+        sa.select(ev.study_id.label("study_id"), ev.from_state.label("state"),
+                  ev.created_at.label("left_at"), entered.label("entered_at"))
+        .where(ev.study_id.is_not(None), ev.from_state.is_not(None), ev.to_state.is_not(None),
+               ev.from_state != ev.to_state)
+        .subquery()
+    )  # fmt: skip
+    rows = db.session.execute(
+        sa.select(moves.c.state, moves.c.left_at, moves.c.entered_at, CaseStudy.created_at)
+        .join(CaseStudy, CaseStudy.id == moves.c.study_id)
+        .where(moves.c.left_at >= now - window)
+    ).all()
+    stays: dict[StudyState, list[float]] = defaultdict(list)
+    for state, left_at, entered_at, created_at in rows:
+        start = entered_at or created_at
+        if state in StudyState.__members__:
+            stays[StudyState(state)].append((left_at - start).total_seconds() / 86400)
+    return {s: (round(statistics.median(v), 1), len(v)) for s, v in stays.items()}
+
+
+def overdue_reviews(now: datetime, limit: int = LIST_LIMIT) -> tuple[int, list[OverdueRound]]:
+    """Return how many open rounds are past due, and the most overdue with their co-chairs."""
+    where = (
+        Round.decided_at.is_(None),
+        Round.due_at < now,
+        CaseStudy.current_round == Round.number,
+        CaseStudy.state.in_(OPEN_FOR_REVIEW),
+    )
+    total = db.session.scalar(
+        sa.select(sa.func.count(Round.id)).join(CaseStudy, CaseStudy.id == Round.study_id)
+        .where(*where)
+    )  # fmt: skip
+    rows = db.session.execute(
+        sa.select(Round.id, Round.number, Round.due_at, CaseStudy.id, CaseStudy.title,
+                  Pillar.name, CaseStudy.state)
+        .join(CaseStudy, CaseStudy.id == Round.study_id)
+        .join(Pillar, Pillar.id == CaseStudy.pillar_id)
+        .where(*where)
+        .order_by(Round.due_at, Round.id)
+        .limit(limit)
+    ).all()  # fmt: skip
+    people = waiting_cochairs([r[0] for r in rows])
+    return total, [
+        OverdueRound(rid, number, due, sid, title, pillar, StudyState(state), people.get(rid, []))
+        for rid, number, due, sid, title, pillar, state in rows
+    ]
+
+
+def closing_affirmations(
+    now: datetime, within: timedelta = CLOSING_SOON, limit: int = LIST_LIMIT
+) -> list[ClosingWindow]:
+    """Return open affirmation windows closing within `within`, soonest first, with tallies."""
+    rows = db.session.execute(
+        sa.select(AffirmationWindow, CaseStudy.id, CaseStudy.title)
+        .join(CaseStudy, CaseStudy.id == AffirmationWindow.study_id)
+        .where(AffirmationWindow.closed_at.is_(None), AffirmationWindow.closes_at <= now + within,
+               CaseStudy.state == S.in_affirmation)
+        .order_by(AffirmationWindow.closes_at, AffirmationWindow.id)
+        .limit(limit)
+    ).all()  # fmt: skip
+    ids = [w.id for w, _, _ in rows]
+    tallies: dict[int, dict] = defaultdict(dict)
+    for window_id, choice, n in db.session.execute(
+        sa.select(Vote.window_id, Vote.choice, sa.func.count(Vote.id))
+        .where(Vote.window_id.in_(ids))
+        .group_by(Vote.window_id, Vote.choice)
+    ):
+        tallies[window_id][VoteChoice(choice)] = n
+    min_votes, threshold = affirmation.rule()
+    out = []
+    for w, sid, title in rows:
+        counts = affirmation.Tally(
+            tallies[w.id].get(VoteChoice.affirm, 0), tallies[w.id].get(VoteChoice.object, 0)
+        )
+        out.append(
+            ClosingWindow(
+                w,
+                sid,
+                title,
+                counts.affirm,
+                counts.object,
+                affirmation.affirmed_by(counts, min_votes, threshold),
+            )
+        )
+    return out
+
+
+def notification_summary() -> dict[NotificationStatus, tuple[int, datetime | None]]:
+    """Return {status: (rows, oldest created_at)}: one grouped statement."""
+    rows = db.session.execute(
+        sa.select(Notification.status, sa.func.count(Notification.id),
+                  sa.func.min(Notification.created_at))
+        .group_by(Notification.status)
+    ).all()  # fmt: skip
+    out = {s: (0, None) for s in NotificationStatus}
+    for status, n, oldest in rows:
+        if isinstance(oldest, str):  # SQLite returns min() of a timestamp as text
+            oldest = datetime.fromisoformat(oldest).replace(tzinfo=UTC)
+        out[NotificationStatus(status)] = (n, oldest)
+    return out
+
+
+def failed_notifications(limit: int = 20) -> list[Notification]:
+    return list(db.session.scalars(
+        sa.select(Notification).where(Notification.status == NotificationStatus.failed)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
+    ))  # fmt: skip
+
+
+@dataclass
+class QueueHealth:
+    mode: str  # "embedded" or "rq"
+    reachable: bool | None = None
+    error: str = ""
+    depths: dict[str, int] = field(default_factory=dict)
+    workers: int = 0
+    workers_total: int = 0
+
+
+def queue_health(now: datetime) -> QueueHealth:
+    """Ask Redis whether it answers, how deep each queue is and which workers beat lately."""
+    connection = redis_connection()
+    if connection is None:
+        return QueueHealth(mode="embedded")
+    health = QueueHealth(mode="rq")
+    try:
+        connection.ping()
+        health.reachable = True
+        health.depths = {name: rq_queue(name).count for name in QUEUES}
+        workers = Worker.all(connection=connection)
+        health.workers_total = len(workers)
+        health.workers = sum(1 for w in workers if _beat_since(w, now - WORKER_SEEN))
+    except RedisError as exc:
+        health.reachable = False
+        health.error = type(exc).__name__
+    return health
+
+
+def _beat_since(worker: Worker, since: datetime) -> bool:
+    beat = worker.last_heartbeat
+    if beat is None:
+        return False
+    if beat.tzinfo is None:
+        beat = beat.replace(tzinfo=UTC)
+    return beat >= since
+
+
+@dataclass
+class Dashboard:
+    now: datetime
+    pillars: list[Pillar]
+    counts: dict
+    chart: Chart
+    state_totals: dict
+    medians: dict
+    overdue_total: int
+    overdue: list[OverdueRound]
+    closing: list[ClosingWindow]
+    notifications: dict
+    failed: list[Notification]
+    queue: QueueHealth
+    uncovered: list[Pillar]
+    pending_requests: int
+
+
+def dashboard(now: datetime | None = None) -> Dashboard:
+    """Gather every figure of the dashboard in a fixed number of statements."""
+    now = now or utcnow()
+    pillars = list(db.session.scalars(sa.select(Pillar).order_by(Pillar.position)))
+    counts = study_counts()
+    state_totals: dict[StudyState, int] = defaultdict(int)
+    for (_, state), n in counts.items():
+        state_totals[state] += n
+    overdue_total, overdue = overdue_reviews(now)
+    return Dashboard(
+        now=now,
+        pillars=pillars,
+        counts=counts,
+        chart=chart(pillars, counts),
+        state_totals=dict(state_totals),
+        medians=median_days_in_state(now),
+        overdue_total=overdue_total,
+        overdue=overdue,
+        closing=closing_affirmations(now),
+        notifications=notification_summary(),
+        failed=failed_notifications(),
+        queue=queue_health(now),
+        uncovered=pillars_without_cochairs(),
+        pending_requests=db.session.scalar(
+            sa.select(sa.func.count(AccessRequest.id)).where(
+                AccessRequest.status == AccessRequestStatus.pending)
+        ),
+    )  # fmt: skip
