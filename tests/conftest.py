@@ -25,6 +25,7 @@ import redis
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
+from rq import Worker
 
 from models import User
 from models.base import db
@@ -402,7 +403,8 @@ class WorkerProcess:
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def start(self) -> None:
+    def start(self, timeout: float = 60.0) -> None:
+        """Start the worker and return once it has registered with Redis, ready for jobs."""
         self.process = subprocess.Popen(
             [sys.executable, "-m", "flask", "worker"],
             cwd=ROOT,
@@ -410,6 +412,15 @@ class WorkerProcess:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
+        conn = redis.Redis.from_url(self.env["REDIS_URL"])
+
+        def ready() -> bool:
+            if self.process.poll() is not None:
+                self.log.flush()
+                raise AssertionError(f"flask worker exited early:\n{self.output()}")
+            return any(w.pid == self.process.pid for w in Worker.all(connection=conn))
+
+        wait_until(ready, timeout, interval=0.1)
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -12,6 +12,7 @@ from models.base import db
 from models.enums import GovernmentType, StudyKind
 from review import library
 from review.infra.markdown import render
+from review.library import search as library_search
 from tests.factories import complete_study
 from tests.publishing import publish, published_study, set_state, unpublish
 
@@ -281,7 +282,7 @@ def test_publish_and_unpublish_through_the_workflow(app, client, make_user):
 
 def test_a_very_common_word_lists_newest_first(app, client, make_user, monkeypatch):
     _spread(make_user)
-    monkeypatch.setattr(library, "RANK_CANDIDATES", 2)
+    monkeypatch.setattr(library_search, "RANK_CANDIDATES", 2)
     everything = library.library_page(library.Query(q="housing", per_page=2))
     assert everything.total == 5 and everything.pages == 3 and everything.unranked
     newest = library.library_page(library.Query(per_page=2, topic="housing"))
