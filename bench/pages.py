@@ -31,11 +31,11 @@ from bench import harness
 from bench.world import MEDIUM, PASSWORD, SAVED_STUDY, VOTED_STUDY, World
 from forms.studies import StudyEditForm, initial_data
 from models import CaseStudy, Round, User
+from models.base import db
 from models.enums import StudyState
-from review import create_app
-from review.extensions import db
-from review.markdown import render
-from review.passwords import verify_password
+from review.app import create_app
+from review.infra.markdown import render
+from review.infra.passwords import verify_password
 from workers.sweep import sweep
 
 OPEN = (StudyState.submitted, StudyState.in_review)

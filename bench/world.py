@@ -34,12 +34,12 @@ from models import (
     Vote,
     study_topics,
 )
+from models.base import db
 from models.clock import utcnow
 from models.enums import US_STATES
 from models.pillar import seed_pillars
 from review import library
-from review.extensions import db
-from review.passwords import hash_password
+from review.infra.passwords import hash_password
 
 PASSWORD = "bench-password-17"
 MEMBERS = 3_200
