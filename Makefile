@@ -16,13 +16,17 @@ $(BIN)/.installed: requirements.txt
 
 install: $(BIN)/.installed
 
+# Test-only tools from npm (package-lock.json pins them): axe-core for the browser sweep.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
 	@echo "Serving on http://$(HOST):$(PORT) — sign in with any demo account above."
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-test: install
+test: install node_modules/.package-lock.json
 	CI_NO_SKIPS=1 $(BIN)/pytest -n 2
 
 lint: install

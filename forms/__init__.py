@@ -3,7 +3,8 @@
 Importing this package makes every FlaskForm read only what its fields can hold: an uploaded
 file reaches a file field only, and a JSON body gives text fields text only. Without this a
 file posted where text belongs, or a JSON object, reaches a text field and breaks validation
-with a 500 instead of a message naming the field.
+with a 500 instead of a message naming the field. It also renders no field with the browser's
+maxlength, so nothing typed or pasted is ever cut silently.
 """
 
 from flask import request
@@ -11,6 +12,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto, _is_submitted
 from werkzeug.datastructures import MultiDict
 from wtforms.fields import FileField, MultipleFileField
+from wtforms.meta import DefaultMeta
 
 
 def _typed_formdata(meta, form, formdata):
@@ -35,3 +37,16 @@ def _typed_formdata(meta, form, formdata):
 
 
 FlaskForm.Meta.wrap_formdata = _typed_formdata
+
+
+_render_field = DefaultMeta.render_field
+
+
+def _render_without_maxlength(self, field, render_kw):
+    """Render a field without the browser's maxlength, which cuts pasted text silently; the
+    Length check on the server refuses the text with a message naming the field, and keeps it."""
+    return _render_field(self, field, {"maxlength": False, **render_kw})
+
+
+# DefaultMeta is the Meta of every form, FlaskForm's and the rows' (FormField) alike.
+DefaultMeta.render_field = _render_without_maxlength

@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.fields import FieldList, FormField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from models.case_study import MONTHS
 from models.enums import (
     MARKDOWN_SECTIONS,
     US_STATES,
@@ -49,8 +50,8 @@ HINTS = {
     "topics": "Comma-separated tags, e.g. housing, public safety.",
     Section.summary.value: "One or two sentences (at most 400 characters), shown on library cards.",
     Section.overview.value: "The policy or program: what was won or built.",
-    Section.timeline.value: "The dated events (YYYY-MM-DD or YYYY-MM) a peer would need to "
-    "plan their own campaign; at least two.",
+    Section.timeline.value: "The dated events a peer would need to plan their own campaign; "
+    "at least two. A date may be a year (2019), a month (April 2019) or a day (14 April 2019).",
     Section.political_environment.value: "The context, the opposition, and what made it "
     "possible (at least 150 characters).",
     Section.stakeholders.value: "Who was involved, what they did, and where they stood.",
@@ -62,20 +63,33 @@ HINTS = {
     "JPEG, up to 10 MB each.",
 }
 
-_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\s*$")
+_ISO = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+_WORDS = re.compile(r"^(?:(\d{1,2})\s+)?([a-z]+)\.?(?:\s+(\d{1,2}),?)?\s+(\d{4})$")
+MONTH_NAMES = {name.lower(): n for n, name in enumerate(MONTHS, start=1)}
+MONTH_NAMES.update({name[:3].lower(): n for n, name in enumerate(MONTHS, start=1)})
+MONTH_NAMES["sept"] = 9
+DATE_EXAMPLES = "a year (2019), a month (April 2019 or 2019-04) or a day (14 April 2019)"
 
 
-def parse_event_date(text: str) -> tuple[int, int, int | None]:
-    """Parse YYYY-MM-DD or YYYY-MM; raise ValueError with a message a person understands."""
-    match = _DATE.match(text or "")
-    if not match:
-        raise ValueError("Write the date as YYYY-MM-DD or YYYY-MM, e.g. 2022-06-14 or 2022-06.")
-    year, month = int(match[1]), int(match[2])
-    day = int(match[3]) if match[3] else None
+def parse_event_date(text: str) -> tuple[int, int | None, int | None]:
+    """Parse a date as people write it: "2019", "2019-04", "April 2019", "Apr 2019",
+    "14 April 2019", "April 14, 2019" or "2019-04-14". Return (year, month, day), month and
+    day None when not given; raise ValueError with a message a person understands."""
+    cleaned = " ".join((text or "").replace(",", " , ").split()).replace(" ,", ",").lower()
+    match = _ISO.match(cleaned)
+    if match:
+        year, month, day = int(match[1]), match[2], match[3]
+    else:
+        words = _WORDS.match(cleaned)
+        if not words or words[2] not in MONTH_NAMES or (words[1] and words[3]):
+            raise ValueError(f"Write the date as {DATE_EXAMPLES}.")
+        year, month, day = int(words[4]), MONTH_NAMES[words[2]], words[1] or words[3]
+    month = int(month) if month else None
+    day = int(day) if day else None
     if not 1800 <= year <= 2100:
         raise ValueError("The year must be between 1800 and 2100.")
-    if not 1 <= month <= 12:
-        raise ValueError("The month must be between 01 and 12.")
+    if month is not None and not 1 <= month <= 12:
+        raise ValueError("The month must be between 1 and 12.")
     if day is not None:
         try:
             date(year, month, day)
@@ -99,7 +113,7 @@ def _choices(enum, blank: str = "—") -> list[tuple[str, str]]:
 
 
 class TimelineRowForm(Form):
-    date = StringField("Date", validators=[Length(max=10)])
+    date = StringField("Date", validators=[Length(max=40)])
     description = TextAreaField("What happened", validators=[Length(max=2000)])
 
     def is_blank(self) -> bool:
@@ -109,7 +123,7 @@ class TimelineRowForm(Form):
         if self.is_blank():
             return
         if not (field.data or "").strip():
-            raise ValidationError("Give the date of this event (YYYY-MM-DD or YYYY-MM).")
+            raise ValidationError(f"Give the date of this event: {DATE_EXAMPLES}.")
         try:
             parse_event_date(field.data)
         except ValueError as exc:
@@ -212,6 +226,15 @@ class StudyEditForm(FlaskForm):
     outcomes_md = TextAreaField(Section.outcomes.label, validators=[Length(max=100_000)])
     lessons_md = TextAreaField(Section.lessons.label, validators=[Length(max=100_000)])
     links = FieldList(FormField(LinkRowForm), max_entries=MAX_ROWS)
+
+    def validate_topics(self, field):
+        for raw in (field.data or "").split(","):
+            name = " ".join(raw.split())
+            if len(name) > TOPIC_MAX:
+                raise ValidationError(
+                    f"“{name[:20]}…” is {len(name)} characters long; a topic has at most "
+                    f"{TOPIC_MAX}. Shorten it or split it with a comma."
+                )
 
     def validate_year_end(self, field):
         if field.data and self.year_start.data and field.data < self.year_start.data:
@@ -327,7 +350,7 @@ def initial_data(study) -> dict:
         "topics": ", ".join(t.name for t in study.topics),
         "summary": study.summary,
         **{f"{s.value}_md": getattr(study, f"{s.value}_md") for s in MARKDOWN_SECTIONS},
-        "timeline": [{"date": e.date_text, "description": e.description} for e in study.timeline],
+        "timeline": [{"date": e.date_label, "description": e.description} for e in study.timeline],
         "stakeholders": [
             {"name": s.name, "type": s.type.value, "role": s.role, "stance": s.stance.value}
             for s in study.stakeholders

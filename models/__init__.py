@@ -20,11 +20,12 @@ from models.review import Conflict, FeedbackItem, Review, Round
 from models.revision import Revision
 from models.setting import Setting
 from models.user import AccessRequest, Login, User, pillar_follows
+from models.working_copy import WorkingCopy
 
 __all__ = [
     "AccessRequest", "AffirmationWindow", "Attachment", "AuditEvent", "CaseStudy",
     "CochairAssignment", "Comment", "Commitment", "Conflict", "FeedbackItem", "Link", "Login",
     "Notification", "Pillar", "RescuedForm", "Review", "Revision", "Round", "Setting",
-    "Stakeholder", "StudyAuthor", "TimelineEvent", "Topic", "User", "Vote", "pillar_follows",
-    "study_topics",
+    "Stakeholder", "StudyAuthor", "TimelineEvent", "Topic", "User", "Vote", "WorkingCopy",
+    "pillar_follows", "study_topics",
 ]  # fmt: skip

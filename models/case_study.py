@@ -15,6 +15,25 @@ from models.enums import (
     enum_type,
 )
 
+MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+
+
+def date_iso(year: int, month: int | None, day: int | None) -> str:
+    """Return a timeline date in ISO 8601 at its precision: YYYY-MM-DD, YYYY-MM or YYYY."""
+    text = f"{year:04d}" + (f"-{month:02d}" if month else "")
+    return text + (f"-{day:02d}" if month and day else "")
+
+
+def date_label(year: int, month: int | None, day: int | None) -> str:
+    """Return a timeline date as people write it: "14 June 2022", "June 2022" or "2022"."""
+    if not month:
+        return str(year)
+    return f"{day} {MONTHS[month - 1]} {year}" if day else f"{MONTHS[month - 1]} {year}"
+
+
 study_topics = sa.Table(
     "study_topic",
     db.metadata,
@@ -130,7 +149,7 @@ class StudyAuthor(db.Model):
 
 
 class TimelineEvent(db.Model):
-    """A dated event: a full date, or a month and year (day left empty)."""
+    """A dated event: a day, a month (day left empty) or a year (month and day left empty)."""
 
     __tablename__ = "timeline_event"
 
@@ -140,7 +159,7 @@ class TimelineEvent(db.Model):
     )
     position: Mapped[int] = mapped_column(default=0)
     year: Mapped[int]
-    month: Mapped[int]
+    month: Mapped[int | None]
     day: Mapped[int | None]
     description: Mapped[str] = mapped_column(sa.Text)
 
@@ -151,9 +170,14 @@ class TimelineEvent(db.Model):
 
     @property
     def date_text(self) -> str:
-        """Return the date as typed in forms: YYYY-MM-DD or YYYY-MM."""
-        text = f"{self.year:04d}-{self.month:02d}"
-        return f"{text}-{self.day:02d}" if self.day else text
+        """Return the date for machines (the API, exports, <time datetime>): ISO 8601,
+        YYYY-MM-DD, YYYY-MM or YYYY."""
+        return date_iso(self.year, self.month, self.day)
+
+    @property
+    def date_label(self) -> str:
+        """Return the date as people write it: "14 June 2022", "June 2022" or "2022"."""
+        return date_label(self.year, self.month, self.day)
 
 
 class Stakeholder(db.Model):

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from models import CaseStudy, Pillar, Revision
 from models.base import db
+from models.case_study import date_iso, date_label
 from models.clock import utcnow
 from models.enums import (
     MARKDOWN_SECTIONS,
@@ -195,7 +196,10 @@ def _section_lines(content: dict, key: str) -> list[str]:
     if key == Section.summary.value:
         return (content.get("summary") or "").splitlines()
     if key == Section.timeline.value:
-        return [f"{e['date']} — {e['description']}" for e in content.get("timeline", [])]
+        return [
+            f"{date_label(e['year'], e['month'], e['day'])} — {e['description']}"
+            for e in content.get("timeline", [])
+        ]
     if key == Section.stakeholders.value:
         return [
             f"{s['name']} ({_label(StakeholderType, s['type'])}, "
@@ -290,7 +294,7 @@ def content_from_values(values: dict, study: CaseStudy) -> dict:
             "year": y,
             "month": m,
             "day": d,
-            "date": f"{y:04d}-{m:02d}" + (f"-{d:02d}" if d else ""),
+            "date": date_iso(y, m, d),
             "description": text,
         }
         for y, m, d, text in values.get("timeline", [])

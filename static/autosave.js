@@ -10,6 +10,13 @@
   var saving = false;
   var again = false;
   var stopped = false;
+  // Typed since the server last kept it: leaving the page then asks first.
+  var dirty = false;
+  window.addEventListener("beforeunload", function (event) {
+    if (!dirty) { return; }
+    event.preventDefault();
+    event.returnValue = "";
+  });
 
   function say(text, kind) {
     status.textContent = text;
@@ -47,6 +54,7 @@
     say("Saving…");
     var data = new FormData(form);
     data.set("action", "save");
+    dirty = false;
     fetch(form.getAttribute("action"), {
       method: "POST",
       body: data,
@@ -56,18 +64,29 @@
     }).then(function (response) {
       if (response.type === "opaqueredirect" || response.status === 401 || response.status === 400) {
         // The session or the form's CSRF token expired; the server kept what was posted.
+        dirty = true;
         offerResend("Not saved: your session or this page has expired. Your text is still here.");
         return null;
       }
       return response.json().catch(function () { return {}; }).then(function (body) {
         if (response.ok && body.ok) {
-          form.querySelector("input[name=version]").value = body.version;
+          document.querySelectorAll("input[name=version]").forEach(function (el) {
+            if (el.form === form || el.hasAttribute("data-follows-save")) { el.value = body.version; }
+          });
           say("Saved " + clock(), "ok");
+          markToFix([]);
           updateChecklist(body.missing || {});
         } else if (response.status === 409) {
           stopped = true;
           say("Not saved: a co-author saved a newer version. Press Save to see both versions; your text is kept.", "error");
+        } else if (response.status === 422 && body.kept) {
+          // Everything typed is kept as the working copy; these fields block saving it.
+          var errors = body.errors || [];
+          say("Kept " + clock() + " as you typed it. To fix before it is saved to the study: " +
+              errors.map(function (e) { return e.message; }).join(" · "), "error");
+          markToFix(errors);
         } else if (response.status === 422) {
+          dirty = true;
           say("Not saved yet: " + (body.errors || []).join(" · "), "error");
         } else {
           say("Not saved: " + (body.message || "error " + response.status) +
@@ -75,6 +94,7 @@
         }
       });
     }).catch(function () {
+      dirty = true;
       say("Not saved: the connection failed. Your text is still here; it will retry.", "error");
     }).then(function () {
       saving = false;
@@ -88,7 +108,43 @@
     });
   }
 
+  function markToFix(errors) {
+    form.querySelectorAll("[data-to-fix]").forEach(function (el) {
+      el.removeAttribute("data-to-fix");
+      el.removeAttribute("aria-invalid");
+      var box = el.closest(".field");
+      if (box) { box.classList.remove("has-error"); }
+    });
+    errors.forEach(function (e) {
+      var el = document.getElementById(e.id);
+      if (!el) { return; }
+      el.setAttribute("data-to-fix", "");
+      el.setAttribute("aria-invalid", "true");
+      var box = el.closest(".field");
+      if (box) { box.classList.add("has-error"); }
+    });
+  }
+
   function updateChecklist(missing) {
+    var count = 0;
+    document.querySelectorAll("[data-missing-for]").forEach(function (el) {
+      var key = el.getAttribute("data-missing-for");
+      el.hidden = !(key in missing);
+      var why = el.querySelector(".why");
+      if (why) { why.textContent = missing[key] || ""; }
+    });
+    Object.keys(missing).forEach(function () { count += 1; });
+    var submit = document.getElementById("submit-study");
+    if (submit) {
+      submit.disabled = count > 0;
+      var reason = document.getElementById("submit-why");
+      if (reason) {
+        reason.textContent = count ? count + " part" + (count === 1 ? "" : "s") +
+          " still to complete (listed above)." : "Submits the saved version to the pillar’s co-chairs.";
+      }
+      var intro = document.querySelector(".submit-summary .still-missing");
+      if (intro) { intro.hidden = count === 0; }
+    }
     document.querySelectorAll(".checks li[data-section]").forEach(function (li) {
       var key = li.getAttribute("data-section");
       var done = !(key in missing);
@@ -101,6 +157,7 @@
   }
 
   function schedule() {
+    dirty = true;
     if (stopped) { return; }
     clearTimeout(timer);
     say("Editing…");
@@ -116,6 +173,7 @@
       pendingSubmit = event.submitter || form.querySelector("button.primary");
     } else {
       stopped = true;
+      dirty = false;  // the form itself carries the text to the server
     }
   });
 

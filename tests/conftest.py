@@ -340,6 +340,11 @@ def client(app):
 @pytest.fixture
 def make_user(app):
     """Return make(kind="member", **fields) -> User, committed, with password PASSWORD."""
+    return user_maker()
+
+
+def user_maker():
+    """Return make(kind="member", cochair_of=None, **fields) for the app context in use."""
     counter = {"n": 0}
 
     def make(kind: str | UserKind = UserKind.member, cochair_of=None, **fields) -> User:

@@ -1,7 +1,7 @@
 """The render sweep's parts, for any test to reuse: a rich world and every GET page in it.
 
 - `build_world(make_user)`: people in every role and one rich study in every workflow state
-  (review/demo_rich.py, the same builder as `flask seed-demo`), committed.
+  (review/demo/rich.py, the same builder as `flask seed-demo`), committed.
 - `pages(app, world)`: every GET rule of the app's url_map with its path filled in from the
   world (every study for a study's routes), and `expected(world, role, page)`: the status SPEC
   §9 gives that role for that page (404 for what they may not see, 403 for what they see but

@@ -22,7 +22,7 @@ def test_every_page_answers_every_role_as_the_spec_says(app, make_user):
     every = pages(app, world)
     assert len(every) > 100
     wrong, statuses = [], Counter()
-    handed = set()  # helpers a view passed to its template instead of review/templating.py
+    handed = set()  # helpers a view passed to its template instead of review/infra/templating.py
 
     def record(sender, template, context, **extra):
         handed.update(

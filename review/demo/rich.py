@@ -62,7 +62,7 @@ TEXTS = {
     "implementation before the vote.",
 }
 TIMELINE = [
-    (2019, 3, None, "The tenant union forms after a wave of no-fault evictions"),
+    (2019, None, None, "The tenant union forms after a wave of no-fault evictions"),
     (2020, 4, None, "First public hearing; more than 200 residents attend"),
     (2021, 6, 14, "The council passes the ordinance, 5–4"),
     (2022, 1, 3, "The first tenants are represented in court"),

@@ -9,7 +9,7 @@ from forms.cochair import BLANK_ITEMS, ConflictForm, ReviewForm
 from models import CaseStudy
 from models.base import db
 from models.enums import StudyState
-from review import policy, reviews, revisions, workflow
+from review import policy, reviews, revisions, workflow, working_copies
 from review.infra.rescue import take_rescued_form
 
 bp = Blueprint("cochair", __name__, url_prefix="/cochair")
@@ -36,7 +36,10 @@ def index():
 
 
 def _review_form(study: CaseStudy, rnd, formdata=None) -> ReviewForm:
-    """Build the review form: from what was posted, or from the person's saved review."""
+    """Build the review form: from what was posted, the person's draft, or their review."""
+    draft = working_copies.load("review", rnd.id, current_user) if rnd is not None else None
+    if formdata is None and draft is not None:
+        formdata = working_copies.as_formdata(draft, version=str(study.version))
     if formdata is not None:
         form = ReviewForm(formdata=formdata)
     else:
@@ -95,6 +98,7 @@ def _page(study: CaseStudy, form: ReviewForm | None = None, status: int = 200, *
         form=form if may_write else None,
         is_override=is_override and not may_review,
         mine=reviews.review_of(rnd, current_user),
+        draft=working_copies.load("review", rnd.id, current_user) if rnd else None,
         conflict_form=ConflictForm(formdata=None, data={"version": study.version})
         if policy.may_declare_conflict(current_user, study)
         and workflow.row_for(study, "declare_conflict")
@@ -126,6 +130,8 @@ def save_review(study_id: int):
     posted = MultiDict(request.form)
     if request.form.get("action") == "add_item":
         return _page(study, _review_form(study, rnd, formdata=posted))
+    if request.form.get("action") == "draft":
+        return _save_draft(study, rnd, posted)
     form = ReviewForm(formdata=posted)
     if not form.validate():
         return _page(study, _with_blanks(form), status=422)
@@ -142,6 +148,7 @@ def save_review(study_id: int):
             overall=form.overall.data or "",
             items=form.item_values(),
         )
+        working_copies.discard("review", rnd.id, current_user)
         db.session.commit()
     except workflow.Refused as exc:
         db.session.rollback()
@@ -169,7 +176,23 @@ def save_review(study_id: int):
             f"{study.state.label.lower()}.",
             "success",
         )
-    return redirect(url_for("cochair.study", study_id=study.id))
+    return redirect(url_for("cochair.study", study_id=study.id, _anchor="review"))
+
+
+def _save_draft(study: CaseStudy, rnd, posted: MultiDict):
+    """Keep the review as typed, valid or not, without recording it (as HotCRP does)."""
+    may_write = study.state in OPEN and rnd is not None and rnd.decided_at is None
+    writer = policy.may_review(current_user, study) or policy.is_staff(current_user)
+    if not (may_write and writer):
+        abort(403, "There is no review of yours to save on this study now.")
+    working_copies.keep("review", rnd.id, current_user, posted)
+    db.session.commit()
+    flash(
+        "Your draft is saved. It does not count toward the decision until you press "
+        "“Record my review”.",
+        "success",
+    )
+    return redirect(url_for("cochair.study", study_id=study.id, _anchor="review"))
 
 
 @bp.post("/studies/<int:study_id>/conflict")

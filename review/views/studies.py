@@ -31,7 +31,7 @@ from forms.studies import (
 )
 from models import Attachment, CaseStudy, Pillar
 from models.base import db
-from review import attachments, drafts, policy, reviews, revisions, workflow
+from review import attachments, drafts, policy, reviews, revisions, workflow, working_copies
 from review.infra.rescue import take_rescued_form
 
 bp = Blueprint("studies", __name__, url_prefix="/studies")
@@ -68,6 +68,7 @@ def _editor(
     status: int = 200,
     more: str | None = None,
     conflict: list | None = None,
+    kept=None,
 ):
     """Render the one-page editor, with blank rows to add to each list."""
     for name in ROW_LISTS:
@@ -88,18 +89,15 @@ def _editor(
         max_files=attachments.MAX_PER_STUDY,
         conflict=conflict,
         errors=error_list(form),
+        kept=kept,
     ), status
 
 
 @bp.get("/")
 @login_required
 def index():
-    studies = drafts.studies_of(current_user)
-    return render_template(
-        "studies/index.html",
-        studies=studies,
-        may_write=policy.may_write_studies(current_user),
-    )
+    studies, may_write = drafts.studies_of(current_user), policy.may_write_studies(current_user)
+    return render_template("studies/index.html", studies=studies, may_write=may_write)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -146,13 +144,15 @@ def edit(study_id: int):
     rescued = take_rescued_form()
     if rescued is not None:
         db.session.commit()  # the kept copy is handed back once
-        form = StudyEditForm(formdata=rescued)
-        form.pillar_id.choices = _pillar_choices()
-    else:
-        form = StudyEditForm(formdata=None, data=initial_data(study))
-        form.pillar_id.choices = _pillar_choices()
+    # What was typed but could not be saved yet comes back as typed, the fields to fix marked.
+    kept = working_copies.load("study", study.id, current_user) if rescued is None else None
+    formdata = rescued if kept is None else working_copies.as_formdata(kept)
+    form = StudyEditForm(formdata=formdata, data=None if formdata else initial_data(study))
+    form.pillar_id.choices = _pillar_choices()
+    if kept is not None:
+        form.validate()
     more = request.args.get("more")
-    return _editor(study, form, more=more if more in ROW_LISTS else None)
+    return _editor(study, form, more=more if more in ROW_LISTS else None, kept=kept)
 
 
 @bp.post("/<int:study_id>/edit")
@@ -163,15 +163,19 @@ def save(study_id: int):
     form = StudyEditForm(formdata=apply_row_action(request.form, action))
     form.pillar_id.choices = _pillar_choices()
     if not form.validate():
+        # Validation blocks saving to the study, never keeping what was typed.
+        kept = working_copies.keep("study", study.id, current_user, request.form)
+        db.session.commit()
         if _wants_json():
-            messages = [message for _, message in error_list(form)]
-            return jsonify({"ok": False, "errors": messages}), 422
-        return _editor(study, form, status=422)
+            errors = [{"id": anchor, "message": message} for anchor, message in error_list(form)]
+            return jsonify({"ok": False, "kept": True, "errors": errors}), 422
+        return _editor(study, form, status=422, kept=kept)
     values = form.values()
     try:
         # A post without a version cannot prove it saw the latest save: treat it as stale.
         expected = int(form.version.data) if (form.version.data or "").isdigit() else -1
         drafts.save_draft(study, values, expected)
+        working_copies.discard("study", study.id, current_user)
         db.session.commit()
     except (drafts.StaleDraft, StaleDataError):
         db.session.rollback()
