@@ -9,6 +9,7 @@ Only the person who typed it ever sees a working copy.
 """
 
 import sqlalchemy as sa
+from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
 
 from models import WorkingCopy
@@ -51,8 +52,10 @@ def load(kind: str, object_id: int, user) -> WorkingCopy | None:
 
 
 def as_formdata(copy: WorkingCopy, **extra: str) -> MultiDict:
-    """Return the kept fields as form data, with `extra` (e.g. the current version) added."""
+    """Return the kept fields as form data, with `extra` (e.g. the current version) added and
+    a fresh CSRF token, so that validating it reports only the fields the person must fix."""
     data = MultiDict([(k, v) for k, v in copy.fields])
+    data["csrf_token"] = generate_csrf()
     for key, value in extra.items():
         data[key] = value
     return data

@@ -40,6 +40,7 @@ def test_autosave_keeps_a_bad_date_and_long_outcomes_and_warns_before_leaving(li
     assert page.input_value("#timeline-0-date") == "Junetember 2022"
     assert page.get_attribute("#timeline-0-date", "aria-invalid") == "true"
     assert "Date: Write the date as" in page.text_content(".error-summary")
+    assert "CSRF" not in page.text_content(".error-summary")
 
     # Fixing the date saves everything to the study, as people write dates.
     page.fill("#timeline-0-date", "June 2022")

@@ -51,14 +51,19 @@ def _sign_in(page, base, user):
     page.wait_for_load_state()
 
 
-def test_no_page_scrolls_sideways_on_a_phone_and_axe_finds_nothing(browser, live_server):
+# Two halves of about the same number of pages, so that `pytest -n 2` runs them side by side.
+HALVES = [ROLES[:5], ROLES[5:]]
+
+
+@pytest.mark.parametrize("roles", HALVES, ids=["+".join(h) for h in HALVES])
+def test_no_page_scrolls_sideways_on_a_phone_and_axe_finds_nothing(browser, live_server, roles):
     assert AXE.is_file(), "axe-core is missing: run `npm ci` (make test does)"
     assert shutil.which("chromium")
     world = build_world(user_maker())
     every = pages(live_server.app, world)
     wide, violations, visited = [], [], 0
     started = time.monotonic()
-    for role in ROLES:
+    for role in roles:
         context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
         context.add_init_script(path=str(AXE))
         page = context.new_page()
