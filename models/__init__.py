@@ -19,12 +19,13 @@ from models.rescue import RescuedForm
 from models.review import Conflict, FeedbackItem, Review, Round
 from models.revision import Revision
 from models.setting import Setting
+from models.stored_file import StoredChunk, StoredFile
 from models.user import AccessRequest, Login, User, pillar_follows
 
 __all__ = [
     "AccessRequest", "AffirmationWindow", "Attachment", "AuditEvent", "CaseStudy",
     "CochairAssignment", "Comment", "Commitment", "Conflict", "FeedbackItem", "Link", "Login",
     "Notification", "Pillar", "RescuedForm", "Review", "Revision", "Round", "Setting",
-    "Stakeholder", "StudyAuthor", "TimelineEvent", "Topic", "User", "Vote", "pillar_follows",
-    "study_topics",
+    "Stakeholder", "StoredChunk", "StoredFile", "StudyAuthor", "TimelineEvent", "Topic", "User",
+    "Vote", "pillar_follows", "study_topics",
 ]  # fmt: skip

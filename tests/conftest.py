@@ -285,6 +285,8 @@ def app_config(db_url: str, smtp_port: int, **overrides) -> dict:
         # Unset: derived from REDIS_URL, as in production (memory here, Redis in rq_app).
         "RATELIMIT_STORAGE_URI": None,
         "UPLOAD_FOLDER": str(ROOT / "instance" / "test-uploads" / uuid.uuid4().hex),
+        # The factories' addresses are on the demo domain; these tests want them delivered.
+        "MAIL_WITHHELD_DOMAINS": (),
     }
     config.update(overrides)
     return config
@@ -462,6 +464,7 @@ def worker(rq_app, smtp, tmp_path):
             "PUBLIC_BASE_URL": rq_app.config["PUBLIC_BASE_URL"],
             "MAIL_RETRY_BASE_SECONDS": "0.2",
             "UPLOAD_FOLDER": rq_app.config["UPLOAD_FOLDER"],
+            "MAIL_WITHHELD_DOMAINS": "withheld.invalid",
         }
     )
     process = WorkerProcess(env, tmp_path / "worker.log")
