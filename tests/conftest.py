@@ -114,8 +114,17 @@ def _empty_tables() -> None:
             names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
             conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
+            # The audit log's append-only triggers refuse DELETE: set them aside meanwhile.
+            triggers = conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+                " AND tbl_name = 'audit_event'"
+            ).all()
+            for name, _sql in triggers:
+                conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
+            for _name, sql in triggers:
+                conn.exec_driver_sql(sql)
 
 
 # ---------------------------------------------------------------- redis
