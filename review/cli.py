@@ -9,10 +9,10 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from rq import SimpleWorker
 
-from models import Attachment, User
+from models import Attachment, CaseStudy, User
 from models.base import db
 from models.enums import UserKind
-from review import accounts, demo, workflow
+from review import accounts, affirmation, demo, workflow
 from review.infra import logs, storage
 from review.infra.queue import QUEUES, redis_connection
 from workers.sweep import sweep as run_sweep
@@ -20,6 +20,7 @@ from workers.sweep import sweep as run_sweep
 log = logging.getLogger(__name__)
 users = AppGroup("users", help="Create and invite people.")
 attachments_cli = AppGroup("attachments", help="The attachment store.")
+affirmation_cli = AppGroup("affirmation", help="Network votes.")
 workflow_cli = AppGroup("workflow", help="The review workflow's state machine.")
 
 
@@ -30,6 +31,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(workflow_cli)
     app.cli.add_command(attachments_cli)
+    app.cli.add_command(affirmation_cli)
 
 
 @click.command("seed-demo")
@@ -141,3 +143,21 @@ def attachments_check() -> None:
     if missing:
         raise SystemExit(1)
 
+
+@affirmation_cli.command("close")
+@click.argument("study_id", type=int)
+@click.option("--reason", required=True, help="Why it closes before its deadline (recorded).")
+def affirmation_close_command(study_id: int, reason: str) -> None:
+    """Close the study's open vote now, counted and sent on as at its deadline."""
+    study = db.session.get(CaseStudy, study_id)
+    window = affirmation.latest_window(study) if study is not None else None
+    if window is None:
+        raise click.ClickException(f"Study {study_id} has no network vote.")
+    try:
+        affirmation.close_early(window, None, reason)
+    except affirmation.AffirmationError as exc:
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    click.echo(
+        f"Closed: {window.result} ({window.affirm_count} affirm, {window.object_count} object)."
+    )

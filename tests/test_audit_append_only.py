@@ -5,8 +5,8 @@ import pytest
 import sqlalchemy as sa
 
 from models import AuditEvent
+from models.base import db
 from models.clock import utcnow
-from review.extensions import db
 from tests.factories import complete_study
 
 
