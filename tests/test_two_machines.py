@@ -1,5 +1,6 @@
 """Two web machines behind one proxy: two gunicorn instances (gunicorn.conf.py, different ports
-and working folders), one PostgreSQL, one Redis, one `flask worker`, in production mode.
+and working folders), one PostgreSQL, one Redis, one `flask worker` and one `flask sweep`, in
+production mode, each started with the ExecStart command of its systemd unit in deploy/systemd/.
 
 One test, one set-up: what is uploaded through A downloads through B; a session from A works
 on B; failed sign-ins for one account count across both machines and lock only that account;
@@ -9,6 +10,7 @@ one client address locked out does not lock out the 50 people behind other addre
 import json
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -103,6 +105,17 @@ def _multipart(fields: dict, files: dict) -> tuple[bytes, str]:
     return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
 
 
+def unit_command(name: str, replace: dict | None = None) -> list[str]:
+    """Return the ExecStart command of deploy/systemd/reimagine-NAME.service, run from this
+    virtualenv instead of /srv/reimagine/.venv, with `replace` applied to its arguments."""
+    unit = (ROOT / "deploy" / "systemd" / f"reimagine-{name}.service").read_text()
+    line = next(x for x in unit.splitlines() if x.startswith("ExecStart="))
+    args = shlex.split(line.removeprefix("ExecStart="))
+    assert args[0].startswith("/srv/reimagine/.venv/bin/"), args
+    args[0] = str(Path(sys.executable).parent / Path(args[0]).name)
+    return [(replace or {}).get(arg, arg) for arg in args]
+
+
 def _start(args: list[str], env: dict, cwd: Path, log: Path) -> subprocess.Popen:
     return subprocess.Popen(
         args,
@@ -147,18 +160,15 @@ def network(postgresql_url, redis_url, smtp, tmp_path):
         folder.mkdir()
         port = free_port()
         machine_env = {**env, "INSTANCE_PATH": str(folder / "instance")}
-        processes.append(_start(
-            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-             "--bind", f"127.0.0.1:{port}", "--workers", "2", "--chdir", str(folder),
-             "wsgi:app"],
-            machine_env, folder, tmp_path / f"{name}.log",
-        ))  # fmt: skip
+        web = unit_command("web", {"0.0.0.0:8000": f"127.0.0.1:{port}"})
+        web[-1:-1] = ["--workers", "2", "--chdir", str(folder)]
+        processes.append(_start(web, machine_env, ROOT, tmp_path / f"{name}.log"))
         machines.append(Machine(port))
     worker_log = tmp_path / "worker.log"
-    processes.append(
-        _start([sys.executable, "-m", "flask", "worker"], {**env, "INSTANCE_PATH": str(tmp_path)},
-               ROOT, worker_log)
-    )  # fmt: skip
+    for unit, log in (("worker", worker_log), ("sweep", tmp_path / "sweep.log")):
+        processes.append(
+            _start(unit_command(unit), {**env, "INSTANCE_PATH": str(tmp_path)}, ROOT, log)
+        )
     try:
         for machine in machines:
             wait_until(lambda m=machine: _up(m), timeout=120)  # a busy machine
@@ -254,3 +264,16 @@ def test_two_web_machines_share_files_sessions_and_sign_in_limits(network, smtp)
     lines = [json.loads(line) for line in worker_log.read_text().splitlines()
              if line.startswith("{")]  # fmt: skip
     assert any(line.get("request_id") == request_id for line in lines), lines[-5:]
+    sweep_log = worker_log.with_name("sweep.log")
+    wait_until(lambda: "expired_sessions=" in sweep_log.read_text(), timeout=60)
+
+
+def test_procfile_runs_what_the_units_run():
+    procfile = dict(
+        line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line
+    )
+    assert (
+        shlex.split(procfile["web"].replace("${PORT:-8000}", "8000"))[1:]
+        == (unit_command("web")[1:])
+    )
+    assert procfile["worker"].split()[-1] == "worker" and "sweep --every 60" in procfile["sweep"]
