@@ -2,7 +2,6 @@
 open and close affirmation, publish, and tell people (outbox rows; jobs named, never imported).
 """
 
-
 import sqlalchemy as sa
 
 from models import AffirmationWindow, CaseStudy, Revision, User, Vote
