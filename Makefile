@@ -1,17 +1,22 @@
-# The two commands: `make run` and `make test`. Both install what they need into .venv.
+# `make run`, `make test`, `make lock`. run and test install what they need into .venv, from the
+# locks (every package pinned with its hashes): requirements.txt (production, what the
+# Dockerfile installs) and requirements-dev.txt (the same plus the tools and tests).
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The lock flags, once: hashes for every file, no local index or wheel folder written in.
+LOCK := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-header --no-emit-index-url --no-emit-find-links
 
-.PHONY: run test install lint bench
+.PHONY: run test install lint bench lock
 
-$(BIN)/.installed: requirements.txt
+$(BIN)/.installed: requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements-dev.txt
+	$(BIN)/pip check
 	touch $@
 
 install: $(BIN)/.installed
@@ -34,3 +39,10 @@ lint: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# After changing [project] dependencies or the dev extra in pyproject.toml (e.g. adding
+# Pillow): regenerate both locks; the dev lock is held to the production one's versions.
+lock: install
+	$(LOCK) --output-file requirements.txt pyproject.toml
+	$(LOCK) --extra dev --constraint requirements.txt --output-file requirements-dev.txt \
+		pyproject.toml

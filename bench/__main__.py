@@ -1,4 +1,5 @@
-"""`python -m bench [name …]`: run the named benchmarks (library, fanout, pages), or all of them.
+"""`python -m bench [name …]`: run the named benchmarks (library, fanout, pages, attachments), or
+all of them.
 
 The load average is printed first, with a warning when the machine is busy."""
 
@@ -7,7 +8,7 @@ import sys
 
 from bench.harness import load_line
 
-BENCHES = ("library", "fanout", "pages")
+BENCHES = ("library", "fanout", "pages", "attachments")
 
 
 def main(argv: list[str]) -> None:

@@ -57,3 +57,14 @@ class ExtendForm(FlaskForm):
 
     def new_deadline(self):
         return self.closes_at.data.replace(tzinfo=UTC)
+
+
+class CloseEarlyForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason",
+        validators=[
+            DataRequired(message="say why the vote closes before its deadline."),
+            Length(max=REASON_MAX),
+        ],
+        description="Recorded in the study's history with the tally at this moment.",
+    )

@@ -19,6 +19,7 @@ from models.rescue import RescuedForm
 from models.review import Conflict, FeedbackItem, Review, Round
 from models.revision import Revision
 from models.setting import Setting
+from models.stored_file import StoredChunk, StoredFile
 from models.user import AccessRequest, Login, User, pillar_follows
 from models.working_copy import WorkingCopy
 
@@ -26,6 +27,6 @@ __all__ = [
     "AccessRequest", "AffirmationWindow", "Attachment", "AuditEvent", "CaseStudy",
     "CochairAssignment", "Comment", "Commitment", "Conflict", "FeedbackItem", "Link", "Login",
     "Notification", "Pillar", "RescuedForm", "Review", "Revision", "Round", "Setting",
-    "Stakeholder", "StudyAuthor", "TimelineEvent", "Topic", "User", "Vote", "WorkingCopy",
-    "pillar_follows", "study_topics",
+    "Stakeholder", "StoredChunk", "StoredFile", "StudyAuthor", "TimelineEvent", "Topic", "User",
+    "Vote", "WorkingCopy", "pillar_follows", "study_topics",
 ]  # fmt: skip

@@ -1,5 +1,7 @@
 """Global settings that staff change at run time; the config supplies the defaults."""
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column
@@ -35,3 +37,12 @@ def set_setting(key: str, value) -> None:
     else:
         row.value = value
     db.session.flush()
+
+
+def affirmation_window() -> timedelta:
+    """How long a new vote stays open: AFFIRMATION_WINDOW when set (e.g. 15m on staging),
+    else the staff setting of days (AFFIRMATION_DAYS by default, fractions allowed)."""
+    fixed = current_app.config.get("AFFIRMATION_WINDOW")
+    if fixed:
+        return fixed
+    return timedelta(days=float(get_setting("affirmation_days")))

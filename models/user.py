@@ -78,6 +78,8 @@ class Login(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+    # The browser it was opened in, so the person can tell their sessions apart.
+    user_agent: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     user = relationship("User")
 
 

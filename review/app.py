@@ -4,7 +4,6 @@ Nothing imports this module but wsgi.py, the tests and the benchmarks, so import
 part of the code never builds or imports the whole application.
 """
 
-import logging
 import os
 from typing import Any
 
@@ -13,7 +12,17 @@ from flask import Flask
 import config as config_module
 from models.base import db
 from review import cli
-from review.infra import errors, queue, routing, security, sessions, templating
+from review.infra import (
+    errors,
+    logs,
+    proxy,
+    queue,
+    routing,
+    security,
+    sessions,
+    storage,
+    templating,
+)
 from review.infra.extensions import csrf, limiter, mail, migrate
 from review.views import register_blueprints
 from workers import registry, timer
@@ -27,15 +36,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder="../templates",
         static_folder="../static",
     )
-    cls = config_module.config_class()
-    if cls is config_module.ProductionConfig:
-        cls.check()
-    app.config.from_object(cls)
-    if config:
-        app.config.update(config)
+    app.config.update(config_module.settings(config))
     _adapt_database_settings(app)
-    if not app.config.get("RATELIMIT_STORAGE_URI"):
-        app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+    proxy.init_app(app)
 
     db.init_app(app)
     migrate.init_app(
@@ -48,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # that an earlier app's storage had died (a fallback to memory), or it never looks again.
     limiter._storage_dead = False
     sessions.init_app(app)
+    storage.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     routing.init_app(app)
@@ -56,7 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     cli.init_app(app)
     timer.init_app(app)
-    logging.basicConfig(level=logging.INFO)
+    logs.init_app(app)
     return app
 
 

@@ -1,22 +1,24 @@
-"""Attachments: files checked by their content, stored under UPLOAD_FOLDER by a random key.
+"""Attachments: files checked by their content, kept in the attachment store by a random key.
 
 A file's row may be deleted, but its stored bytes are kept: a frozen revision may refer to
-them by storage key.
+them by storage key. Where the bytes live (database, S3, a folder) is for review.infra.storage.
 """
 
 import hashlib
 import os
 import secrets
+import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Response, abort, current_app
 from werkzeug.datastructures import FileStorage
 
 from models import Attachment, CaseStudy
 from models.base import db
 from models.clock import utcnow
+from review.infra import storage
 
 MAX_PER_STUDY = 10
 PDF, PNG, JPEG = "application/pdf", "image/png", "image/jpeg"
@@ -59,15 +61,6 @@ def clean_filename(name: str | None) -> str:
     return stem[: 255 - len(ext)] + ext if len(ext) < 20 else name[:255]
 
 
-def folder() -> Path:
-    return Path(current_app.config["UPLOAD_FOLDER"])
-
-
-def path_of(attachment: Attachment) -> Path:
-    key = attachment.storage_key
-    return folder() / key[:2] / key
-
-
 def count_for(study: CaseStudy) -> int:
     return db.session.scalar(
         sa.select(sa.func.count(Attachment.id)).where(Attachment.study_id == study.id)
@@ -86,24 +79,22 @@ def add_attachment(study: CaseStudy, upload: FileStorage, actor) -> Attachment:
     limit = current_app.config["MAX_ATTACHMENT_BYTES"]
     filename = clean_filename(upload.filename)
     key = secrets.token_hex(20)
-    target = folder() / key[:2] / key
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".part")
     digest, size = hashlib.sha256(), 0
-    try:
-        with open(partial, "wb") as out:
-            while chunk := upload.stream.read(_CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise AttachmentError(
-                        f"“{filename}” is larger than {limit // (1024 * 1024)} MB. "
-                        "Please upload a smaller file."
-                    )
-                digest.update(chunk)
-                out.write(chunk)
+    # Checked in a temporary file first, so the store only ever receives accepted files.
+    with tempfile.NamedTemporaryFile(prefix="upload-") as partial:
+        while chunk := upload.stream.read(_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise AttachmentError(
+                    f"“{filename}” is larger than {limit // (1024 * 1024)} MB. "
+                    "Please upload a smaller file."
+                )
+            digest.update(chunk)
+            partial.write(chunk)
+        partial.flush()
         if size == 0:
             raise AttachmentError(f"“{filename}” is empty.")
-        content_type = sniff(partial)
+        content_type = sniff(Path(partial.name))
         if content_type is None:
             raise AttachmentError(
                 f"“{filename}” is not a PDF, DOCX, PNG or JPEG file. Only those can be attached."
@@ -115,9 +106,8 @@ def add_attachment(study: CaseStudy, upload: FileStorage, actor) -> Attachment:
                 f"but it is a {NAMES[content_type]} file. Rename it to end in "
                 f"{sorted(EXTENSIONS[content_type])[0]} and upload it again."
             )
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
+        partial.seek(0)
+        storage.current().save(key, partial)
     attachment = Attachment(
         study_id=study.id,
         filename=filename,
@@ -140,6 +130,20 @@ def remove_attachment(study: CaseStudy, attachment: Attachment) -> None:
     db.session.delete(attachment)
     db.session.flush()
     db.session.expire(study, ["attachments"])
+
+
+def download(attachment: Attachment, max_age: int | None = None) -> Response:
+    """Return the file as a download, streamed from the store in chunks; 404 if it is gone."""
+    body = storage.current().open(attachment.storage_key)
+    if body is None:
+        abort(404)
+    response = Response(body, mimetype=attachment.content_type, direct_passthrough=True)
+    response.content_length = attachment.size
+    response.headers.set("Content-Disposition", "attachment", filename=attachment.filename)
+    if max_age is not None:
+        response.cache_control.max_age = max_age
+        response.cache_control.private = True
+    return response
 
 
 def human_size(size: int) -> str:

@@ -1,5 +1,6 @@
 """Command-line tools: flask seed-demo, worker, sweep, users create / invite."""
 
+import logging
 import time
 
 import click
@@ -8,14 +9,18 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from rq import SimpleWorker
 
-from models import User
+from models import Attachment, CaseStudy, User
 from models.base import db
 from models.enums import UserKind
-from review import accounts, demo, workflow
+from review import accounts, affirmation, demo, workflow
+from review.infra import logs, storage
 from review.infra.queue import QUEUES, redis_connection
 from workers.sweep import sweep as run_sweep
 
+log = logging.getLogger(__name__)
 users = AppGroup("users", help="Create and invite people.")
+attachments_cli = AppGroup("attachments", help="The attachment store.")
+affirmation_cli = AppGroup("affirmation", help="Network votes.")
 workflow_cli = AppGroup("workflow", help="The review workflow's state machine.")
 
 
@@ -25,11 +30,18 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(sweep)
     app.cli.add_command(users)
     app.cli.add_command(workflow_cli)
+    app.cli.add_command(attachments_cli)
+    app.cli.add_command(affirmation_cli)
 
 
 @click.command("seed-demo")
 def seed_demo() -> None:
-    """Load the demo data (idempotent) and print the demo sign-ins."""
+    """Load the demo data (idempotent) and print the demo sign-ins; never in production."""
+    if current_app.config["IS_PRODUCTION"]:
+        raise click.ClickException(
+            "seed-demo refuses to run with APP_ENV=production: the demo accounts' password "
+            "is published in the README."
+        )
     created = demo.seed()
     db.session.commit()
     click.echo(f"Demo data {'loaded' if created else 'already present'}.")
@@ -39,9 +51,14 @@ def seed_demo() -> None:
 class AppWorker(SimpleWorker):
     """An RQ worker that runs each job in a fresh application context (and so a fresh session)."""
 
-    def perform_job(self, *args, **kwargs):
-        with self.app.app_context():
-            return super().perform_job(*args, **kwargs)
+    def perform_job(self, job, *args, **kwargs):
+        token = logs.request_id.set((job.meta or {}).get("request_id"))
+        try:
+            with self.app.app_context():
+                log.info("job %s started", job.func_name)
+                return super().perform_job(job, *args, **kwargs)
+        finally:
+            logs.request_id.reset(token)
 
 
 @click.command("worker")
@@ -102,3 +119,45 @@ def users_invite(email: str, name: str, kind: str) -> None:
 def workflow_diagram() -> None:
     """Print the workflow's transition table as a Mermaid state diagram."""
     click.echo(workflow.mermaid())
+
+
+@attachments_cli.command("import")
+@click.argument("folder", required=False)
+def attachments_import(folder: str | None) -> None:
+    """Copy the files under FOLDER (default UPLOAD_FOLDER) into the configured store."""
+    store = storage.current()
+    copied, present = storage.copy_folder(folder or current_app.config["UPLOAD_FOLDER"], store)
+    db.session.commit()
+    click.echo(f"Copied {copied} files into the {store.name} store ({present} already there).")
+
+
+@attachments_cli.command("check")
+def attachments_check() -> None:
+    """List attachments whose bytes the configured store lacks; exit 1 if there are any."""
+    store = storage.current()
+    keys = db.session.scalars(sa.select(Attachment.storage_key)).all()
+    missing = [key for key in keys if not store.has(key)]
+    for key in missing:
+        click.echo(f"missing: {key}")
+    click.echo(f"{len(keys) - len(missing)} of {len(keys)} files are in the {store.name} store.")
+    if missing:
+        raise SystemExit(1)
+
+
+@affirmation_cli.command("close")
+@click.argument("study_id", type=int)
+@click.option("--reason", required=True, help="Why it closes before its deadline (recorded).")
+def affirmation_close_command(study_id: int, reason: str) -> None:
+    """Close the study's open vote now, counted and sent on as at its deadline."""
+    study = db.session.get(CaseStudy, study_id)
+    window = affirmation.latest_window(study) if study is not None else None
+    if window is None:
+        raise click.ClickException(f"Study {study_id} has no network vote.")
+    try:
+        affirmation.close_early(window, None, reason)
+    except affirmation.AffirmationError as exc:
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    click.echo(
+        f"Closed: {window.result} ({window.affirm_count} affirm, {window.object_count} object)."
+    )

@@ -206,3 +206,8 @@ def may_see_tally(user, study: CaseStudy, window) -> bool:
 def may_extend_affirmation(user) -> bool:
     """Staff move a deadline later (never earlier), with a recorded reason."""
     return is_staff(user)
+
+
+def may_close_affirmation(user) -> bool:
+    """Staff close a vote before its deadline (a rehearsal, an end), with a recorded reason."""
+    return is_staff(user)

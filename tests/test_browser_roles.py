@@ -41,6 +41,11 @@ MATRIX = [
     ("GET", "/account/notifications", "account.notifications",
      {"visitor": LOGIN, **dict.fromkeys(SIGNED_IN, 200)}),
     ("GET", "/account/unsubscribe/not-a-token", "account.unsubscribe", everyone(404)),
+    ("POST", "/account/sessions/0123456789abcdef/end", "account.end_session",
+     {"visitor": LOGIN, **dict.fromkeys(SIGNED_IN, 302)}),
+    ("GET", "/account/sessions/0123456789abcdef/end", "account.end_session", everyone(405)),
+    ("POST", "/account/sessions/end-others", "account.end_other_sessions",
+     {"visitor": LOGIN, **dict.fromkeys(SIGNED_IN, 302)}),
 ]  # fmt: skip
 
 

@@ -1,6 +1,7 @@
 """The public library: slugs, search relevance, facets, visibility, the study page, and the
 number of statements a page costs — on SQLite and PostgreSQL."""
 
+import io
 import re
 from contextlib import contextmanager
 
@@ -343,9 +344,8 @@ def test_attachments_download_from_the_public_page(app, client, make_user):
                          uploaded_by_id=author.id)  # fmt: skip
         db.session.add(row)
         db.session.commit()
-        path = attachments.path_of(row)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"%PDF-1.4")
+        attachments.storage.current().save(row.storage_key, io.BytesIO(b"%PDF-1.4"))
+        db.session.commit()
         rows.append(row)
     html = client.get(f"/library/{study.slug}").get_data(as_text=True)
     assert f"/library/{study.slug}/files/{rows[0].id}" in html

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from models.base import db
 from review.affirmation import jobs as affirmation
-from workers import digest, mail, reminders
+from workers import digest, mail, purge, reminders
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,8 @@ TASKS: tuple[Callable[[], object], ...] = (
     mail.requeue_pending,
     affirmation.close_due_windows,
     affirmation.remind_closing_windows,
+    purge.expired_sessions,
+    purge.expired_rescued_forms,
 )
 
 

@@ -1,9 +1,11 @@
 """Network affirmation: votes, comments, the tally and its rule, closing and extending a window.
 
-operations.py changes things (flush only), queries.py reads, jobs.py holds the queue's jobs
-and the sweep's tasks. Operations and queries are re-exported here (`affirmation.cast_vote`).
+operations.py changes things (flush only), early_close.py closes a vote before its deadline,
+queries.py reads, jobs.py holds the queue's jobs and the sweep's tasks. Operations and
+queries are re-exported here (`affirmation.cast_vote`).
 """
 
+from review.affirmation.early_close import close_early
 from review.affirmation.operations import (
     AffirmationError,
     cast_vote,
@@ -33,6 +35,7 @@ __all__ = [
     "affirmed_by",
     "cast_vote",
     "close",
+    "close_early",
     "comments_of",
     "decide",
     "eligible_count",

@@ -16,6 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from models.base import db
+from review.infra.logs import request_id
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +78,14 @@ def _run(func, args, queue: str, at: datetime | None) -> None:
                 except Exception:  # the row stays pending; the sweep tries again
                     log.exception("inline job %s%r failed", func.__name__, args)
         return
+    # The request that caused the job, so the worker's log lines carry its id.
+    meta = {"request_id": request_id.get()}
     try:
         q = rq_queue(queue)
         if at is None:
-            q.enqueue(func, *args)
+            q.enqueue(func, *args, meta=meta)
         else:
-            q.enqueue_at(at, func, *args)
+            q.enqueue_at(at, func, *args, meta=meta)
     except RedisError as exc:
         log.warning(
             "could not enqueue %s%r: %s; the sweep will pick it up", func.__name__, args, exc

@@ -54,3 +54,9 @@ def take_rescued_form(path: str | None = None) -> MultiDict | None:
         return None
     db.session.execute(sa.delete(RescuedForm).where(RescuedForm.token == token))
     return MultiDict([tuple(pair) for pair in row.fields])
+
+
+def purge_expired(before) -> int:
+    """Delete rescued forms kept since before `before` (never claimed); flush only."""
+    result = db.session.execute(sa.delete(RescuedForm).where(RescuedForm.created_at < before))
+    return result.rowcount

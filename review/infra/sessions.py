@@ -1,7 +1,15 @@
-"""Sign-in sessions kept server-side: the cookie names a Login row, and sign-out deletes it."""
+"""Sign-in sessions kept server-side: the cookie names a Login row, and sign-out deletes it.
+
+A session unused for SESSION_IDLE_TIMEOUT, or older than SESSION_MAX_AGE, no longer signs
+anyone in (the session cookie and the remember cookie alike: both name the same row); the
+sweep deletes such rows.
+"""
+
+import hashlib
+from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Flask, flash, has_request_context, redirect, request, url_for
+from flask import Flask, current_app, flash, has_request_context, redirect, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from models import Login, User
@@ -27,15 +35,78 @@ def load_user(token: str) -> User | None:
     row = db.session.execute(
         sa.select(Login, User).join(User, User.id == Login.user_id).where(Login.token == token)
     ).first()
-    if row is None or not row.User.is_active:
+    if row is None or not row.User.is_active or is_expired(row.Login):
         return None
+    _touch(row.Login)
     row.User.current_login = row.Login
     return row.User
 
 
+# last_seen_at is written at most this often, so reading pages costs no write each.
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+def expiry_cutoffs() -> tuple[object, object]:
+    """Return (last seen before, created before): a session past either has ended."""
+    now = utcnow()
+    config = current_app.config
+    return now - config["SESSION_IDLE_TIMEOUT"], now - config["SESSION_MAX_AGE"]
+
+
+def is_expired(login: Login) -> bool:
+    idle, oldest = expiry_cutoffs()
+    return login.last_seen_at < idle or login.created_at < oldest
+
+
+def _touch(login: Login) -> None:
+    now = utcnow()
+    if now - login.last_seen_at < TOUCH_EVERY:
+        return
+    # On a connection of its own: the request's session commits only what the view decides.
+    with db.engine.begin() as conn:
+        conn.execute(sa.update(Login).where(Login.token == login.token).values(last_seen_at=now))
+    login.last_seen_at = now
+
+
+def handle(login: Login) -> str:
+    """Return a name for a session that can be shown and posted without revealing its token."""
+    return hashlib.sha256(login.token.encode()).hexdigest()[:16]
+
+
+def sessions_of(user: User) -> list[Login]:
+    """Return the person's live sessions, the most recently used first."""
+    idle, oldest = expiry_cutoffs()
+    return list(
+        db.session.scalars(
+            sa.select(Login)
+            .where(Login.user_id == user.id, Login.last_seen_at >= idle, Login.created_at >= oldest)
+            .order_by(Login.last_seen_at.desc())
+        )
+    )
+
+
+def end_session(user: User, name: str) -> bool:
+    """End the person's session called `name` (see handle); flush only. False if none."""
+    for login in sessions_of(user):
+        if handle(login) == name:
+            db.session.execute(sa.delete(Login).where(Login.token == login.token))
+            return True
+    return False
+
+
+def purge_expired() -> int:
+    """Delete the sessions that have ended; flush only; return how many."""
+    idle, oldest = expiry_cutoffs()
+    result = db.session.execute(
+        sa.delete(Login).where(sa.or_(Login.last_seen_at < idle, Login.created_at < oldest))
+    )
+    return result.rowcount
+
+
 def sign_in(user: User, remember: bool = False) -> None:
     """Open a server-side session for the person and set the cookies; flush, never commit."""
-    login = Login(user_id=user.id, created_at=utcnow(), last_seen_at=utcnow())
+    agent = request.headers.get("User-Agent", "")[:200] if has_request_context() else ""
+    login = Login(user_id=user.id, created_at=utcnow(), last_seen_at=utcnow(), user_agent=agent)
     db.session.add(login)
     db.session.flush()
     user.current_login = login

@@ -11,6 +11,7 @@ from models.base import db
 from models.enums import NetworkPreference
 from review import accounts
 from review.accounts import preferences
+from review.infra import sessions
 from review.infra.extensions import csrf
 from review.infra.rescue import take_rescued_form
 from review.notify import read_unsubscribe_token
@@ -48,7 +49,13 @@ def _forms(**bound) -> dict:
 
 
 def _page(**bound):
-    return render_template("account/index.html", **_forms(**bound))
+    return render_template(
+        "account/index.html",
+        logins=sessions.sessions_of(current_user),
+        this_login=sessions.current_token(current_user),
+        session_handle=sessions.handle,
+        **_forms(**bound),
+    )
 
 
 def _add_error(form, exc: accounts.AccountError, default: str) -> None:
@@ -72,6 +79,29 @@ def index():
     db.session.commit()
     flash("Your profile is saved.", "success")
     return redirect(url_for("account.index"))
+
+
+@bp.post("/sessions/<name>/end")
+@login_required
+def end_session(name: str):
+    mine = sessions.current_token(current_user)
+    if mine is not None and sessions.handle(current_user.current_login) == name:
+        flash("That is this browser: use Sign out to end it.", "info")
+    elif sessions.end_session(current_user, name):
+        db.session.commit()
+        flash("That session is ended: it is signed out wherever it was.", "success")
+    else:
+        flash("That session had already ended.", "info")
+    return redirect(url_for("account.index") + "#sessions-heading")
+
+
+@bp.post("/sessions/end-others")
+@login_required
+def end_other_sessions():
+    sessions.end_all_sessions(current_user, keep=sessions.current_token(current_user))
+    db.session.commit()
+    flash("Every other session is ended.", "success")
+    return redirect(url_for("account.index") + "#sessions-heading")
 
 
 @bp.post("/email")

@@ -4,7 +4,7 @@ current revision, vote and comment, and the authors and co-chairs reply."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from forms.affirmation import CommentForm, ExtendForm, VoteForm
+from forms.affirmation import CloseEarlyForm, CommentForm, ExtendForm, VoteForm
 from models import AffirmationWindow, CaseStudy, Comment
 from models.base import db
 from models.enums import VoteChoice
@@ -31,7 +31,7 @@ def index():
 
 
 def _page(study, window, *, status=200, vote_form=None, comment_form=None, extend_form=None,
-          refusal=None):  # fmt: skip
+          close_form=None, refusal=None):  # fmt: skip
     is_open = affirmation.is_open(window)
     mine = affirmation.vote_of(window, current_user)
     if vote_form is None and policy.may_vote(current_user, study):
@@ -44,6 +44,8 @@ def _page(study, window, *, status=200, vote_form=None, comment_form=None, exten
         comment_form = CommentForm(formdata=None)
     if extend_form is None and policy.may_extend_affirmation(current_user):
         extend_form = ExtendForm(formdata=None, data={"closes_at": window.closes_at})
+    if close_form is None and policy.may_close_affirmation(current_user):
+        close_form = CloseEarlyForm(formdata=None)
     min_votes, threshold = affirmation.rule()
     may_see_tally = policy.may_see_tally(current_user, study, window)
     return render_template(
@@ -63,6 +65,7 @@ def _page(study, window, *, status=200, vote_form=None, comment_form=None, exten
         may_comment=is_open and policy.may_comment(current_user, study),
         may_reply=is_open and policy.may_reply(current_user, study),
         extend_form=extend_form if is_open else None,
+        close_form=close_form if is_open else None,
         refusal=refusal,
     ), status
 
@@ -148,4 +151,24 @@ def extend(study_id: int):
         study, window = _load(study_id)
         return _page(study, window, extend_form=form, status=409, refusal=exc.message)
     flash("The deadline is extended; the change is recorded in the study's history.", "success")
+    return redirect(url_for("affirmation.show", study_id=study.id))
+
+
+@bp.post("/<int:study_id>/close")
+@login_required
+def close_early(study_id: int):
+    study, window = _load(study_id)
+    if not policy.may_close_affirmation(current_user):
+        abort(403, "Only staff can close an affirmation early.")
+    form = CloseEarlyForm()
+    if not form.validate():
+        return _page(study, window, close_form=form, status=422)
+    try:
+        affirmation.close_early(window, current_user, form.reason.data)
+        db.session.commit()
+    except affirmation.AffirmationError as exc:
+        db.session.rollback()
+        study, window = _load(study_id)
+        return _page(study, window, close_form=form, status=409, refusal=exc.message)
+    flash("The vote is closed and counted, as at its deadline; the reason is recorded.", "success")
     return redirect(url_for("affirmation.show", study_id=study.id))

@@ -2,7 +2,7 @@
 
 from dataclasses import replace
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy.orm.exc import StaleDataError
@@ -102,10 +102,4 @@ def download(slug: str, attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.study_id != found.id:
         abort(404)
-    path = attachments.path_of(attachment)
-    if not path.is_file():
-        abort(404)
-    return send_file(
-        path, mimetype=attachment.content_type, as_attachment=True,
-        download_name=attachment.filename,
-    )  # fmt: skip
+    return attachments.download(attachment)

@@ -10,7 +10,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -295,16 +294,7 @@ def download(study_id: int, attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.study_id != study.id:
         abort(404)
-    path = attachments.path_of(attachment)
-    if not path.is_file():
-        abort(404)
-    return send_file(
-        path,
-        mimetype=attachment.content_type,
-        as_attachment=True,
-        download_name=attachment.filename,
-        max_age=0,
-    )
+    return attachments.download(attachment, max_age=0)
 
 
 @bp.post("/<int:study_id>/attachments/<int:attachment_id>/delete")

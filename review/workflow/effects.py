@@ -2,15 +2,13 @@
 open and close affirmation, publish, and tell people (outbox rows; jobs named, never imported).
 """
 
-from datetime import timedelta
-
 import sqlalchemy as sa
 
 from models import AffirmationWindow, CaseStudy, Revision, User, Vote
 from models.base import db
 from models.clock import utcnow
 from models.enums import Recommendation, StudyState, UserKind, VoteChoice
-from models.setting import get_setting
+from models.setting import affirmation_window
 from review import library, notify, reviews, revisions
 from review.infra.queue import enqueue
 from review.workflow.context import OPEN_FOR_REVIEW, Context, S
@@ -205,7 +203,7 @@ def _decide(ctx: Context) -> None:
             study_id=study.id,
             round_number=rnd.number,
             opened_at=now,
-            closes_at=now + timedelta(days=int(get_setting("affirmation_days"))),
+            closes_at=now + affirmation_window(),
         )
         db.session.add(window)
         db.session.flush()
