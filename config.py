@@ -28,7 +28,7 @@ class Config:
     # "rq": jobs go to Redis for `flask worker`; "inline": run in process right after commit.
     JOB_RUNNER = "rq" if REDIS_URL else "inline"
     # A timer thread in the server process runs the sweep when there is no separate worker.
-    SWEEP_INTERVAL = int(os.environ.get("SWEEP_INTERVAL", "60"))
+    SWEEP_INTERVAL = float(os.environ.get("SWEEP_INTERVAL", "60"))
     RUN_TIMER = not REDIS_URL
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
@@ -46,7 +46,11 @@ class Config:
     MAIL_TRANSPORT = "smtp" if MAIL_SERVER else "store"
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "6"))
     MAIL_RETRY_BASE_SECONDS = float(os.environ.get("MAIL_RETRY_BASE_SECONDS", "30"))
-    MAIL_LEASE_SECONDS = int(os.environ.get("MAIL_LEASE_SECONDS", "120"))
+    # Short, and renewed every third of it while a batch is sent: a killed worker's rows (and
+    # broadcast) go to another job within seconds.
+    MAIL_LEASE_SECONDS = float(os.environ.get("MAIL_LEASE_SECONDS", "30"))
+    # People written (and then sent) per batch of a broadcast, each batch one commit.
+    FANOUT_BATCH = int(os.environ.get("FANOUT_BATCH", "500"))
 
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))

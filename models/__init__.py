@@ -13,7 +13,7 @@ from models.case_study import (
     study_topics,
 )
 from models.commitment import Commitment
-from models.notification import Notification
+from models.notification import Broadcast, Notification
 from models.pillar import CochairAssignment, Pillar
 from models.rescue import RescuedForm
 from models.review import Conflict, FeedbackItem, Review, Round
@@ -22,7 +22,7 @@ from models.setting import Setting
 from models.user import AccessRequest, Login, User, pillar_follows
 
 __all__ = [
-    "AccessRequest", "AffirmationWindow", "Attachment", "AuditEvent", "CaseStudy",
+    "AccessRequest", "AffirmationWindow", "Attachment", "AuditEvent", "Broadcast", "CaseStudy",
     "CochairAssignment", "Comment", "Commitment", "Conflict", "FeedbackItem", "Link", "Login",
     "Notification", "Pillar", "RescuedForm", "Review", "Revision", "Round", "Setting",
     "Stakeholder", "StudyAuthor", "TimelineEvent", "Topic", "User", "Vote", "pillar_follows",

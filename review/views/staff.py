@@ -176,8 +176,9 @@ def act(study_id: int, event: str):
         text = exc.message
         if exc.what_happened:
             text += " Since you opened the page: " + "; ".join(exc.what_happened) + "."
-        flash(text + " Nothing was done; check the study and try again.", "error")
-        return redirect(url_for("staff.study", study_id=study_id))
+        flash(text + " Nothing was done; what you typed is kept below.", "error")
+        study = _get(CaseStudy, study_id)
+        return _study_page(study, 409, **({f"{event}_form": form} if form else {}))
     flash(f"Done: “{study.title}” is now {study.state.label.lower()}.", "success")
     return redirect(url_for("staff.study", study_id=study_id))
 
