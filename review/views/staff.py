@@ -177,8 +177,8 @@ def act(study_id: int, event: str):
         if exc.what_happened:
             text += " Since you opened the page: " + "; ".join(exc.what_happened) + "."
         flash(text + " Nothing was done; what you typed is kept below.", "error")
-        study = _get(CaseStudy, study_id)
-        return _study_page(study, 409, **({f"{event}_form": form} if form else {}))
+        kept = {f"{event}_form": form} if form else {}
+        return _study_page(_get(CaseStudy, study_id), 409, **kept)
     flash(f"Done: “{study.title}” is now {study.state.label.lower()}.", "success")
     return redirect(url_for("staff.study", study_id=study_id))
 
