@@ -58,7 +58,11 @@ class Config:
     MAIL_TRANSPORT = None  # None: derived (smtp when MAIL_SERVER is set)
     MAIL_MAX_ATTEMPTS = 6
     MAIL_RETRY_BASE_SECONDS = 30.0
-    MAIL_LEASE_SECONDS = 120
+    # Short, and renewed every third of it while a batch is sent: a killed worker's rows (and
+    # broadcast) go to another job within seconds.
+    MAIL_LEASE_SECONDS = 30.0
+    # People written (and then sent) per batch of a broadcast, each batch one commit.
+    FANOUT_BATCH = 500
     # Mail to these domains is rendered and kept on its row, never handed to SMTP.
     MAIL_WITHHELD_DOMAINS: tuple[str, ...] = (DEMO_EMAIL_DOMAIN,)
 
@@ -252,7 +256,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "SECRET_KEY": ("SECRET_KEY", _text),
     "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", _text),
     "REDIS_URL": ("REDIS_URL", _text),
-    "SWEEP_INTERVAL": ("SWEEP_INTERVAL", _integer(0)),
+    "SWEEP_INTERVAL": ("SWEEP_INTERVAL", _number(0)),
     "MAIL_SERVER": ("MAIL_SERVER", _text),
     "MAIL_PORT": ("MAIL_PORT", _integer(1, 65535)),
     "MAIL_USERNAME": ("MAIL_USERNAME", _text),
@@ -263,7 +267,8 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "MAIL_TIMEOUT": ("MAIL_TIMEOUT", _number(0, above=True)),
     "MAIL_MAX_ATTEMPTS": ("MAIL_MAX_ATTEMPTS", _integer(1)),
     "MAIL_RETRY_BASE_SECONDS": ("MAIL_RETRY_BASE_SECONDS", _number(0)),
-    "MAIL_LEASE_SECONDS": ("MAIL_LEASE_SECONDS", _integer(1)),
+    "MAIL_LEASE_SECONDS": ("MAIL_LEASE_SECONDS", _number(0, above=True)),
+    "FANOUT_BATCH": ("FANOUT_BATCH", _integer(1)),
     "MAIL_WITHHELD_DOMAINS": ("MAIL_WITHHELD_DOMAINS", _domains),
     "PUBLIC_BASE_URL": ("PUBLIC_BASE_URL", _url),
     "PROXY_HOPS": ("PROXY_HOPS", _integer(0, 5)),

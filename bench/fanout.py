@@ -3,17 +3,24 @@
 Both sides send the same 5,000 messages (same templates, same context, one per member) into
 one local aiosmtpd server that counts what it accepts:
 
-- fan-out: the real job (workers.fanout.announce_affirmation), as one worker runs it: outbox
-  rows written in batches (INSERT … ON CONFLICT DO NOTHING), each batch leased, rendered,
-  sent over one SMTP connection and each row marked sent as SMTP accepts it;
+- fan-out: the real job (workers.fanout.run_broadcast of the broadcasts a window's opening
+  writes), as one worker runs it: outbox rows written in batches (INSERT … ON CONFLICT DO
+  NOTHING) with the broadcast's progress in the same commit, each batch leased, rendered,
+  sent over one SMTP connection, each row marked as handed to SMTP before DATA and sent after
+  the reply;
 - baseline: a plain loop that renders the same templates for each member, builds the
   Flask-Mail Message and sends it over one connection, writing nothing.
 
 The ratio fan-out / baseline is measured in the same run (best of `--repeat` runs each, the
 runs interleaved). Target: ≤ 1.3×.
+
+Then the kill drill (tests/test_fanout_drills.py) runs on each engine and reports its figures:
+recipients, kills, delivered, duplicates, flagged ambiguous, and the seconds to complete after
+the last kill (`--no-kill-drill` skips it).
 """
 
 import argparse
+import json
 import os
 import signal
 import socket
@@ -187,16 +194,26 @@ def _baseline(window_id: int) -> int:
 
 
 def _fanout(window_id: int) -> int:
-    from workers.fanout import announce_affirmation
+    """Owe the opening to the network and run the broadcasts' job, as the worker would."""
+    from models import AffirmationWindow, CaseStudy
+    from models.base import db
+    from review import broadcasts
+    from review.infra.queue import _PENDING
+    from workers.fanout import run_broadcast
 
-    return announce_affirmation(window_id)
+    window = db.session.get(AffirmationWindow, window_id)
+    rows = broadcasts.affirmation_opened(window, db.session.get(CaseStudy, window.study_id))
+    db.session.info.pop(_PENDING, None)  # run here, timed, not as an after-commit job
+    db.session.commit()
+    return sum(run_broadcast(row.id) for row in rows)
 
 
 def _reset_outbox() -> None:
-    from models import Notification
+    from models import Broadcast, Notification
     from models.base import db
 
     db.session.execute(sa.delete(Notification))
+    db.session.execute(sa.delete(Broadcast))
     db.session.commit()
 
 
@@ -401,7 +418,7 @@ def run_request(engine: str = "postgresql", members: int = MEMBERS, repeat: int 
         redis_server.stop()
         cleanup()
     best = {side: statistics.median(v) for side, v in times.items()}
-    fanout_jobs = jobs["opens_affirmation"].count("announce_opened")
+    fanout_jobs = jobs["opens_affirmation"].count("run_broadcast")
     return {
         "engine": engine,
         "members": members,
@@ -415,11 +432,41 @@ def run_request(engine: str = "postgresql", members: int = MEMBERS, repeat: int 
     }
 
 
+def run_kill_drill(engines: list[str]) -> list[dict]:
+    """Run the kill drill (tests/test_fanout_drills.py) on each engine; return its figures.
+
+    The drill is the test itself, with its real worker, sweep, Redis and SMTP server: it
+    appends one JSON line of figures per engine to FANOUT_DRILL_REPORT.
+    """
+    report = tempfile.mktemp(prefix="rr-kill-drill-", suffix=".jsonl")
+    root = Path(__file__).resolve().parent.parent
+    expression = "fanout and kill" + ("" if len(engines) == 2 else f" and {engines[0]}")
+    env = {**os.environ, "FANOUT_DRILL_REPORT": report}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:xdist", "-q", "-k", expression,
+         "tests/test_fanout_drills.py"],
+        cwd=root, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    figures = []
+    if os.path.exists(report):
+        with open(report) as f:
+            figures = [json.loads(line) for line in f if line.strip()]
+        os.unlink(report)
+    for item in figures:
+        item["drill_passed"] = done.returncode == 0
+        item["drill_wall_s"] = round(time.perf_counter() - started, 1)
+    if done.returncode != 0:
+        print(done.stdout[-3000:], file=sys.stderr)
+    return figures
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench fanout", description=__doc__)
     parser.add_argument("--engine", choices=["postgresql", "sqlite", "both"], default="both")
     parser.add_argument("--members", type=int, default=MEMBERS)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-kill-drill", action="store_true", help="skip the kill drill")
     parser.add_argument("--serve-smtp", nargs=2, metavar=("PORT", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_smtp:
@@ -448,6 +495,17 @@ def main(argv: list[str] | None = None) -> dict:
             f"{figures['baseline_median_s']}s)",
             flush=True,
         )
+    if not args.no_kill_drill:
+        results["kill-drill"] = run_kill_drill(engines)
+        for f in results["kill-drill"]:
+            print(
+                f"kill drill [{f['engine']}]: {f['recipients']} recipients, {f['kills']} kills "
+                f"(SIGKILL of the worker), delivered {f['delivered']}, duplicates "
+                f"{f['duplicates']}, flagged ambiguous {f['ambiguous']}, complete "
+                f"{f['seconds_after_last_kill']}s after the last kill"
+                f"{'' if f['drill_passed'] else ' — THE DRILL FAILED'}",
+                flush=True,
+            )
     return results
 
 

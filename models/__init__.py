@@ -13,7 +13,7 @@ from models.case_study import (
     study_topics,
 )
 from models.commitment import Commitment
-from models.notification import Notification
+from models.notification import Broadcast, Notification
 from models.pillar import CochairAssignment, Pillar
 from models.rescue import RescuedForm
 from models.review import Conflict, FeedbackItem, Review, Round
@@ -24,7 +24,7 @@ from models.user import AccessRequest, Login, User, pillar_follows
 from models.working_copy import WorkingCopy
 
 __all__ = [
-    "AccessRequest", "AffirmationWindow", "Attachment", "AuditEvent", "CaseStudy",
+    "AccessRequest", "AffirmationWindow", "Attachment", "AuditEvent", "Broadcast", "CaseStudy",
     "CochairAssignment", "Comment", "Commitment", "Conflict", "FeedbackItem", "Link", "Login",
     "Notification", "Pillar", "RescuedForm", "Review", "Revision", "Round", "Setting",
     "Stakeholder", "StoredChunk", "StoredFile", "StudyAuthor", "TimelineEvent", "Topic", "User",

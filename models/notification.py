@@ -1,4 +1,5 @@
-"""The outbox: one row per email, written in the transaction of the event that causes it."""
+"""The outbox: one row per email, written in the transaction of the event that causes it, and
+one broadcast row per email to a whole audience (the fan-out's intent and its progress)."""
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -35,8 +36,14 @@ class Notification(db.Model):
     body_html: Mapped[str | None] = mapped_column(sa.Text)
     transport: Mapped[str | None] = mapped_column(sa.String(10))
     last_error: Mapped[str | None] = mapped_column(sa.Text)
-    # Set when a send was interrupted after SMTP may have accepted it.
+    # Set just before the message's DATA goes to SMTP, cleared with the server's reply: a row
+    # found with it set was caught in between, and SMTP may have accepted it.
+    handed_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    # Set when such a row is sent again: the person may get it twice.
     is_ambiguous: Mapped[bool] = mapped_column(default=False)
+    broadcast_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("broadcast.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     sent_at: Mapped[object | None] = mapped_column(UTCDateTime())
 
@@ -45,4 +52,48 @@ class Notification(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("(status = 'sent') = (sent_at IS NOT NULL)", name="sent_has_date"),
+    )
+
+
+class Broadcast(db.Model):
+    """One email to a whole audience, owed since the event that wrote this row.
+
+    The audience is a declared name with parameters (review.broadcasts), not a list, so the
+    row stays small whatever the network's size. Progress moves in the same commit as each
+    batch of rows the job writes: a job that dies resumes after `last_person_id`.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # kind:audience:event, so the same event never owes the same broadcast twice.
+    dedupe_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    # The template name under templates/email/, as for a Notification.
+    kind: Mapped[str] = mapped_column(sa.String(60))
+    audience: Mapped[str] = mapped_column(sa.String(60))
+    params: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    event_key: Mapped[str] = mapped_column(sa.String(120))
+    category: Mapped[NotificationCategory] = mapped_column(enum_type(NotificationCategory))
+    study_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("case_study.id", ondelete="SET NULL"), index=True
+    )
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    context: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    last_person_id: Mapped[int] = mapped_column(default=0)
+    rows_written: Mapped[int] = mapped_column(default=0)
+    rows_sent: Mapped[int] = mapped_column(default=0)
+    runs: Mapped[int] = mapped_column(default=0)
+    lease_until: Mapped[object | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    # Every row of the audience is written (the walk reached its end).
+    written_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    # Written, and no row of it waits for a first attempt.
+    finished_at: Mapped[object | None] = mapped_column(UTCDateTime(), index=True)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+
+    study = relationship("CaseStudy")
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "finished_at IS NULL OR written_at IS NOT NULL", name="finished_after_written"
+        ),
     )

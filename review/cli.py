@@ -1,12 +1,18 @@
 """Command-line tools: flask seed-demo, worker, sweep, users create / invite."""
 
+import contextlib
+import ctypes
+import ctypes.util
 import logging
+import os
+import signal
 import time
 
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from redis.exceptions import RedisError
 from rq import SimpleWorker
 
 from models import Attachment, CaseStudy, User
@@ -18,6 +24,8 @@ from review.infra.queue import QUEUES, redis_connection
 from workers.sweep import sweep as run_sweep
 
 log = logging.getLogger(__name__)
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
 users = AppGroup("users", help="Create and invite people.")
 attachments_cli = AppGroup("attachments", help="The attachment store.")
 affirmation_cli = AppGroup("affirmation", help="Network votes.")
@@ -68,14 +76,48 @@ def worker(burst: bool) -> None:
     conn = redis_connection()
     if conn is None:
         raise click.ClickException("REDIS_URL is not set; the embedded default needs no worker.")
-    w = AppWorker(list(QUEUES), connection=conn)
-    w.app = current_app._get_current_object()
-    w.work(burst=burst, with_scheduler=True)
+    _fork_without_database(db.engine)
+    while True:
+        w = AppWorker(list(QUEUES), connection=conn)
+        w.app = current_app._get_current_object()
+        with contextlib.suppress(RedisError):
+            w.work(burst=burst, with_scheduler=True)
+        if burst or w._stop_requested:
+            return
+        # rq quits when Redis goes away: wait for it to come back, then work again.
+        click.echo("Redis is unreachable; waiting for it to come back.", err=True)
+        while not _reachable(conn):
+            time.sleep(0.5)
+
+
+def _reachable(conn) -> bool:
+    try:
+        return bool(conn.ping())
+    except RedisError:
+        return False
+
+
+def _fork_without_database(engine) -> None:
+    """Let rq fork its scheduler without the worker's database connections, and tie it to us.
+
+    rq forks the scheduler between jobs. A child that inherited the worker's connections would
+    keep them open after a SIGKILL of the worker, and PostgreSQL would then hold the killed
+    job's transaction (and its row locks) open for as long as the child lives: the next job
+    would wait on them forever. The pool is emptied before each fork; the child asks the
+    kernel to end it when the worker dies.
+    """
+    os.register_at_fork(before=engine.dispose, after_in_child=_die_with_parent)
+
+
+def _die_with_parent() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 @click.command("sweep")
-@click.option("--every", type=int, default=0, help="Repeat every N seconds (0: run once).")
-def sweep(every: int) -> None:
+@click.option("--every", type=float, default=0, help="Repeat every N seconds (0: run once).")
+def sweep(every: float) -> None:
     """Re-enqueue pending mail, close passed deadlines, send reminders and digests."""
     while True:
         report = run_sweep()

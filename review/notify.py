@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from models import CaseStudy, Notification, User, pillar_follows
+from models import CaseStudy, Notification, User
 from models.base import db
 from models.clock import utcnow
 from models.enums import NetworkPreference, NotificationCategory, NotificationStatus
@@ -216,6 +216,7 @@ def write_batch(
     study_id: int | None = None,
     context: dict | None = None,
     per_person: dict[int, dict] | None = None,
+    broadcast_id: int | None = None,
 ) -> list[int]:
     """Write the rows of one batch of (id, email, preference) in one INSERT; flush, never commit.
 
@@ -229,9 +230,8 @@ def write_batch(
             continue
         ctx = {**(context or {}), **((per_person or {}).get(user_id) or {})}
         key = f"{kind}:{event_key}:{user_id}"
-        rows.append(
-            row_values(kind, key, user_id, email, category, study_id, ctx, subject, is_digest)
-        )
+        values = row_values(kind, key, user_id, email, category, study_id, ctx, subject, is_digest)
+        rows.append({**values, "broadcast_id": broadcast_id})
     if not rows:
         return []
     _insert_ignoring_duplicates(rows)
@@ -263,35 +263,3 @@ def resend(notification: Notification) -> Notification:
     db.session.flush()
     send_after_commit([notification.id])
     return notification
-
-
-# ---------------------------------------------------------------- events of this module
-
-
-def announce_published(study: CaseStudy) -> list[Notification]:
-    """Tell the people who follow the study's pillar that it was published; flush only.
-
-    The authors are left out: they hear about the publication as an action email.
-    """
-    followers = db.session.scalars(
-        sa.select(User)
-        .join(pillar_follows, pillar_follows.c.user_id == User.id)
-        .where(pillar_follows.c.pillar_id == study.pillar_id, User.is_active.is_(True))
-        .order_by(User.id)
-    ).all()
-    authors = study.author_ids
-    return notify(
-        "newly_published",
-        [u for u in followers if u.id not in authors],
-        subject=subject_for(study, f"Newly published in {study.pillar.name}"),
-        event_key=f"{study.id}:{study.first_published_at or study.published_at}",
-        category=NotificationCategory.network,
-        study=study,
-        context={
-            "path": f"/library/{study.slug}",
-            "title": study.title,
-            "pillar": study.pillar.name,
-            "summary": study.summary,
-            "place": ", ".join(p for p in (study.place, study.state_code) if p),
-        },
-    )

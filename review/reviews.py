@@ -33,8 +33,6 @@ OVERALL_MAX = 20_000
 ITEM_MAX = 5_000
 RESPONSE_MAX = 5_000
 ITEMS_MAX = 50
-# The queue lists this many of the most recently decided studies.
-DECIDED_SHOWN = 30
 
 
 class ReviewError(ValueError):
@@ -331,62 +329,3 @@ def save_responses(study: CaseStudy, actor, responses: dict[int, str]) -> int:
         changed += 1
     db.session.flush()
     return changed
-
-
-# ---------------------------------------------------------------- the co-chair queue
-
-
-@dataclass
-class QueueEntry:
-    study: CaseStudy
-    round: Round | None
-    mine: Review | None
-    counted: int
-    needed: int
-    is_overdue: bool
-
-
-def queue_for(user) -> dict[str, list[QueueEntry]]:
-    """Return the person's review queue: waiting for me, waiting for others, decided.
-
-    Co-chairs see their pillars; staff see every pillar. Overdue rounds come first.
-    """
-    query = sa.select(CaseStudy).where(CaseStudy.current_round > 0)
-    if not policy.is_staff(user):
-        query = query.where(CaseStudy.pillar_id.in_(policy.cochair_pillar_ids(user) or {0}))
-    studies = db.session.scalars(
-        query.options(selectinload(CaseStudy.authors), selectinload(CaseStudy.pillar))
-    ).all()
-    now = utcnow()
-    out: dict[str, list[QueueEntry]] = {
-        "waiting_for_me": [],
-        "waiting_for_others": [],
-        "decided": [],
-    }
-    for study in studies:
-        rnd = current_round(study)
-        mine = review_of(rnd, user)
-        if study.state not in (StudyState.submitted, StudyState.in_review):
-            tallied = sum((rnd.tally or {}).values()) if rnd is not None else 0
-            out["decided"].append(QueueEntry(study, rnd, mine, tallied, tallied, False))
-            continue
-        entry = QueueEntry(
-            study=study,
-            round=rnd,
-            mine=mine,
-            counted=len(counted_reviews(study, rnd)) if rnd is not None else 0,
-            needed=quorum(study),
-            is_overdue=bool(rnd is not None and rnd.due_at < now),
-        )
-        may_review = policy.may_review(user, study) or (
-            policy.is_staff(user) and not eligible_reviewers(study)
-        )
-        if mine is None and may_review:
-            out["waiting_for_me"].append(entry)
-        else:
-            out["waiting_for_others"].append(entry)
-    for key in ("waiting_for_me", "waiting_for_others"):
-        out[key].sort(key=lambda e: (not e.is_overdue, e.round.due_at if e.round else now))
-    out["decided"].sort(key=lambda e: e.study.state_changed_at, reverse=True)
-    out["decided"] = out["decided"][:DECIDED_SHOWN]
-    return out

@@ -278,6 +278,6 @@ def expected(world: World, role: str, page: Page) -> int:
         return 200 if role == "staff" else 403
     if endpoint in ("commitments.add", "commitments.import_csv"):
         return 200 if role == "staff" else 403
-    if endpoint.startswith("staff."):  # the console is private: no hint that it exists
+    if endpoint.startswith(("staff.", "broadcasts.")):  # the console is private: no hint
         return 200 if role == "staff" else 404
     raise AssertionError(f"no expectation for {endpoint}: add it here, from SPEC §9")

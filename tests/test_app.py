@@ -155,6 +155,25 @@ def test_database_down_while_signed_in_still_renders_the_503(app_factory, app, m
     assert response.status_code == 503
 
 
+def test_every_error_while_the_database_is_down_is_the_503(app_factory, app, make_user):
+    """Signed in, on an unknown URL and with a bad CSRF token: the 503 page, never a 500."""
+    user = make_user()
+    good = app.test_client()
+    good.post("/auth/login", data={"email": user.email, "password": "correct horse battery"})
+    down_app = app_factory(SQLALCHEMY_DATABASE_URI=unreachable_database(), WTF_CSRF_ENABLED=True)
+    down = down_app.test_client()
+    down.set_cookie("session", good.get_cookie("session").value)
+    for response in (
+        down.get("/no/such/page"),
+        down.post("/account/", data={"csrf_token": "forged", "name": "Ana"}),
+        down.post("/auth/logout", data={}),
+    ):
+        assert response.status_code == 503, response.request.path
+        page = response.get_data(as_text=True)
+        assert "cannot reach its database" in page and "<main" in page
+        assert user.name not in page
+
+
 # ---------------------------------------------------------------- pages and headers
 
 

@@ -12,15 +12,13 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from models import Notification, Round, User
+from models import Notification, Round
 from models.base import db
-from models.clock import utcnow
-from models.enums import NetworkPreference, NotificationCategory, NotificationStatus, StudyState
+from models.enums import NotificationStatus, StudyState
 from review import notify, workflow
 from review.infra.queue import rq_queue
 from tests.conftest import wait_until
 from tests.factories import complete_study
-from workers import mail
 from workers.sweep import sweep
 
 
@@ -32,28 +30,6 @@ def live(make_user, pillar, rq_app, worker, smtp):
 
     assert current_app.config["JOB_RUNNER"] == "rq"
     return rq_app
-
-
-def _people(n: int) -> list[tuple[int, str, NetworkPreference]]:
-    now = utcnow()
-    db.session.execute(sa.insert(User), [
-        dict(email=f"drill{i}@drill.example", name=f"Drill {i}", is_active=True, created_at=now,
-             network_preference=NetworkPreference.immediate)
-        for i in range(n)
-    ])  # fmt: skip
-    db.session.commit()
-    return [
-        tuple(r)
-        for r in db.session.execute(
-            sa.select(User.id, User.email, User.network_preference).order_by(User.id)
-        )
-    ]
-
-
-def _restart(worker, **env) -> None:
-    worker.kill()
-    worker.env.update({k: str(v) for k, v in env.items()})
-    worker.start()
 
 
 def _status_counts() -> Counter:
@@ -74,40 +50,6 @@ def _sweep_until_all_sent(smtp, total: int, timeout: float = 120) -> None:
         seen = count
         time.sleep(1.0)
     raise AssertionError(f"not all sent: {_status_counts()}")
-
-
-def test_sigkill_while_sending_1000_loses_nothing(live, rq_app, worker, smtp):
-    _restart(worker, MAIL_LEASE_SECONDS=3)
-    rq_app.config["MAIL_LEASE_SECONDS"] = 3
-    people = _people(1000)
-    ids = []
-    for start in range(0, 1000, 250):
-        ids += notify.write_batch(
-            "password_reset",
-            people[start : start + 250],
-            subject="Drill",
-            event_key="kill",
-            category=NotificationCategory.account,
-            context={"path": "/auth/reset/x", "name": "D"},
-        )
-    db.session.commit()
-    assert len(ids) == 1000
-    mail.requeue_pending()  # five jobs of 200 rows on the real queue
-
-    kills = 0
-    for threshold in (120, 420, 720):
-        wait_until(lambda t=threshold: len(smtp.messages) >= t, timeout=60, interval=0.01)
-        worker.kill()
-        kills += 1
-        worker.start()
-    _sweep_until_all_sent(smtp, 1000)
-
-    by_id = Counter(m["Message-ID"] for m in smtp.messages)
-    rows = {r.message_id: r for r in db.session.scalars(sa.select(Notification))}
-    assert set(by_id) == set(rows), "every row arrived"
-    duplicates = {mid: n for mid, n in by_id.items() if n > 1}
-    assert sum(n - 1 for n in duplicates.values()) <= kills
-    assert all(rows[mid].is_ambiguous for mid in duplicates)
 
 
 def test_redis_down_during_transitions_then_back(

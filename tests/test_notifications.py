@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from models import AffirmationWindow, Notification, Pillar, Review, Round, User
+from models import AffirmationWindow, CaseStudy, Notification, Pillar, Review, Round, User
 from models.base import db
 from models.clock import utcnow
 from models.enums import (
@@ -16,10 +16,11 @@ from models.enums import (
     StudyState,
     UserKind,
 )
-from review import notify
-from tests.conftest import parts
+from review import broadcasts, notify
+from review.infra import queue
+from tests.conftest import PASSWORD, parts
 from tests.factories import complete_study
-from workers import digest, fanout, mail
+from workers import delivery, digest, fanout, mail
 from workers.sweep import sweep
 
 
@@ -199,7 +200,7 @@ def test_action_mail_carries_no_unsubscribe(app, smtp, make_user):
 # ---------------------------------------------------------------- newly published
 
 
-def test_announce_published_tells_followers_not_authors(app, smtp, make_user, pillar):
+def test_newly_published_tells_followers_not_authors(app, smtp, make_user, pillar):
     author = make_user()
     follower = make_user()
     daily = make_user(network_preference=NetworkPreference.daily)
@@ -214,8 +215,9 @@ def test_announce_published_tells_followers_not_authors(app, smtp, make_user, pi
         published_at=utcnow(),
         slug="takoma-park-housing",
     )
-    rows = notify.announce_published(study)
-    db.session.commit()
+    row = broadcasts.newly_published(study)
+    db.session.commit()  # the job runs inline after the commit
+    rows = db.session.scalars(sa.select(Notification).where(Notification.broadcast_id == row.id))
     assert {r.recipient_id for r in rows} == {follower.id, daily.id}
     [message] = smtp.wait_for(1)
     assert message["To"] == follower.email
@@ -223,8 +225,11 @@ def test_announce_published_tells_followers_not_authors(app, smtp, make_user, pi
     assert "(Published)" in message["Subject"]
     text, _ = parts(message)
     assert "http://reimagine.test/library/takoma-park-housing" in text
-    # announcing twice writes nothing new
-    assert notify.announce_published(study) == []
+    db.session.refresh(row)
+    assert (row.rows_written, row.rows_sent, row.finished_at is not None) == (2, 1, True)
+    # announcing twice owes nothing new
+    assert broadcasts.newly_published(study).id == row.id
+    assert fanout.run_broadcast(row.id) == 0
 
 
 # ---------------------------------------------------------------- fan-out
@@ -255,6 +260,15 @@ def _open_window(author, pillar) -> AffirmationWindow:
     return window
 
 
+def _opened(window) -> list:
+    """Owe the window's opening to the network, with the job not yet run; return the rows."""
+    study = db.session.get(CaseStudy, window.study_id)
+    rows = broadcasts.affirmation_opened(window, study)
+    db.session.info.pop(queue._PENDING, None)  # the test runs the job itself
+    db.session.commit()
+    return rows
+
+
 def test_fan_out_batches_over_one_connection_each_and_reruns_write_nothing(
     app, smtp, make_user, pillar, monkeypatch
 ):
@@ -265,51 +279,64 @@ def test_fan_out_batches_over_one_connection_each_and_reruns_write_nothing(
     make_user(network_preference=NetworkPreference.daily)
     window = _open_window(author, pillar)
     connections = []
-    real = mail.TimedConnection.configure_host
+    real = delivery.TimedConnection.configure_host
     monkeypatch.setattr(
-        mail.TimedConnection, "configure_host", lambda self: connections.append(1) or real(self)
+        delivery.TimedConnection, "configure_host", lambda self: connections.append(1) or real(self)
     )
-    monkeypatch.setattr(fanout, "FANOUT_BATCH", 10)
-    count = fanout.announce_affirmation(window.id)
+    app.config["FANOUT_BATCH"] = 10
+    voters, partners = _opened(window)
+    count = fanout.run_broadcast(voters.id) + fanout.run_broadcast(partners.id)
     # 23 members + 1 daily (held) + 4 partners; the author and the "off" member get nothing
     assert count == 27
     assert len(smtp.messages) == 27
-    assert len(connections) == 4  # members: 26 people in batches of 10 → 3; partners: 1
+    assert len(connections) == 4  # members: 25 people in batches of 10 → 3; partners: 1
     rows = db.session.scalars(sa.select(Notification)).all()
     assert len(rows) == 28 and sum(r.is_digest for r in rows) == 1
     partner_mail = smtp.to("partner0-")
     assert "open for network feedback" in parts(partner_mail[0])[0]
     assert "vote" in parts(smtp.to("member0-")[0])[0]
     assert all(m["List-Unsubscribe"] for m in smtp.messages)
+    db.session.expire_all()
+    assert (voters.rows_written, voters.rows_sent, voters.runs) == (24, 23, 1)
+    assert voters.finished_at is not None and voters.lease_until is None
 
-    assert fanout.announce_affirmation(window.id) == 0
+    assert fanout.run_broadcast(voters.id) == 0
+    assert fanout.resume_broadcasts() == 0
     assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 28
     assert len(smtp.messages) == 27
 
 
-def test_fan_out_finishes_what_a_crashed_run_left(app, smtp, make_user, pillar, monkeypatch):
+def test_fan_out_resumes_from_its_progress_after_a_crash(app, smtp, make_user, pillar, monkeypatch):
     author = make_user()
     _members(12)
     window = _open_window(author, pillar)
-    monkeypatch.setattr(fanout, "FANOUT_BATCH", 5)
+    app.config["FANOUT_BATCH"] = 5
+    [voters, _partners] = _opened(window)
     calls = {"n": 0}
     real_send = mail.send_batch
 
-    def crash_on_second(ids):
+    def crash_on_second(ids, keep_alive=None):
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("killed")
-        return real_send(ids)
+        return real_send(ids, keep_alive)
 
     monkeypatch.setattr(mail, "send_batch", crash_on_second)
     with pytest.raises(RuntimeError):
-        fanout.announce_affirmation(window.id)
+        fanout.run_broadcast(voters.id)
     monkeypatch.setattr(mail, "send_batch", real_send)
     assert len(smtp.messages) == 5
-    fanout.announce_affirmation(window.id)
+    db.session.expire_all()
+    # two batches written, one sent; the crash gave the lease back with what went wrong
+    assert (voters.last_person_id > 0, voters.rows_written, voters.finished_at) == (True, 10, None)
+    assert voters.lease_until is None and "killed" in voters.last_error
+    # the sweep hands it to a new job, which sends what was left, then walks on
+    assert sweep()["resume_broadcasts"] >= 1
     assert sorted(m["To"] for m in smtp.messages) == sorted(
         db.session.scalars(sa.select(User.email).where(User.id != author.id))
     )
+    db.session.expire_all()
+    assert voters.finished_at is not None and voters.runs == 2 and voters.rows_sent == 12
 
 
 def test_opened_mail_is_not_sent_once_the_window_closed(app, smtp, make_user, pillar):
@@ -544,3 +571,31 @@ def test_every_email_has_both_parts_and_its_subject(app, smtp, make_user):
         text, html = parts(message)
         assert text.strip() and html.strip().startswith("<!doctype html>")
         assert "http://reimagine.test/" in text and 'href="http://reimagine.test/' in html
+
+
+def test_staff_see_broadcasts_and_resume_a_stalled_one(app, smtp, make_user, pillar):
+    author = make_user()
+    _members(3)
+    staff = make_user(UserKind.staff)
+    window = _open_window(author, pillar)
+    voters, partners = _opened(window)  # owed, and no job ran: both stalled
+    client = app.test_client()
+    client.post("/auth/login", data={"email": staff.email, "password": PASSWORD})
+    page = client.get("/staff/broadcasts/")
+    assert page.status_code == 200
+    row = page.text.split(f'data-broadcast="{voters.id}"')[1].split("</tr>")[0]
+    assert "affirmation opened" in row and "Right to counsel for tenants" in row
+    assert "0 written, 0 sent" in row and "Stalled" in row and "Resume" in row
+    assert 'href="/staff/broadcasts/"' in client.get("/staff/notifications").text
+    response = client.post(f"/staff/broadcasts/{voters.id}/resume")
+    assert response.status_code == 302
+    assert len(smtp.messages) == 3  # the job ran after the commit (inline here)
+    db.session.expire_all()
+    assert voters.finished_at is not None and voters.rows_sent == 3
+    row = client.get("/staff/broadcasts/?stalled=1").text
+    assert f'data-broadcast="{voters.id}"' not in row and f'data-broadcast="{partners.id}"' in row
+    member = make_user()
+    other = app.test_client()
+    other.post("/auth/login", data={"email": member.email, "password": PASSWORD})
+    assert other.get("/staff/broadcasts/").status_code == 404
+    assert other.post(f"/staff/broadcasts/{partners.id}/resume").status_code == 404

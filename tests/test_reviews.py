@@ -1,6 +1,8 @@
 """Co-chair rounds: quorum, majority and ties, who is counted, the authors' responses, and
 the co-chair pages and workflow buttons."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -10,6 +12,7 @@ from models.enums import Recommendation, StudyState
 from review import reviews, workflow
 from tests.conftest import PASSWORD
 from tests.factories import complete_study
+from tests.test_library import count_statements
 
 S = StudyState
 ITEM = {"section": "outcomes", "level": "required", "body": "Give the eviction numbers."}
@@ -298,3 +301,84 @@ def test_author_responds_on_the_study_page(app, setup):
     assert study.state == S.submitted
     page = signed_in(app, chairs[0]).get(f"/cochair/studies/{study.id}")
     assert "Added them." in page.text and "Round 1 feedback" in page.text
+
+
+def test_race_loser_gets_everything_back_below_the_new_state(app, setup):
+    study, _, chairs = setup(2, 3)
+    review(study, chairs[0], "approve")
+    loaded = study.version
+    review(study, chairs[1], "approve")  # the round is decided meanwhile
+    assert study.state == S.in_affirmation
+    client = signed_in(app, chairs[2])
+    page = client.post(
+        f"/cochair/studies/{study.id}",
+        data={
+            "version": loaded, "recommendation": "request_changes",
+            "overall": "My overall words, typed slowly", "action": "save",
+            "items-0-section": "timeline", "items-0-level": "required",
+            "items-0-body": "First item: date the council vote",
+            "items-1-section": "outcomes", "items-1-level": "suggestion",
+            "items-1-body": "Second item: add eviction numbers",
+        },
+    )  # fmt: skip
+    assert page.status_code == 409
+    html = page.text
+    state = html.index("The study is now <strong>in network affirmation</strong>")
+    form = html.index('name="overall"')
+    assert state < form, "the new state comes above the form"
+    assert "round 1 was decided (approve)" in html
+    for typed in ("My overall words, typed slowly", "First item: date the council vote",
+                  "Second item: add eviction numbers"):  # fmt: skip
+        assert typed in html[form - 2000 :]
+    assert re.search(r'<input checked[^>]*value="request_changes"', html)
+    assert re.search(r'<option selected value="suggestion">', html)
+    assert len(reviews.current_round(study).reviews) == 2
+
+
+def test_conflict_comment_survives_a_changed_study(app, setup):
+    study, _, chairs = setup(3, 3)
+    loaded = study.version
+    review(study, chairs[0], "approve")
+    client = signed_in(app, chairs[1])
+    page = client.post(
+        f"/cochair/studies/{study.id}/conflict",
+        data={"version": loaded, "comment": "I advised the campaign in 2021"},
+    )
+    assert page.status_code == 409
+    assert "I advised the campaign in 2021" in page.text
+    assert f'value="{study.version}"' in page.text
+
+
+def test_cochair_queue_costs_the_same_statements_for_5_and_50(app, make_user, pillar):
+    pillar.review_quorum = 2
+    db.session.commit()
+    chairs = [make_user("member", cochair_of=pillar) for _ in range(3)]
+    coauthor = make_user("member", name="Cora Coauthor")
+
+    def add(n: int) -> None:
+        for i in range(n):
+            author = make_user("member", name=f"Author {i}")
+            study = complete_study(author, pillar, coauthors=[coauthor], title=f"Queue {i}")
+            workflow.apply(study, "submit", author)
+            if i % 3 == 1:
+                workflow.apply(study, "review", chairs[1], recommendation="approve", overall="ok")
+            elif i % 3 == 2:
+                for chair in chairs[1:]:
+                    workflow.apply(study, "review", chair, recommendation="decline", overall="no")
+            db.session.commit()
+
+    client = signed_in(app, chairs[0])
+    counts = []
+    for n in (5, 45):
+        add(n)
+        client.get("/cochair/")  # warm caches (templates, the session's first load)
+        with count_statements() as seen:
+            page = client.get("/cochair/")
+        assert page.status_code == 200
+        counts.append(len(seen))
+    assert counts[0] == counts[1] <= 4, counts
+    waiting = page.text.split('id="waiting-for-me"')[1].split('id="waiting-for-others"')[0]
+    assert waiting.count("<tr") == 1 + 34  # the header row; submitted and reviewed once
+    assert "1 of 2" in waiting and "Cora Coauthor" in waiting and "Author 4" in waiting
+    decided = page.text.split('id="decided"')[1]
+    assert "Declined" in decided and decided.count("<tr") == 1 + 16

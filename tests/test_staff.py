@@ -388,6 +388,18 @@ def test_stale_version_is_refused(client, staffer, make_user, pillar):
     assert db.session.get(CaseStudy, study.id).state == StudyState.affirmed
 
 
+def test_a_reason_that_meets_a_changed_study_is_kept(client, staffer, make_user, pillar):
+    study = _in_state(make_user(), pillar, StudyState.declined)
+    response = client.post(
+        f"/staff/studies/{study.id}/reopen",
+        data={"version": study.version + 5, "reopen-reason": "The co-chairs misread the budget"},
+    )
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "changed since you opened it" in html and "The co-chairs misread the budget" in html
+    assert db.session.get(CaseStudy, study.id).state == StudyState.declined
+
+
 def test_reopen_a_declined_study(client, staffer, make_user, pillar):
     study = _in_state(make_user(), pillar, StudyState.declined)
     response = client.post(

@@ -1,51 +1,37 @@
 """Send outbox rows through SMTP with Flask-Mail, once each, with retries and leases.
 
-A row is the truth. Sending takes a lease on the row (a conditional UPDATE), so two jobs
-never send the same row; a worker killed mid-send leaves the lease to expire, and the sweep
-hands the row to a new job, marked ambiguous (SMTP may have accepted it before the kill).
-Each row is marked sent in its own commit right after SMTP accepted it, so a kill leaves at
-most one row that may go out twice.
+A row is the truth. Sending takes a short lease on the row (a conditional UPDATE), renewed
+while a batch is being sent, so two jobs never send the same row and a killed worker delays
+its rows by seconds. Just before a message's DATA goes to the server the row is marked as
+handed to SMTP; right after the server's reply it is marked sent (or failed). Only a row found
+still handed over when it is leased again was caught between the two: it is sent again and
+flagged ambiguous ("possibly sent twice"), so a kill leaves at most one such row.
 
 Mail to one person leaves in the order it was written: a row waits while an older row to the
 same address is still pending (e.g. retrying after a transient failure).
 """
 
 import logging
-import smtplib
 import time
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, render_template
-from flask_mail import Connection, Message
+from flask_mail import Message
 
-from models import Notification, User
+from models import Broadcast, Notification, User
 from models.base import db
 from models.clock import utcnow
 from models.enums import NetworkPreference, NotificationCategory, NotificationStatus
 from review.infra.queue import enqueue
+from workers.delivery import ORDER_WAIT, deliver, outcomes, record, sent_values
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
 # Reasons that may have gone by the time a row is sent (a reminder for a decided round).
 STILL_RELEVANT: dict[str, object] = {}
-# How long a row waits behind an older row to the same address before it is tried again.
-ORDER_WAIT = timedelta(seconds=1)
-
-
-class TimedConnection(Connection):
-    """Flask-Mail's connection with a timeout, so a silent server cannot hang a worker."""
-
-    def configure_host(self) -> smtplib.SMTP:
-        cls = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
-        host = cls(self.mail.server, self.mail.port, timeout=current_app.config["MAIL_TIMEOUT"])
-        if self.mail.use_tls:
-            host.starttls()
-        if self.mail.username and self.mail.password:
-            host.login(self.mail.username, self.mail.password)
-        return host
 
 
 def relevance_check(kind: str):
@@ -63,12 +49,16 @@ def send_notification(notification_id: int) -> None:
     send_batch([notification_id])
 
 
-def send_batch(notification_ids: list[int]) -> int:
+def send_batch(
+    notification_ids: list[int], keep_alive: Callable[[object], None] | None = None
+) -> int:
     """Send the given rows over one SMTP connection, oldest first; return how many were sent.
 
     Rows already sent, held by another job or not yet due are left alone, so a job that
-    runs twice sends nothing twice.
+    runs twice sends nothing twice. `keep_alive(connection)` is called whenever the rows'
+    lease is renewed (a broadcast renews its own lease there).
     """
+    leased_at = time.monotonic()
     leased = _lease(notification_ids)
     if not leased:
         return 0
@@ -93,11 +83,15 @@ def send_batch(notification_ids: list[int]) -> int:
             outgoing.append((row.id, row.email, row.attempts, _message(row, text, html), bodies))
     db.session.commit()
     kept = [item for item in outgoing if _kept(item[1])]
-    with _outcomes() as out:
+    with outcomes() as out:
         for nid, _email, _attempts, _msg, bodies in kept:
-            _record(out, nid, {**_sent("store"), **bodies})
+            record(out, nid, {**sent_values("store"), **bodies})
     outgoing = [item for item in outgoing if not _kept(item[1])]
-    return len(kept) + (_deliver(outgoing) if outgoing else 0)
+    if not outgoing:
+        return len(kept)
+    sent, retry = deliver(outgoing, keep_alive, leased_at)
+    _schedule_retry(retry)
+    return len(kept) + sent
 
 
 def _kept(address: str) -> bool:
@@ -107,7 +101,11 @@ def _kept(address: str) -> bool:
 
 
 def _lease(ids: list[int]) -> list[int]:
-    """Take the lease on the pending, unleased, due rows among `ids`; commit; return their ids."""
+    """Take the lease on the pending, unleased, due rows among `ids`; commit; return their ids.
+
+    A row still marked as handed to SMTP was caught between DATA and the reply: it becomes
+    ambiguous here, in the same statement that hands it to the new job.
+    """
     if not ids:
         return []
     now = utcnow()
@@ -121,7 +119,12 @@ def _lease(ids: list[int]) -> list[int]:
             sa.or_(Notification.lease_until.is_(None), Notification.lease_until < now),
             sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
         )
-        .values(lease_until=lease, attempts=Notification.attempts + 1)
+        .values(
+            lease_until=lease,
+            attempts=Notification.attempts + 1,
+            is_ambiguous=sa.or_(Notification.is_ambiguous, Notification.handed_at.is_not(None)),
+            handed_at=None,
+        )
         .returning(Notification.id)
         .execution_options(synchronize_session=False)
     ).all()
@@ -227,130 +230,6 @@ def _message(row: Notification, text: str, html: str) -> Message:
     return msg
 
 
-def _deliver(outgoing: list[tuple[int, str, int, Message, dict]]) -> int:
-    """Send over one connection, committing each row's outcome as soon as it is known.
-
-    Outcomes are written through a connection of their own, outside the ORM session, so a
-    commit per message costs one UPDATE and not a walk over every object the session holds.
-    """
-    sent = 0
-    retry: list[tuple[int, object]] = []
-    blocked: dict[str, object] = {}
-    remaining = list(outgoing)
-    lease_seconds = current_app.config["MAIL_LEASE_SECONDS"]
-    renewed = time.monotonic()
-    with _outcomes() as out:
-        try:
-            with TimedConnection(current_app.extensions["mail"]) as conn:
-                while remaining:
-                    if time.monotonic() - renewed > lease_seconds / 3:
-                        _renew_lease(out, [item[0] for item in remaining], lease_seconds)
-                        renewed = time.monotonic()
-                    nid, email, attempts, msg, bodies = remaining[0]
-                    if email in blocked:
-                        _record(out, nid, _waiting(blocked[email]))
-                        retry.append((nid, blocked[email]))
-                    else:
-                        try:
-                            conn.send(msg)
-                        except (
-                            smtplib.SMTPRecipientsRefused,
-                            smtplib.SMTPResponseException,
-                        ) as exc:
-                            values, due = _failure(attempts, exc, _is_permanent(exc))
-                            _record(out, nid, {**values, **bodies})
-                            if due is not None:
-                                retry.append((nid, due))
-                                blocked[email] = due
-                        else:
-                            _record(out, nid, {**_sent("smtp"), **bodies})
-                            sent += 1
-                    remaining.pop(0)
-        except (OSError, smtplib.SMTPException) as exc:
-            for nid, _email, attempts, _msg, bodies in remaining:
-                values, due = _failure(attempts, exc, permanent=False)
-                _record(out, nid, {**values, **bodies})
-                if due is not None:
-                    retry.append((nid, due))
-    _schedule_retry(retry)
-    return sent
-
-
-@contextmanager
-def _outcomes():
-    """Yield an autocommit connection for recording outcomes: one statement, one commit.
-
-    On PostgreSQL its commits do not wait for the WAL flush: they only record that SMTP
-    accepted a message, and losing one in a database crash costs at most a duplicate email,
-    the same as a worker crash, while saving a disk flush per message.
-    """
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as out:
-        postgres = out.dialect.name == "postgresql"
-        if postgres:
-            out.execute(sa.text("SET synchronous_commit TO OFF"))
-        try:
-            yield out
-        finally:
-            if postgres and not out.closed and not out.invalidated:
-                out.execute(sa.text("RESET synchronous_commit"))
-
-
-def _record(out, nid: int, values: dict) -> None:
-    out.execute(sa.update(Notification).where(Notification.id == nid).values(**values))
-
-
-def _renew_lease(out, ids: list[int], seconds: float) -> None:
-    """Keep the lease of a long batch's unsent rows, so the sweep does not hand them on."""
-    out.execute(
-        sa.update(Notification)
-        .where(Notification.id.in_(ids), Notification.status == NotificationStatus.pending)
-        .values(lease_until=utcnow() + timedelta(seconds=seconds))
-    )
-
-
-def _is_permanent(exc: Exception) -> bool:
-    code = getattr(exc, "smtp_code", None)
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [c for c, _ in exc.recipients.values()]
-        code = min(codes) if codes else None
-    return code is not None and 500 <= code < 600
-
-
-def _sent(transport: str) -> dict:
-    return {
-        "status": NotificationStatus.sent,
-        "sent_at": utcnow(),
-        "transport": transport,
-        "lease_until": None,
-        "last_error": None,
-    }
-
-
-def _waiting(until) -> dict:
-    """Give the row back without counting an attempt, to go after an older one."""
-    return {
-        "lease_until": None,
-        "attempts": Notification.attempts - 1,
-        "next_attempt_at": until + ORDER_WAIT,
-    }
-
-
-def _failure(attempts: int, exc: Exception, permanent: bool) -> tuple[dict, object]:
-    """Return the values of a failed attempt and when the row is due again (None: failed).
-
-    Permanent failures fail now; transient ones retry with exponential backoff until
-    MAIL_MAX_ATTEMPTS.
-    """
-    values = {"last_error": f"{type(exc).__name__}: {exc}"[:2000], "lease_until": None}
-    due = None
-    if permanent or attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
-        values["status"] = NotificationStatus.failed
-    else:
-        delay = current_app.config["MAIL_RETRY_BASE_SECONDS"] * (2 ** max(attempts - 1, 0))
-        due = values["next_attempt_at"] = utcnow() + timedelta(seconds=delay)
-    return values, due
-
-
 def _schedule_retry(retry: list[tuple[int, object]]) -> None:
     """Enqueue one job for the rows to retry, due when the last of them is due."""
     if not retry:
@@ -363,8 +242,13 @@ def _schedule_retry(retry: list[tuple[int, object]]) -> None:
 
 
 def pending_ids(limit: int = 1000) -> list[int]:
-    """Return pending, non-digest rows that are due and that no job holds."""
+    """Return pending, non-digest rows that are due and that no job holds.
+
+    Rows of an unfinished broadcast are left to the broadcast's own job, which the sweep
+    resumes (workers.fanout): queueing them here too would only add jobs that find nothing.
+    """
     now = utcnow()
+    unfinished = sa.select(Broadcast.id).where(Broadcast.finished_at.is_(None))
     return list(
         db.session.scalars(
             sa.select(Notification.id)
@@ -373,6 +257,10 @@ def pending_ids(limit: int = 1000) -> list[int]:
                 Notification.is_digest.is_(False),
                 sa.or_(Notification.lease_until.is_(None), Notification.lease_until < now),
                 sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
+                sa.or_(
+                    Notification.broadcast_id.is_(None),
+                    Notification.broadcast_id.not_in(unfinished),
+                ),
             )
             .order_by(Notification.id)
             .limit(limit)
@@ -381,18 +269,10 @@ def pending_ids(limit: int = 1000) -> list[int]:
 
 
 def requeue_pending() -> int:
-    """Hand every due pending row to a job again; rows whose lease expired become ambiguous."""
+    """Hand every due pending row that no job holds to a job again (see _lease for ambiguity)."""
     ids = pending_ids()
     if not ids:
         return 0
-    now = utcnow()
-    db.session.execute(
-        sa.update(Notification)
-        .where(Notification.id.in_(ids), Notification.lease_until.is_not(None),
-               Notification.lease_until < now)
-        .values(is_ambiguous=True, lease_until=None)
-        .execution_options(synchronize_session=False)
-    )  # fmt: skip
     for start in range(0, len(ids), BATCH_SIZE):
         enqueue("mail.send_batch", ids[start : start + BATCH_SIZE], queue="mail")
     db.session.commit()

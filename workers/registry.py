@@ -8,12 +8,11 @@ table to the queue, so a name missing here fails at the enqueue, in every test.
 from collections.abc import Callable
 
 from review.affirmation import jobs as affirmation
-from workers import mail
+from workers import fanout, mail
 
 JOBS: dict[str, Callable] = {
     "mail.send_notification": mail.send_notification,
     "mail.send_batch": mail.send_batch,
-    "affirmation.announce_opened": affirmation.announce_opened,
+    "fanout.run_broadcast": fanout.run_broadcast,
     "affirmation.close_window": affirmation.close_window,
-    "affirmation.send_closing_reminders": affirmation.send_closing_reminders,
 }

@@ -11,16 +11,18 @@ from collections.abc import Callable
 
 from models.base import db
 from review.affirmation import jobs as affirmation
-from workers import digest, mail, purge, reminders
+from workers import digest, fanout, mail, purge, reminders
 
 log = logging.getLogger(__name__)
 
 # Reminders and digests first: the rows they write are sent by their own jobs, and
-# requeue_pending catches any of those a lost job left behind. Then the affirmation deadlines
+# requeue_pending catches any of those a lost job left behind; resume_broadcasts hands every
+# unfinished broadcast that no job holds to a new one. Then the affirmation deadlines
 # a lost close job missed, and the 48-hour reminders of windows that came within 48 hours.
 TASKS: tuple[Callable[[], object], ...] = (
     reminders.remind_reviews,
     digest.send_digests,
+    fanout.resume_broadcasts,
     mail.requeue_pending,
     affirmation.close_due_windows,
     affirmation.remind_closing_windows,

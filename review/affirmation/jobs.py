@@ -1,5 +1,7 @@
-"""Jobs of network affirmation: announce an opened window, close it at its deadline, remind
-members who have not voted 48 hours before it; and the sweep's safety net for all three.
+"""Jobs of network affirmation: close a window at its deadline, owe the members who have not
+voted a reminder 48 hours before it; and the sweep's safety net for both. (The announcement of
+an opened window and the reminder are broadcasts, sent by workers.fanout; the audiences of a
+window are declared here, where eligibility lives.)
 
 Every job is a function of a window id that reloads the window and does nothing when there is
 nothing left to do, so a job that runs twice, late, or after an extension is harmless.
@@ -14,9 +16,9 @@ import sqlalchemy as sa
 from models import AffirmationWindow, CaseStudy, User, Vote
 from models.base import db
 from models.clock import utcnow
+from review import broadcasts
 from review.affirmation import operations, queries
 from review.infra.queue import enqueue
-from review.notify import subject_for
 from workers import fanout, mail
 
 log = logging.getLogger(__name__)
@@ -24,11 +26,6 @@ log = logging.getLogger(__name__)
 # rq's scheduler keeps whole seconds and polls about once a second: a close job may wake up
 # this much before the deadline, and then waits for it rather than leaving it to the sweep.
 EARLY_WAKE = timedelta(seconds=3)
-
-
-def announce_opened(window_id: int) -> int:
-    """Tell every eligible member (and partners, for feedback) that a window opened."""
-    return fanout.announce_affirmation(window_id)
 
 
 def close_window(window_id: int) -> bool:
@@ -52,34 +49,17 @@ def close_window(window_id: int) -> bool:
     return closed
 
 
-def _waiting_voters(window: AffirmationWindow) -> sa.Select:
-    voted = sa.select(Vote.user_id).where(Vote.window_id == window.id)
-    return queries.eligible_voters(
-        window.study_id, User.id, User.email, User.network_preference
-    ).where(User.id.not_in(voted))
+@fanout.audience("window_voters")
+def _window_voters(params: dict) -> sa.Select:
+    """The eligible voters of the window's study."""
+    return queries.eligible_voters(params["study_id"], User.id, User.email, User.network_preference)
 
 
-def send_closing_reminders(window_id: int) -> int:
-    """Remind the eligible members who have not voted that the window closes soon."""
-    window = db.session.get(AffirmationWindow, window_id)
-    if window is None or not queries.is_open(window):
-        return 0
-    study = db.session.get(CaseStudy, window.study_id)
-    return fanout.deliver_to(
-        "affirmation_closing",
-        _waiting_voters(window),
-        subject=subject_for(study, "Affirmation closes in 48 hours"),
-        # The deadline is part of the key: an extension earns a fresh reminder.
-        event_key=f"{window.id}:{window.closes_at.isoformat()}",
-        study_id=study.id,
-        context={
-            "path": f"/affirmation/{study.id}",
-            "title": study.title,
-            "pillar": study.pillar.name,
-            "closes_at": window.closes_at.isoformat(),
-            "window_id": window.id,
-        },
-    )
+@fanout.audience("window_non_voters")
+def _window_non_voters(params: dict) -> sa.Select:
+    """The eligible voters who have not voted (yet: each row checks again when sent)."""
+    voted = sa.select(Vote.user_id).where(Vote.window_id == params["window_id"])
+    return _window_voters(params).where(User.id.not_in(voted))
 
 
 @mail.relevance_check("affirmation_closing")
@@ -105,7 +85,11 @@ def close_due_windows() -> int:
 
 
 def remind_closing_windows() -> int:
-    """Schedule the 48-hour reminder of every open window that has come within 48 hours."""
+    """Owe the 48-hour reminder of every open window that has come within 48 hours; flush.
+
+    The broadcast row is written in the same transaction that marks the window reminded, so
+    the reminder is durable from here on (workers.fanout sends it, the sweep resumes it).
+    """
     now = utcnow()
     windows = db.session.scalars(
         sa.select(AffirmationWindow).where(
@@ -117,6 +101,6 @@ def remind_closing_windows() -> int:
     ).all()
     for window in windows:
         window.reminder_sent_at = now
-        enqueue("affirmation.send_closing_reminders", window.id)
+        broadcasts.affirmation_closing(window, db.session.get(CaseStudy, window.study_id))
     db.session.flush()
     return len(windows)

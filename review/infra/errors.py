@@ -27,6 +27,18 @@ def init_app(app: Flask) -> None:
 
 
 def render_error(code: int, description: str = ""):
+    """Render the error page; if the database fails while it is drawn, the 503 page instead.
+
+    The layout names who is signed in, which loads them from the database: with the database
+    down, any error (an unknown URL, an expired form) would otherwise end as a bare 500.
+    """
+    try:
+        return _render_error(code, description)
+    except OperationalError as exc:
+        return database_down(exc)
+
+
+def _render_error(code: int, description: str):
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return jsonify({"error": code, "message": description}), code
     template = f"errors/{code}.html" if code in PAGES else "errors/generic.html"
@@ -41,6 +53,8 @@ def csrf_error(exc: CSRFError):
     """An expired or missing token: keep the text and bring the person back to the form."""
     try:
         path = keep_posted_form()
+    except OperationalError as exc:  # the copy cannot be kept: say so, not "expired"
+        return database_down(exc)
     except Exception:  # the body itself may be unreadable; nothing was typed we can keep
         db.session.rollback()
         path = None
@@ -60,7 +74,7 @@ def database_down(exc: OperationalError):
         db.session.rollback()
     # The layout asks who is signed in; with the database gone, render as for a visitor.
     g._login_user = login_manager.anonymous_user()
-    return render_error(
+    return _render_error(
         503,
         "The site cannot reach its database just now. Nothing you sent "
         "was half-saved: please try again in a few minutes.",
@@ -80,5 +94,8 @@ def unstorable_value(exc: DataError):
 
 def unexpected_error(exc: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except OperationalError as down:
+        return database_down(down)
     return render_error(500, InternalServerError.description)

@@ -7,6 +7,7 @@ from review.views import (
     affirmation,
     api,
     auth,
+    broadcasts,
     cochair,
     commitments,
     feeds,
@@ -18,7 +19,7 @@ from review.views import (
 
 BLUEPRINTS = (
     main.bp, auth.bp, account.bp, studies.bp, cochair.bp, affirmation.bp, library.bp,
-    commitments.bp, feeds.bp, api.bp, staff.bp,
+    commitments.bp, feeds.bp, api.bp, staff.bp, broadcasts.bp,
 )  # fmt: skip
 
 

@@ -9,7 +9,7 @@ from forms.cochair import BLANK_ITEMS, ConflictForm, ReviewForm
 from models import CaseStudy
 from models.base import db
 from models.enums import StudyState
-from review import policy, reviews, revisions, workflow, working_copies
+from review import policy, review_queue, reviews, revisions, workflow, working_copies
 from review.infra.rescue import take_rescued_form
 
 bp = Blueprint("cochair", __name__, url_prefix="/cochair")
@@ -32,7 +32,7 @@ def _load(study_id: int) -> CaseStudy:
 def index():
     if not policy.may_view_cochair(current_user):
         abort(403, "The review queue is for co-chairs and staff.")
-    return render_template("cochair/index.html", queue=reviews.queue_for(current_user))
+    return render_template("cochair/index.html", queue=review_queue.queue_for(current_user))
 
 
 def _review_form(study: CaseStudy, rnd, formdata=None) -> ReviewForm:
@@ -68,7 +68,18 @@ def _with_blanks(form: ReviewForm) -> ReviewForm:
     return form
 
 
-def _page(study: CaseStudy, form: ReviewForm | None = None, status: int = 200, **extra):
+def _page(
+    study: CaseStudy,
+    form: ReviewForm | None = None,
+    status: int = 200,
+    conflict: ConflictForm | None = None,
+    **extra,
+):
+    """Render the review page; a form that was posted is shown again whatever happened.
+
+    A review that lost a race, or was refused because the round was decided meanwhile,
+    comes back as typed (recommendation, comment, every item) below the round's new state.
+    """
     rnd = reviews.current_round(study)
     all_rounds = reviews.rounds_of(study)
     previous = next((r for r in reversed(all_rounds) if rnd and r.number < rnd.number), None)
@@ -85,6 +96,7 @@ def _page(study: CaseStudy, form: ReviewForm | None = None, status: int = 200, *
     is_override = policy.is_staff(current_user)
     may_write = study.state in OPEN and rnd is not None and rnd.decided_at is None
     may_write = may_write and (may_review or is_override)
+    kept = form is not None and status >= 400 and not may_write
     if form is None and may_write:
         form = _review_form(study, rnd)
     return render_template(
@@ -95,11 +107,12 @@ def _page(study: CaseStudy, form: ReviewForm | None = None, status: int = 200, *
         previous_items=reviews.by_section(reviews.feedback_items(previous)),
         objections=[it for it in reviews.feedback_items(rnd) if it.source == "affirmation"],
         diff=diff,
-        form=form if may_write else None,
+        form=form if may_write or kept else None,
+        kept=kept,
         is_override=is_override and not may_review,
         mine=reviews.review_of(rnd, current_user),
         draft=working_copies.load("review", rnd.id, current_user) if rnd else None,
-        conflict_form=ConflictForm(formdata=None, data={"version": study.version})
+        conflict_form=conflict or ConflictForm(formdata=None, data={"version": study.version})
         if policy.may_declare_conflict(current_user, study)
         and workflow.row_for(study, "declare_conflict")
         else None,
@@ -220,7 +233,10 @@ def declare_conflict(study_id: int):
         return redirect(url_for("cochair.study", study_id=study_id))
     except workflow.Changed as exc:
         db.session.rollback()
-        flash(exc.message + " Nothing was applied; please try again.", "error")
-        return redirect(url_for("cochair.study", study_id=study_id))
+        study = _load(study_id)
+        flash(exc.message + " Nothing was applied; your comment is below, as typed.", "error")
+        posted = MultiDict(request.form)
+        posted["version"] = str(study.version)
+        return _page(study, status=409, conflict=ConflictForm(formdata=posted))
     flash("Your conflict of interest is recorded; you are no longer counted for this study.")
     return redirect(url_for("cochair.index"))

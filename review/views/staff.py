@@ -176,8 +176,9 @@ def act(study_id: int, event: str):
         text = exc.message
         if exc.what_happened:
             text += " Since you opened the page: " + "; ".join(exc.what_happened) + "."
-        flash(text + " Nothing was done; check the study and try again.", "error")
-        return redirect(url_for("staff.study", study_id=study_id))
+        flash(text + " Nothing was done; what you typed is kept below.", "error")
+        kept = {f"{event}_form": form} if form else {}
+        return _study_page(_get(CaseStudy, study_id), 409, **kept)
     flash(f"Done: “{study.title}” is now {study.state.label.lower()}.", "success")
     return redirect(url_for("staff.study", study_id=study_id))
 

@@ -9,7 +9,7 @@ from models.base import db
 from models.clock import utcnow
 from models.enums import Recommendation, StudyState, UserKind, VoteChoice
 from models.setting import affirmation_window
-from review import library, notify, reviews, revisions
+from review import broadcasts, library, notify, reviews, revisions
 from review.infra.queue import enqueue
 from review.workflow.context import OPEN_FOR_REVIEW, Context, S
 
@@ -208,7 +208,7 @@ def _decide(ctx: Context) -> None:
         db.session.add(window)
         db.session.flush()
         ctx.audit_data["window_id"] = window.id
-        enqueue("affirmation.announce_opened", window.id)
+        broadcasts.affirmation_opened(window, study)
         enqueue("affirmation.close_window", window.id, at=window.closes_at)
         _tell(
             ctx,
@@ -305,7 +305,7 @@ def _publish(ctx: Context) -> None:
     _tell(
         ctx, "study_published", people.values(), "Published", public_path=f"/library/{study.slug}"
     )
-    notify.announce_published(study)
+    broadcasts.newly_published(study)
 
 
 def _unpublish(ctx: Context) -> None:

@@ -1,0 +1,53 @@
+"""Staff's view of broadcasts, beside the notifications page: each email owed to an audience,
+its progress, and "resume" for one that no job holds. 404 to anyone but staff."""
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from models import Broadcast
+from models.base import db
+from models.clock import utcnow
+from review import broadcasts, policy
+from review.infra.extensions import login_manager
+
+bp = Blueprint("broadcasts", __name__, url_prefix="/staff/broadcasts")
+
+PER_PAGE = 50
+
+
+@bp.before_request
+def _staff_only():
+    if not policy.signed_in(current_user):
+        return login_manager.unauthorized()
+    if not policy.may_view_staff(current_user):
+        abort(404)
+    return None
+
+
+@bp.get("/")
+def index():
+    only_stalled = request.args.get("stalled") == "1"
+    query = sa.select(Broadcast).options(joinedload(Broadcast.study))
+    if only_stalled:
+        query = query.where(Broadcast.id.in_(broadcasts.stalled_ids()))
+    page = db.paginate(query.order_by(Broadcast.id.desc()), per_page=PER_PAGE, error_out=False)
+    return render_template(
+        "broadcasts/index.html", page=page, now=utcnow(), only_stalled=only_stalled,
+        is_stalled=broadcasts.is_stalled,
+    )  # fmt: skip
+
+
+@bp.post("/<int:broadcast_id>/resume")
+def resume(broadcast_id: int):
+    row = db.session.get(Broadcast, broadcast_id)
+    if row is None:
+        abort(404)
+    if row.finished_at is not None:
+        flash("That broadcast is finished: there is nothing to resume.", "info")
+        return redirect(url_for("broadcasts.index"))
+    broadcasts.resume(row)
+    db.session.commit()
+    flash(f"Broadcast {row.id} ({row.kind.replace('_', ' ')}) is handed to a new job.", "success")
+    return redirect(url_for("broadcasts.index"))
