@@ -160,6 +160,7 @@ def test_every_error_while_the_database_is_down_is_the_503(app_factory, app, mak
     user = make_user()
     good = app.test_client()
     good.post("/auth/login", data={"email": user.email, "password": "correct horse battery"})
+    good.get("/")  # the "Welcome, …" flash, which names the person, is shown there
     down_app = app_factory(SQLALCHEMY_DATABASE_URI=unreachable_database(), WTF_CSRF_ENABLED=True)
     down = down_app.test_client()
     down.set_cookie("session", good.get_cookie("session").value)
