@@ -178,7 +178,7 @@ def test_create_save_reopen_and_edit_every_field(app, client, make_user, login_a
         "Participatory budgeting",
         "Durham",
         "budgets, youth voice",
-        "2019-11-05",
+        "5 November 2019",  # as people write it, never ISO (typed as 2019-11-05)
         "Made permanent",
         "Chamber of Commerce",
         "https://example.org/pb",
