@@ -7,7 +7,8 @@ from flask import Flask, current_app
 
 from models import enums
 from models.clock import utcnow
-from review import attachments, drafts, library, policy, staff, workflow
+from review import attachments, broadcasts, drafts, library, policy, staff, workflow
+from review.infra import sessions
 
 
 def init_app(app: Flask) -> None:
@@ -24,6 +25,8 @@ def init_app(app: Flask) -> None:
         public_url=library.public_url,
         staff_colours=staff.STATE_COLOURS,
         human_size=attachments.human_size,
+        session_handle=sessions.handle,
+        is_stalled=broadcasts.is_stalled,
         required_sections=[(s.value, s.label) for s in drafts.REQUIRED_SECTIONS],
     )
     app.jinja_env.filters["date"] = format_date

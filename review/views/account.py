@@ -53,7 +53,6 @@ def _page(**bound):
         "account/index.html",
         logins=sessions.sessions_of(current_user),
         this_login=sessions.current_token(current_user),
-        session_handle=sessions.handle,
         **_forms(**bound),
     )
 

@@ -35,7 +35,6 @@ def index():
     page = db.paginate(query.order_by(Broadcast.id.desc()), per_page=PER_PAGE, error_out=False)
     return render_template(
         "broadcasts/index.html", page=page, now=utcnow(), only_stalled=only_stalled,
-        is_stalled=broadcasts.is_stalled,
     )  # fmt: skip
 
 
