@@ -79,7 +79,7 @@ def test_diff_marks_insertions_and_deletions_per_section(app, make_user):
     assert ("delete", "tenant") in row.left and ("insert", "renter") in row.right
     timeline = sections["timeline"]
     assert [r.tag for r in timeline.rows] == ["equal", "replace", "insert"]
-    assert timeline.rows[2].right == [("insert", "2023-01 — In force")]
+    assert timeline.rows[2].right == [("insert", "January 2023 — In force")]
     assert sections["stakeholders"].rows[-1].tag == "insert"
 
 
