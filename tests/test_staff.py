@@ -12,6 +12,7 @@ from models import (
     AccessRequest,
     AffirmationWindow,
     AuditEvent,
+    Broadcast,
     CaseStudy,
     CochairAssignment,
     Login,
@@ -60,9 +61,22 @@ def world(app, make_user, pillar):
                         message_id="<w1@t>", subject="Hello", body_text="Text part",
                         body_html="<p>HTML part</p>", status=NotificationStatus.failed,
                         created_at=utcnow())  # fmt: skip
-    db.session.add_all([rnd, request_row, note])
+    sent = Broadcast(
+        dedupe_key="affirmation_opened:members:w",
+        kind="affirmation_opened",
+        audience="members",
+        event_key="w",
+        category=NotificationCategory.network,
+        study_id=study.id,
+        subject="Open for affirmation",
+        started_at=utcnow(),
+        written_at=utcnow(),
+        finished_at=utcnow(),
+    )
+    db.session.add_all([rnd, request_row, note, sent])
     db.session.commit()
     return {"user_id": member.id, "study_id": study.id, "round_id": rnd.id,
+            "broadcast_id": sent.id,
             "request_id": request_row.id, "notification_id": note.id, "pillar_id": pillar.id,
             "decision": "approve", "action": "deactivate", "event": "publish"}  # fmt: skip
 
