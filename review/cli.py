@@ -14,6 +14,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from redis.exceptions import RedisError
 from rq import SimpleWorker
+from rq.exceptions import StopRequested
 
 from models import Attachment, CaseStudy, User
 from models.base import db
@@ -59,6 +60,12 @@ def seed_demo() -> None:
 class AppWorker(SimpleWorker):
     """An RQ worker that runs each job in a fresh application context (and so a fresh session)."""
 
+    stopping = False  # a SIGTERM or SIGINT came; rq records it only when a job is running
+
+    def request_stop(self, signum, frame):
+        self.stopping = True
+        super().request_stop(signum, frame)
+
     def perform_job(self, job, *args, **kwargs):
         token = logs.request_id.set((job.meta or {}).get("request_id"))
         try:
@@ -82,12 +89,16 @@ def worker(burst: bool) -> None:
         w.app = current_app._get_current_object()
         with contextlib.suppress(RedisError):
             w.work(burst=burst, with_scheduler=True)
-        if burst or w._stop_requested:
+        if burst or w.stopping:
             return
-        # rq quits when Redis goes away: wait for it to come back, then work again.
+        # rq quits when Redis goes away: wait for it to come back, then work again (a signal
+        # meanwhile ends the wait: rq's handlers stay installed and raise StopRequested).
         click.echo("Redis is unreachable; waiting for it to come back.", err=True)
-        while not _reachable(conn):
-            time.sleep(0.5)
+        try:
+            while not _reachable(conn):
+                time.sleep(0.5)
+        except StopRequested:
+            return
 
 
 def _reachable(conn) -> bool:

@@ -5,10 +5,12 @@ Every test that takes `app` runs twice, once per database engine. Each test sess
 its own databases and its own redis-server, so parallel runs never share state.
 """
 
+import contextlib
 import email
 import email.policy
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -427,6 +429,7 @@ class WorkerProcess:
             env=self.env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its scheduler too, so stop() leaves nothing behind
         )
         conn = redis.Redis.from_url(self.env["REDIS_URL"])
 
@@ -444,12 +447,18 @@ class WorkerProcess:
             self.process.wait(10)
 
     def stop(self) -> None:
+        """SIGTERM, as systemd stops it; a worker still alive after 10 s is killed with
+        every process of its group, so that no straggler takes the next test's jobs."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait(10)
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
         self.log.flush()
 
 

@@ -2,6 +2,7 @@
 → a real SMTP server; and every way it can fail: SMTP down, Redis down, a job run twice,
 permanent and transient refusals."""
 
+import os
 import time
 
 import sqlalchemy as sa
@@ -159,3 +160,24 @@ def test_embedded_default_stores_mail_for_staff(app_factory, app, make_user, smt
     assert "/auth/reset/" in row.body_text and "/auth/reset/" in row.body_html
     assert smtp.messages == []
     assert PASSWORD not in row.body_text
+
+
+def test_sigterm_stops_an_idle_worker_and_its_scheduler(rq_app, worker):
+    """systemd and the tests stop a worker with SIGTERM: it leaves at once, with no process
+    of its group left behind to take jobs (rq 3 marks an idle worker's stop nowhere, and the
+    worker used to start over as if Redis had gone away)."""
+    group = worker.process.pid
+    worker.process.terminate()
+    assert worker.process.wait(10) == 0
+    assert "waiting for it to come back" not in worker.output()
+
+    def group_gone() -> bool:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+    wait_until(group_gone)
+    with rq_app.app_context():
+        assert rq_queue("mail").connection.smembers("rq:workers") == set()
