@@ -269,9 +269,13 @@ def test_fanout_redis_drill_announcements_arrive_after_the_outage(
             f.email for f in followers
         }
 
-    wait_until(all_arrived, timeout=2 * every, interval=0.05)
+    # Within two sweeps on a calm machine (the figure printed); the test asserts arrival,
+    # never a time: a loaded CI machine may take longer.
+    wait_until(all_arrived, timeout=60, interval=0.05)
     took = time.monotonic() - back
-    print(f"redis drill: every announcement {took:.2f}s after Redis came back")
+    print(
+        f"redis drill: every announcement {took:.2f}s after Redis came back (sweep every {every}s)"
+    )
     for i in range(3):
         got = _by_recipient(smtp, f"Open for network affirmation: “Study {i}”")
         assert set(got) == voters and set(got.values()) == {1}
