@@ -159,14 +159,18 @@ def median_days_in_state(now: datetime, window: timedelta = MEDIAN_WINDOW) -> di
     draft) to the transition out of it, both read from the audit log: one statement.
     """
     ev = AuditEvent
+    is_move = (ev.study_id.is_not(None), ev.from_state.is_not(None), ev.to_state.is_not(None),
+               ev.from_state != ev.to_state)  # fmt: skip
     entered = sa.func.lag(ev.created_at, type_=UTCDateTime()).over(
         partition_by=ev.study_id, order_by=(ev.created_at, ev.id)
     )
+    # Only the studies that moved within the window: the history of the others (most of the
+    # library, at rest) is never read. Their whole history, so each stay still has its start.
+    recent = sa.select(ev.study_id).where(ev.created_at >= now - window, *is_move)
     moves = (
         sa.select(ev.study_id.label("study_id"), ev.from_state.label("state"),
                   ev.created_at.label("left_at"), entered.label("entered_at"))
-        .where(ev.study_id.is_not(None), ev.from_state.is_not(None), ev.to_state.is_not(None),
-               ev.from_state != ev.to_state)
+        .where(*is_move, ev.study_id.in_(recent))
         .subquery()
     )  # fmt: skip
     rows = db.session.execute(
