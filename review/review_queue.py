@@ -45,20 +45,26 @@ class Queue:
     has_older: bool = False  # another page of decided studies follows this one
 
 
-def _eligible_ids():
-    """Correlated: the ids of the study's eligible co-chairs (reviews.eligible_reviewers)."""
+def _eligible(*columns) -> sa.Select:
+    """Correlated to the outer study: its eligible co-chairs (reviews.eligible_reviewers).
+
+    Correlated explicitly: nested in another subquery, auto-correlation would not reach the
+    outer case_study, and each study would count the co-chairs of its whole pillar.
+    """
     authors = sa.select(StudyAuthor.user_id).where(StudyAuthor.study_id == CaseStudy.id)
     conflicted = sa.select(Conflict.user_id).where(Conflict.study_id == CaseStudy.id)
     return (
-        sa.select(User.id)
+        sa.select(*columns)
+        .select_from(User)
         .join(CochairAssignment, CochairAssignment.user_id == User.id)
         .where(
             CochairAssignment.pillar_id == CaseStudy.pillar_id,
             User.is_active.is_(True),
             User.kind == UserKind.member,
-            User.id.not_in(authors),
-            User.id.not_in(conflicted),
+            User.id.not_in(authors.correlate(CaseStudy)),
+            User.id.not_in(conflicted.correlate(CaseStudy)),
         )
+        .correlate(CaseStudy)
     )
 
 
@@ -92,16 +98,17 @@ def _rows(user, mine, *columns) -> sa.Select:
 def _open_rows(user, mine) -> sa.Select:
     """The open studies, each with its counted reviews, eligible co-chairs and the person's
     standing (author, conflicted), soonest due first (overdue ones are the soonest)."""
-    eligible = _eligible_ids()
     counted = (
         sa.select(sa.func.count(Review.id))
         .where(
             Review.round_id == Round.id,
-            sa.or_(Review.reviewer_id.in_(eligible), sa.func.length(Review.override_reason) > 0),
+            sa.or_(Review.reviewer_id.in_(_eligible(User.id)),
+                   sa.func.length(Review.override_reason) > 0),
         )
+        .correlate(Round)
         .scalar_subquery()
-    )
-    eligible_count = sa.select(sa.func.count()).select_from(eligible.subquery()).scalar_subquery()
+    )  # fmt: skip
+    eligible_count = _eligible(sa.func.count(User.id)).scalar_subquery()
     user_id = user.id if policy.signed_in(user) else 0
     is_author = sa.exists().where(StudyAuthor.study_id == CaseStudy.id,
                                   StudyAuthor.user_id == user_id)  # fmt: skip

@@ -125,3 +125,20 @@ def test_decided_list_is_paged_by_the_database(app, make_user, pillar, chairs, m
     for junk in ("0", "-3", "x", str(10**30)):
         page = client.get(f"/cochair/?decided={junk}")
         assert page.status_code == 200, junk
+
+
+def test_each_study_counts_its_own_eligible_cochairs(app, make_user, pillar, chairs):
+    """A conflict on one study lowers that study's quorum only (capped at who may review)."""
+    pillar.review_quorum = 3
+    db.session.commit()
+    author = make_user("member")
+    conflicted = complete_study(author, pillar, title="Conflicted one")
+    plain = complete_study(author, pillar, title="Plain one")
+    for study in (conflicted, plain):
+        workflow.apply(study, "submit", author)
+    workflow.apply(conflicted, "declare_conflict", chairs[2], comment="I advised the campaign")
+    db.session.commit()
+    page = signed_in(app, chairs[0]).get("/cochair/").text
+    waiting = section(page, "waiting-for-me")
+    row = {title: waiting.split(title)[1].split("</tr>")[0] for title in ("Conflicted", "Plain")}
+    assert ">0 of 2" in row["Conflicted"] and ">0 of 3" in row["Plain"]
