@@ -4,7 +4,6 @@ The dashboard runs a fixed number of SQL statements whatever the size of the dat
 figure is one grouped query, and each list is limited and loaded with what it shows.
 """
 
-import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -152,11 +151,19 @@ def chart(
     return Chart(bars, width, height, label_width, bar_height, max_total)
 
 
+def _days_between(start, end):
+    """The days from `start` to `end`, as a number computed by the database."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return sa.func.julianday(end) - sa.func.julianday(start)
+    return sa.func.extract("epoch", end - start) / 86400.0
+
+
 def median_days_in_state(now: datetime, window: timedelta = MEDIAN_WINDOW) -> dict:
     """Return {state: (median days, stays)} over stays that ended within the window.
 
     A stay runs from the transition into a state (or the study's creation, for the first
-    draft) to the transition out of it, both read from the audit log: one statement.
+    draft) to the transition out of it, both read from the audit log: one statement, which
+    returns a row per state (the median is taken in SQL, the middle one or two by rank).
     """
     ev = AuditEvent
     is_move = (ev.study_id.is_not(None), ev.from_state.is_not(None), ev.to_state.is_not(None),
@@ -173,17 +180,30 @@ def median_days_in_state(now: datetime, window: timedelta = MEDIAN_WINDOW) -> di
         .where(*is_move, ev.study_id.in_(recent))
         .subquery()
     )  # fmt: skip
-    rows = db.session.execute(
-        sa.select(moves.c.state, moves.c.left_at, moves.c.entered_at, CaseStudy.created_at)
+    days = _days_between(sa.func.coalesce(moves.c.entered_at, CaseStudy.created_at),
+                         moves.c.left_at)  # fmt: skip
+    stays = (
+        sa.select(moves.c.state.label("state"), days.label("days"))
         .join(CaseStudy, CaseStudy.id == moves.c.study_id)
         .where(moves.c.left_at >= now - window)
+        .subquery()
+    )
+    ranked = sa.select(
+        stays.c.state, stays.c.days,
+        sa.func.row_number().over(partition_by=stays.c.state, order_by=stays.c.days).label("rn"),
+        sa.func.count().over(partition_by=stays.c.state).label("n"),
+    ).subquery()  # fmt: skip
+    # The middle row of an odd count, the two middle rows of an even one (integer division).
+    rows = db.session.execute(
+        sa.select(ranked.c.state, sa.func.avg(ranked.c.days), sa.func.max(ranked.c.n))
+        .where(ranked.c.rn.between((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2))
+        .group_by(ranked.c.state)
     ).all()
-    stays: dict[StudyState, list[float]] = defaultdict(list)
-    for state, left_at, entered_at, created_at in rows:
-        start = entered_at or created_at
-        if state in StudyState.__members__:
-            stays[StudyState(state)].append((left_at - start).total_seconds() / 86400)
-    return {s: (round(statistics.median(v), 1), len(v)) for s, v in stays.items()}
+    return {
+        StudyState(state): (round(float(median), 1), n)
+        for state, median, n in rows
+        if state in StudyState.__members__
+    }
 
 
 def overdue_reviews(now: datetime, limit: int = LIST_LIMIT) -> tuple[int, list[OverdueRound]]:
