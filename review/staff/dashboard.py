@@ -116,7 +116,8 @@ class ClosingWindow:
 def study_counts() -> dict[tuple[int, StudyState], int]:
     """Return {(pillar id, state): number of studies}: one grouped statement."""
     rows = db.session.execute(
-        sa.select(CaseStudy.pillar_id, CaseStudy.state, sa.func.count(CaseStudy.id)).group_by(
+        # count(*), not count(id): the (pillar_id, state) index alone answers it.
+        sa.select(CaseStudy.pillar_id, CaseStudy.state, sa.func.count()).group_by(
             CaseStudy.pillar_id, CaseStudy.state
         )
     ).all()
@@ -276,7 +277,7 @@ def closing_affirmations(
 def notification_summary() -> dict[NotificationStatus, tuple[int, datetime | None]]:
     """Return {status: (rows, oldest created_at)}: one grouped statement."""
     rows = db.session.execute(
-        sa.select(Notification.status, sa.func.count(Notification.id),
+        sa.select(Notification.status, sa.func.count(),  # the (status, created_at) index
                   sa.func.min(Notification.created_at))
         .group_by(Notification.status)
     ).all()  # fmt: skip

@@ -166,7 +166,7 @@ def open_window(study: CaseStudy) -> AffirmationWindow | None:
 def past_draft_counts(pillar_rows: list[Pillar]) -> dict[int, int]:
     """Return {pillar id: studies past draft}: one grouped statement."""
     counts = dict(db.session.execute(
-        sa.select(CaseStudy.pillar_id, sa.func.count(CaseStudy.id))
+        sa.select(CaseStudy.pillar_id, sa.func.count())
         .where(CaseStudy.state != StudyState.draft).group_by(CaseStudy.pillar_id)
     ).all())  # fmt: skip
     return {p.id: counts.get(p.id, 0) for p in pillar_rows}
