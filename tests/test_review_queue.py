@@ -12,16 +12,9 @@ from models.base import db
 from models.clock import utcnow
 from models.enums import Recommendation, StudyState
 from review import review_queue, workflow
-from tests.conftest import PASSWORD
 from tests.factories import complete_study
+from tests.sweep import sign_in as signed_in
 from tests.test_library import count_statements
-
-
-def signed_in(app, user):
-    client = app.test_client()
-    response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
 
 
 def add_studies(pillar, author, n: int, *, open_every: int = 0, title: str = "Bulk") -> None:
