@@ -275,6 +275,19 @@ GOALS = {
 STATEMENT_GOALS = {"co-chair queue": 4, "10 KB save": 6}
 
 
+def growth_verdict(growth: list[dict]) -> str:
+    """Say whether each page's statement count stayed the same at every size (the goal)."""
+    sizes = ", ".join(f"{g['studies']:,}" for g in growth)
+    grew = []
+    for name in growth[0]["statements"]:
+        counts = [g["statements"][name] for g in growth]
+        if len(set(counts)) > 1:
+            grew.append(f"{name} {' → '.join(map(str, counts))}")
+    if not grew:
+        return f" statements equal at {sizes} studies for every page (goal met)"
+    return f" statements GREW between {sizes} studies: " + "; ".join(grew) + " (goal NOT met)"
+
+
 def report(r: dict) -> str:
     lines = [f"== {r['engine']}"]
     for g in r["growth"]:
@@ -284,6 +297,8 @@ def report(r: dict) -> str:
             count = g["statements"].get(name)
             suffix = f"  {count} statements" if count is not None else ""
             lines.append(harness.baseline_line(name, stats) + suffix)
+    if len(r["growth"]) > 1:
+        lines.append(growth_verdict(r["growth"]))
     f = r.get("figures")
     if f:
         lines.append(f" figures at {r['growth'][-1]['studies']:,} studies")

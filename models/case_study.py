@@ -121,6 +121,12 @@ class CaseStudy(db.Model):
         ),
         sa.CheckConstraint("state <> 'published' OR slug IS NOT NULL", name="published_has_slug"),
         sa.CheckConstraint("current_round >= 0", name="round_not_negative"),
+        # Staff studies and staff's decided queue sort on the last change (migration 0006_perf).
+        sa.Index("ix_case_study_state_changed", "state_changed_at", "id"),
+        # A co-chair's decided list: the pillar's studies, newest change first.
+        sa.Index("ix_case_study_pillar_changed", "pillar_id", "state_changed_at", "id"),
+        # Counts per pillar and state (dashboard, pillars page) and a pillar's open studies.
+        sa.Index("ix_case_study_pillar_state", "pillar_id", "state"),
     )
 
     @property

@@ -52,6 +52,8 @@ class Notification(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("(status = 'sent') = (sent_at IS NOT NULL)", name="sent_has_date"),
+        # The outbox per status with its oldest row (dashboard, notifications page, failed list).
+        sa.Index("ix_notification_status_created", "status", "created_at"),
     )
 
 

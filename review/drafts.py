@@ -193,6 +193,7 @@ def studies_of(user) -> list[CaseStudy]:
             .join(StudyAuthor, StudyAuthor.study_id == CaseStudy.id)
             .where(StudyAuthor.user_id == user.id)
             .options(
+                selectinload(CaseStudy.authors),  # the page asks who may edit each row
                 selectinload(CaseStudy.timeline),
                 selectinload(CaseStudy.stakeholders),
                 selectinload(CaseStudy.pillar),

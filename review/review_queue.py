@@ -1,12 +1,13 @@
 """The co-chair queue: waiting for me, waiting for others, recently decided.
 
-Built from one query over the pillars' open studies and one over the recently decided, each
-row carrying what the page shows (the current round, my review, how many reviews count, how
-many co-chairs are eligible, the authors' names) as joins and correlated subqueries, so the
-page costs the same few statements whatever the queue's length.
+Built from one query over the pillars' open studies and one over a page of the decided ones
+(paged in SQL, newest first), each row carrying what the page shows (the current round, my
+review, the authors' names and, for open ones, how many reviews count and how many co-chairs
+are eligible) as joins and correlated subqueries, so the page costs the same few statements
+whatever the queue's length and however many studies the pillar has published.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, contains_eager
@@ -17,9 +18,11 @@ from models.clock import utcnow
 from models.enums import StudyState, UserKind
 from review import policy
 
-# The queue lists this many of the most recently decided studies.
+# The queue lists the decided studies this many to a page, the most recently changed first.
 DECIDED_SHOWN = 30
 OPEN = (StudyState.submitted, StudyState.in_review)
+# Pages past this one are empty at any size the network reaches; the bound keeps OFFSET an int.
+LAST_PAGE = 100_000
 
 
 @dataclass
@@ -33,48 +36,53 @@ class QueueEntry:
     authors: str = ""
 
 
-def _eligible_ids():
-    """Correlated: the ids of the study's eligible co-chairs (reviews.eligible_reviewers)."""
+@dataclass
+class Queue:
+    waiting_for_me: list[QueueEntry] = field(default_factory=list)
+    waiting_for_others: list[QueueEntry] = field(default_factory=list)
+    decided: list[QueueEntry] = field(default_factory=list)
+    decided_page: int = 1
+    has_older: bool = False  # another page of decided studies follows this one
+
+
+def _eligible(*columns) -> sa.Select:
+    """Correlated to the outer study: its eligible co-chairs (reviews.eligible_reviewers).
+
+    Correlated explicitly: nested in another subquery, auto-correlation would not reach the
+    outer case_study, and each study would count the co-chairs of its whole pillar.
+    """
     authors = sa.select(StudyAuthor.user_id).where(StudyAuthor.study_id == CaseStudy.id)
     conflicted = sa.select(Conflict.user_id).where(Conflict.study_id == CaseStudy.id)
     return (
-        sa.select(User.id)
+        sa.select(*columns)
+        .select_from(User)
         .join(CochairAssignment, CochairAssignment.user_id == User.id)
         .where(
             CochairAssignment.pillar_id == CaseStudy.pillar_id,
             User.is_active.is_(True),
             User.kind == UserKind.member,
-            User.id.not_in(authors),
-            User.id.not_in(conflicted),
+            User.id.not_in(authors.correlate(CaseStudy)),
+            User.id.not_in(conflicted.correlate(CaseStudy)),
         )
+        .correlate(CaseStudy)
     )
 
 
-def _query(user, mine):
-    eligible = _eligible_ids()
-    counted = (
-        sa.select(sa.func.count(Review.id))
-        .where(
-            Review.round_id == Round.id,
-            sa.or_(Review.reviewer_id.in_(eligible), sa.func.length(Review.override_reason) > 0),
-        )
-        .scalar_subquery()
-    )
-    eligible_count = sa.select(sa.func.count()).select_from(eligible.subquery()).scalar_subquery()
-    names = (
+def _authors_names():
+    """Correlated: the study's authors' names, comma-separated."""
+    return (
         sa.select(sa.func.aggregate_strings(User.name, ", "))
         .join(StudyAuthor, StudyAuthor.user_id == User.id)
         .where(StudyAuthor.study_id == CaseStudy.id)
         .scalar_subquery()
     )
+
+
+def _rows(user, mine, *columns) -> sa.Select:
+    """The person's pillars' studies that have a round, with it and the person's review."""
     user_id = user.id if policy.signed_in(user) else 0
-    is_author = sa.exists().where(StudyAuthor.study_id == CaseStudy.id,
-                                  StudyAuthor.user_id == user_id)  # fmt: skip
-    is_conflicted = sa.exists().where(
-        Conflict.study_id == CaseStudy.id, Conflict.user_id == user_id
-    )
     query = (
-        sa.select(CaseStudy, Round, mine, counted, eligible_count, names, is_author, is_conflicted)
+        sa.select(CaseStudy, Round, mine, _authors_names(), *columns)
         .join(Pillar, Pillar.id == CaseStudy.pillar_id)
         .outerjoin(Round, sa.and_(Round.study_id == CaseStudy.id,
                                   Round.number == CaseStudy.current_round))
@@ -87,21 +95,45 @@ def _query(user, mine):
     return query
 
 
-def queue_for(user) -> dict[str, list[QueueEntry]]:
+def _open_rows(user, mine) -> sa.Select:
+    """The open studies, each with its counted reviews, eligible co-chairs and the person's
+    standing (author, conflicted), soonest due first (overdue ones are the soonest)."""
+    counted = (
+        sa.select(sa.func.count(Review.id))
+        .where(
+            Review.round_id == Round.id,
+            sa.or_(Review.reviewer_id.in_(_eligible(User.id)),
+                   sa.func.length(Review.override_reason) > 0),
+        )
+        .correlate(Round)
+        .scalar_subquery()
+    )  # fmt: skip
+    eligible_count = _eligible(sa.func.count(User.id)).scalar_subquery()
+    user_id = user.id if policy.signed_in(user) else 0
+    is_author = sa.exists().where(StudyAuthor.study_id == CaseStudy.id,
+                                  StudyAuthor.user_id == user_id)  # fmt: skip
+    is_conflicted = sa.exists().where(
+        Conflict.study_id == CaseStudy.id, Conflict.user_id == user_id
+    )
+    return (
+        _rows(user, mine, counted, eligible_count, is_author, is_conflicted)
+        .where(CaseStudy.state.in_(OPEN))
+        .order_by(Round.due_at, CaseStudy.id)
+    )
+
+
+def queue_for(user, decided_page: int = 1) -> Queue:
     """Return the person's review queue: waiting for me, waiting for others, decided.
 
-    Co-chairs see their pillars; staff see every pillar. Overdue rounds come first.
+    Co-chairs see their pillars; staff see every pillar. Overdue rounds come first. The
+    decided (and published, declined, withdrawn) studies come a page of DECIDED_SHOWN at a
+    time, most recently changed first: two statements whatever the size of the library.
     """
     mine = aliased(Review)
-    query = _query(user, mine)
     now = utcnow()
-    out: dict[str, list[QueueEntry]] = {
-        "waiting_for_me": [],
-        "waiting_for_others": [],
-        "decided": [],
-    }
-    open_rows = db.session.execute(query.where(CaseStudy.state.in_(OPEN))).all()
-    for study, rnd, review, counted, eligible, names, is_author, is_conflicted in open_rows:
+    queue = Queue(decided_page=min(max(1, decided_page), LAST_PAGE))
+    for row in db.session.execute(_open_rows(user, mine)).all():
+        study, rnd, review, names, counted, eligible, is_author, is_conflicted = row
         entry = QueueEntry(
             study=study,
             round=rnd,
@@ -118,17 +150,19 @@ def queue_for(user) -> dict[str, list[QueueEntry]]:
             and not is_conflicted
         )
         if review is None and (may_review or (policy.is_staff(user) and not eligible)):
-            out["waiting_for_me"].append(entry)
+            queue.waiting_for_me.append(entry)
         else:
-            out["waiting_for_others"].append(entry)
-    for key in ("waiting_for_me", "waiting_for_others"):
-        out[key].sort(key=lambda e: (not e.is_overdue, e.round.due_at if e.round else now))
+            queue.waiting_for_others.append(entry)
+    # One row more than a page says whether there is an older page, without counting them all.
     decided = db.session.execute(
-        query.where(CaseStudy.state.not_in(OPEN))
+        _rows(user, mine)
+        .where(CaseStudy.state.not_in(OPEN))
         .order_by(CaseStudy.state_changed_at.desc(), CaseStudy.id.desc())
-        .limit(DECIDED_SHOWN)
+        .offset((queue.decided_page - 1) * DECIDED_SHOWN)
+        .limit(DECIDED_SHOWN + 1)
     ).all()
-    for study, rnd, review, _counted, _eligible, names, _author, _conflicted in decided:
+    queue.has_older = len(decided) > DECIDED_SHOWN
+    for study, rnd, review, names in decided[:DECIDED_SHOWN]:
         tallied = sum((rnd.tally or {}).values()) if rnd is not None else 0
-        out["decided"].append(QueueEntry(study, rnd, review, tallied, tallied, False, names or ""))
-    return out
+        queue.decided.append(QueueEntry(study, rnd, review, tallied, tallied, False, names or ""))
+    return queue

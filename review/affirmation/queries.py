@@ -6,7 +6,7 @@ from datetime import datetime
 from fractions import Fraction
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from models import AffirmationWindow, CaseStudy, Comment, StudyAuthor, User, Vote
 from models.base import db
@@ -63,6 +63,9 @@ def open_windows_for(user) -> list[tuple[AffirmationWindow, CaseStudy, Vote | No
         sa.select(AffirmationWindow, CaseStudy, Vote)
         .join(CaseStudy, CaseStudy.id == AffirmationWindow.study_id)
         .outerjoin(Vote, sa.and_(Vote.window_id == AffirmationWindow.id, Vote.user_id == user.id))
+        .join(CaseStudy.pillar)
+        # The page shows the pillar and asks, per row, whether the person is an author.
+        .options(contains_eager(CaseStudy.pillar), selectinload(CaseStudy.authors))
         .where(
             AffirmationWindow.closed_at.is_(None),
             AffirmationWindow.closes_at > utcnow(),

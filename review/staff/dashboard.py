@@ -4,7 +4,6 @@ The dashboard runs a fixed number of SQL statements whatever the size of the dat
 figure is one grouped query, and each list is limited and loaded with what it shows.
 """
 
-import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -117,7 +116,8 @@ class ClosingWindow:
 def study_counts() -> dict[tuple[int, StudyState], int]:
     """Return {(pillar id, state): number of studies}: one grouped statement."""
     rows = db.session.execute(
-        sa.select(CaseStudy.pillar_id, CaseStudy.state, sa.func.count(CaseStudy.id)).group_by(
+        # count(*), not count(id): the (pillar_id, state) index alone answers it.
+        sa.select(CaseStudy.pillar_id, CaseStudy.state, sa.func.count()).group_by(
             CaseStudy.pillar_id, CaseStudy.state
         )
     ).all()
@@ -152,34 +152,59 @@ def chart(
     return Chart(bars, width, height, label_width, bar_height, max_total)
 
 
+def _days_between(start, end):
+    """The days from `start` to `end`, as a number computed by the database."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return sa.func.julianday(end) - sa.func.julianday(start)
+    return sa.func.extract("epoch", end - start) / 86400.0
+
+
 def median_days_in_state(now: datetime, window: timedelta = MEDIAN_WINDOW) -> dict:
     """Return {state: (median days, stays)} over stays that ended within the window.
 
     A stay runs from the transition into a state (or the study's creation, for the first
-    draft) to the transition out of it, both read from the audit log: one statement.
+    draft) to the transition out of it, both read from the audit log: one statement, which
+    returns a row per state (the median is taken in SQL, the middle one or two by rank).
     """
     ev = AuditEvent
+    is_move = (ev.study_id.is_not(None), ev.from_state.is_not(None), ev.to_state.is_not(None),
+               ev.from_state != ev.to_state)  # fmt: skip
     entered = sa.func.lag(ev.created_at, type_=UTCDateTime()).over(
         partition_by=ev.study_id, order_by=(ev.created_at, ev.id)
     )
+    # Only the studies that moved within the window: the history of the others (most of the
+    # library, at rest) is never read. Their whole history, so each stay still has its start.
+    recent = sa.select(ev.study_id).where(ev.created_at >= now - window, *is_move)
     moves = (
         sa.select(ev.study_id.label("study_id"), ev.from_state.label("state"),
                   ev.created_at.label("left_at"), entered.label("entered_at"))
-        .where(ev.study_id.is_not(None), ev.from_state.is_not(None), ev.to_state.is_not(None),
-               ev.from_state != ev.to_state)
+        .where(*is_move, ev.study_id.in_(recent))
         .subquery()
     )  # fmt: skip
-    rows = db.session.execute(
-        sa.select(moves.c.state, moves.c.left_at, moves.c.entered_at, CaseStudy.created_at)
+    days = _days_between(sa.func.coalesce(moves.c.entered_at, CaseStudy.created_at),
+                         moves.c.left_at)  # fmt: skip
+    stays = (
+        sa.select(moves.c.state.label("state"), days.label("days"))
         .join(CaseStudy, CaseStudy.id == moves.c.study_id)
         .where(moves.c.left_at >= now - window)
+        .subquery()
+    )
+    ranked = sa.select(
+        stays.c.state, stays.c.days,
+        sa.func.row_number().over(partition_by=stays.c.state, order_by=stays.c.days).label("rn"),
+        sa.func.count().over(partition_by=stays.c.state).label("n"),
+    ).subquery()  # fmt: skip
+    # The middle row of an odd count, the two middle rows of an even one (integer division).
+    rows = db.session.execute(
+        sa.select(ranked.c.state, sa.func.avg(ranked.c.days), sa.func.max(ranked.c.n))
+        .where(ranked.c.rn.between((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2))
+        .group_by(ranked.c.state)
     ).all()
-    stays: dict[StudyState, list[float]] = defaultdict(list)
-    for state, left_at, entered_at, created_at in rows:
-        start = entered_at or created_at
-        if state in StudyState.__members__:
-            stays[StudyState(state)].append((left_at - start).total_seconds() / 86400)
-    return {s: (round(statistics.median(v), 1), len(v)) for s, v in stays.items()}
+    return {
+        StudyState(state): (round(float(median), 1), n)
+        for state, median, n in rows
+        if state in StudyState.__members__
+    }
 
 
 def overdue_reviews(now: datetime, limit: int = LIST_LIMIT) -> tuple[int, list[OverdueRound]]:
@@ -252,7 +277,7 @@ def closing_affirmations(
 def notification_summary() -> dict[NotificationStatus, tuple[int, datetime | None]]:
     """Return {status: (rows, oldest created_at)}: one grouped statement."""
     rows = db.session.execute(
-        sa.select(Notification.status, sa.func.count(Notification.id),
+        sa.select(Notification.status, sa.func.count(),  # the (status, created_at) index
                   sa.func.min(Notification.created_at))
         .group_by(Notification.status)
     ).all()  # fmt: skip

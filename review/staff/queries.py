@@ -1,17 +1,22 @@
-"""The staff console's lists: people, studies, notifications and the audit log, each one query
-the views page through."""
+"""The staff console's reads: the lists the views page through (people, studies, notifications,
+the audit log), and what the study, person, people and pillars pages show beside them, each a
+fixed number of statements whatever the size of the data. review/views/staff.py loads nothing
+itself but the row a URL names."""
 
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from models import (
+    AccessRequest,
+    AffirmationWindow,
     AuditEvent,
     CaseStudy,
     CochairAssignment,
     Conflict,
+    Login,
     Notification,
     Pillar,
     Review,
@@ -22,12 +27,21 @@ from models import (
 from models.base import db
 from models.clock import utcnow
 from models.enums import (
+    AccessRequestStatus,
     NotificationStatus,
     StudyState,
     UserKind,
 )
 from models.setting import DEFAULTS, get_setting
 from review.workflow.context import OPEN_FOR_REVIEW
+
+
+def pillars() -> list[Pillar]:
+    """Return every pillar in the agenda's order, with its co-chairs: two statements."""
+    return list(db.session.scalars(
+        sa.select(Pillar).order_by(Pillar.position)
+        .options(selectinload(Pillar.cochair_assignments).joinedload(CochairAssignment.user))
+    ))  # fmt: skip
 
 
 def pillars_without_cochairs() -> list[Pillar]:
@@ -63,6 +77,30 @@ def people_query(q: str = "", kind: str = "", status: str = "") -> sa.Select:
     elif status == "invited":
         stmt = stmt.where(User.password_hash.is_(None), User.is_active.is_(True))
     return stmt.order_by(User.name, User.id)
+
+
+def pending_access_requests() -> list[AccessRequest]:
+    """Return the access requests staff have not decided, oldest first."""
+    return list(db.session.scalars(
+        sa.select(AccessRequest).where(AccessRequest.status == AccessRequestStatus.pending)
+        .order_by(AccessRequest.created_at)
+    ))  # fmt: skip
+
+
+def authored_by(user: User) -> list[CaseStudy]:
+    """Return the studies the person authors, most recently changed first."""
+    return list(db.session.scalars(
+        sa.select(CaseStudy).where(CaseStudy.id.in_(
+            sa.select(StudyAuthor.study_id).where(StudyAuthor.user_id == user.id)
+        )).order_by(CaseStudy.updated_at.desc())
+    ))  # fmt: skip
+
+
+def session_count(user: User) -> int:
+    """Return how many sign-in sessions the person has open."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Login).where(Login.user_id == user.id)
+    )
 
 
 def _escape_like(text: str) -> str:
@@ -113,6 +151,25 @@ def studies_query(
             )
         )
     return stmt.order_by(CaseStudy.state_changed_at.desc(), CaseStudy.id.desc())
+
+
+def open_window(study: CaseStudy) -> AffirmationWindow | None:
+    """Return the study's open affirmation window, if it has one."""
+    return db.session.scalar(
+        sa.select(AffirmationWindow)
+        .where(AffirmationWindow.study_id == study.id, AffirmationWindow.closed_at.is_(None))
+        .order_by(AffirmationWindow.id.desc())
+        .limit(1)
+    )
+
+
+def past_draft_counts(pillar_rows: list[Pillar]) -> dict[int, int]:
+    """Return {pillar id: studies past draft}: one grouped statement."""
+    counts = dict(db.session.execute(
+        sa.select(CaseStudy.pillar_id, sa.func.count())
+        .where(CaseStudy.state != StudyState.draft).group_by(CaseStudy.pillar_id)
+    ).all())  # fmt: skip
+    return {p.id: counts.get(p.id, 0) for p in pillar_rows}
 
 
 def waiting_cochairs(round_ids: list[int]) -> dict[int, list[User]]:

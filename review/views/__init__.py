@@ -14,6 +14,7 @@ from review.views import (
     library,
     main,
     staff,
+    staff_people,  # noqa: F401 (the people routes of staff.bp, added as it is imported)
     studies,
 )
 

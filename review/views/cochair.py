@@ -32,7 +32,9 @@ def _load(study_id: int) -> CaseStudy:
 def index():
     if not policy.may_view_cochair(current_user):
         abort(403, "The review queue is for co-chairs and staff.")
-    return render_template("cochair/index.html", queue=review_queue.queue_for(current_user))
+    page = request.args.get("decided", 1, type=int)
+    queue = review_queue.queue_for(current_user, decided_page=page)
+    return render_template("cochair/index.html", queue=queue)
 
 
 def _review_form(study: CaseStudy, rnd, formdata=None) -> ReviewForm:

@@ -1,0 +1,100 @@
+"""The statement-count guard: no page's number of SQL statements grows with the data.
+
+Every GET page of the render sweep (tests/sweep.py) that lists things — the pages without an id
+in their path — is requested by every role in a rich world, then again after the world has
+grown three times (more studies in every workflow state, more reviews, votes, comments and
+notifications). Each (role, page) must cost the same statements both times, on both engines.
+The study pages are checked too, for the roles that see every study (staff, a co-chair, an
+author), since their history, rounds and votes are lists as well.
+
+Statements are counted with a `before_cursor_execute` listener on the engine, in a fresh
+session per request (as a real request has), after a first visit that may write the session's
+bookkeeping. Counts, never times.
+"""
+
+from collections import Counter, defaultdict
+
+import sqlalchemy as sa
+
+from models import CaseStudy
+from models.base import db
+from review.demo.rich import seed_rich
+from tests.sweep import ROLES, build_world, pages, sign_in
+
+# Grown world: this many more rich sets (one study in every state, and a returned one, each).
+GROWTH = 2
+# Who requests the study pages (every study is visible to them in some state).
+STUDY_ROLES = ("staff", "chair", "author")
+# The pages of one study that show its lists (history, rounds, votes, comments).
+STUDY_PAGES = {"studies.show", "cochair.study", "affirmation.show", "staff.study"}
+# Downloads of everything: their cost is one streamed query per chunk, not a page.
+NOT_PAGES = {"staff.export_csv", "staff.export_json", "staff.audit_csv"}
+
+
+def statements_of(app, client, path: str) -> tuple[int, int, list[str]]:
+    """Request `path` in a fresh session; return (status, statements, first lines)."""
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        seen.append(" ".join(statement.split())[:120])
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        # An app context of its own: the request gets an empty session, as a real one has.
+        with app.app_context():
+            status = client.get(path).status_code
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    return status, len(seen), seen
+
+
+def measure(app, world, targets) -> dict[tuple[str, str], tuple[int, int, list[str]]]:
+    """Return {(role, path): (status, statements, lines)} for every target (role, page)."""
+    out = {}
+    by_role = defaultdict(list)
+    for role, page in targets:
+        by_role[role].append(page)
+    for role, role_pages in by_role.items():
+        client = sign_in(app, world.people.get(role))
+        for page in role_pages:
+            statements_of(app, client, page.path)  # the first visit may write bookkeeping
+            out[role, page.path] = statements_of(app, client, page.path)
+    return out
+
+
+def grow(world) -> None:
+    """Add GROWTH more rich sets for the same people: more of every list each page shows."""
+    pillar = world.cast.studies[next(iter(world.cast.studies))].pillar
+    for n in range(GROWTH):
+        seed_rich(world.cast, pillar, prefix=f"Grown {n}")
+    db.session.commit()
+
+
+def _targets(app, world):
+    every = pages(app, world)
+    lists = [p for p in every if p.study is None and p.endpoint not in NOT_PAGES]
+    studies = [p for p in every if isinstance(p.study, CaseStudy) and p.endpoint in STUDY_PAGES]
+    targets = [(role, p) for role in ROLES for p in lists]
+    targets += [(role, p) for role in STUDY_ROLES for p in studies]
+    return targets
+
+
+def test_statement_count_of_every_page_is_constant(app, make_user):
+    world = build_world(make_user)
+    targets = _targets(app, world)
+    assert len(targets) > 200
+    small = measure(app, world, targets)
+    grow(world)
+    large = measure(app, world, targets)
+    grew = []
+    for key, (status, few, lines) in sorted(small.items()):
+        status_after, many, lines_after = large[key]
+        assert status == status_after, (key, status, status_after)
+        if many != few:
+            extra = list((Counter(lines_after) - Counter(lines)).elements())[:2]
+            grew.append(f"{key[0]:11} {key[1]}: {few} -> {many} statements; new: {extra}")
+    print(f"\n{len(small)} (role, page) pairs; statements per request (visible with -s):")
+    for (role, path), (_s, n, _l) in sorted(large.items(), key=lambda kv: -kv[1][1]):
+        if role in ("staff", "chair", "author") and not any(c.isdigit() for c in path):
+            print(f"  {n:3} {role:11} {path}")
+    assert not grew, "\n".join(grew)
