@@ -14,6 +14,7 @@ from models import AuditEvent, CaseStudy, User
 from models.base import db
 from models.clock import utcnow
 from models.enums import StudyState
+from models.state_guard import moving_state
 from review import policy, reviews
 from review.workflow.context import Changed, Context, Refused
 from review.workflow.history import describe
@@ -109,11 +110,12 @@ def _move(study: CaseStudy, to_state: StudyState, values: dict, from_state: Stud
     if to_state != from_state:
         values["state_changed_at"] = now
     table = CaseStudy.__table__
-    result = db.session.execute(
-        sa.update(table)
-        .where(table.c.id == study.id, table.c.version == version)
-        .values(version=table.c.version + 1, **values)
-    )
+    with moving_state("workflow"):
+        result = db.session.execute(
+            sa.update(table)
+            .where(table.c.id == study.id, table.c.version == version)
+            .values(version=table.c.version + 1, **values)
+        )
     if result.rowcount != 1:
         raise _changed(study, version)
     for key, value in values.items():
