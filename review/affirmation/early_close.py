@@ -20,9 +20,11 @@ def close_early(window: AffirmationWindow, staff, reason: str) -> AuditEvent:
         raise AffirmationError("Only staff can close an affirmation early.")
     reason = (reason or "").strip()
     if not reason:
-        raise AffirmationError("Reason: say why the vote closes before its deadline (recorded).")
+        raise AffirmationError(
+            "Reason: say why the vote closes before its deadline (recorded).", field="reason"
+        )
     if len(reason) > REASON_MAX:
-        raise AffirmationError(f"Reason: keep it under {REASON_MAX:,} characters.")
+        raise AffirmationError(f"Reason: keep it under {REASON_MAX:,} characters.", field="reason")
     if not is_open(window):
         raise AffirmationError("This affirmation has already closed.")
     study = db.session.get(CaseStudy, window.study_id)

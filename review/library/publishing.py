@@ -22,6 +22,7 @@ from models.base import db
 from models.clock import utcnow
 from models.enums import MARKDOWN_SECTIONS, US_STATES, StudyState
 from review import revisions
+from review.errors import Stale
 from review.infra.markdown import render
 
 GENERATION_KEY = "library_generation"
@@ -77,15 +78,11 @@ def reindex(study: CaseStudy) -> None:
     bump_generation()
 
 
-class StaleStudy(Exception):
-    """The study changed since the person loaded it."""
-
-
 def correct(study: CaseStudy, values: dict, actor: User, note: str, expected_version: int) -> None:
     """Apply a staff correction to a published study: a new revision, "last updated", the
     index refreshed and an audit event; flush only."""
     if expected_version != study.version:
-        raise StaleStudy()
+        raise Stale()
     study.title = values["title"].strip()
     study.summary = values["summary"].strip()
     for section in MARKDOWN_SECTIONS:
