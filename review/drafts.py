@@ -4,10 +4,11 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from models import AuditEvent, CaseStudy, Link, Stakeholder, StudyAuthor, TimelineEvent, Topic, User
+from models import CaseStudy, Link, Stakeholder, StudyAuthor, TimelineEvent, Topic, User
 from models.base import db
 from models.clock import utcnow
 from models.enums import MARKDOWN_SECTIONS, Section, StudyState, UserKind
+from review.audit import record
 from review.errors import OperationError, Stale
 from review.infra.markdown import render
 
@@ -247,13 +248,4 @@ def remove_coauthor(study: CaseStudy, user_id: int, actor) -> User:
 
 
 def _record(study: CaseStudy, actor, event: str, user: User) -> None:
-    db.session.add(
-        AuditEvent(
-            actor_id=actor.id,
-            study_id=study.id,
-            event=event,
-            comment=f"{user.name} <{user.email}>",
-            data={"user_id": user.id},
-            created_at=utcnow(),
-        )
-    )
+    record(actor, event, study=study, comment=f"{user.name} <{user.email}>", user_id=user.id)

@@ -19,6 +19,7 @@ from models.enums import FeedbackLevel, Section, StudyState, VoteChoice
 from models.review import FeedbackItem
 from review import policy, reviews, workflow
 from review.affirmation.queries import affirmed_by, comments_of, is_open, rule, tally, vote_of
+from review.audit import record
 from review.errors import OperationError
 from review.infra.markdown import render
 
@@ -255,19 +256,15 @@ def extend(window: AffirmationWindow, staff, new_closes_at: datetime, reason: st
     if new_closes_at - REMINDER_BEFORE > utcnow():
         window.reminder_sent_at = None
     study = _study_of(window)
-    audit = AuditEvent(
-        actor_id=staff.id,
-        study_id=study.id,
-        event="affirmation_extended",
-        from_state=study.state.value,
-        to_state=study.state.value,
+    return record(
+        staff,
+        "affirmation_extended",
+        study=study,
+        from_state=study.state,
+        to_state=study.state,
         round_number=window.round_number,
         comment=f"Deadline moved from {old:%-d %b %Y, %H:%M} to "
         f"{new_closes_at.astimezone(old.tzinfo):%-d %b %Y, %H:%M} UTC.",
         override_reason=reason,
         data={"window_id": window.id, "from": old.isoformat(), "to": new_closes_at.isoformat()},
-        created_at=utcnow(),
     )
-    db.session.add(audit)
-    db.session.flush()
-    return audit

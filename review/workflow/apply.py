@@ -16,6 +16,7 @@ from models.clock import utcnow
 from models.enums import StudyState
 from models.state_guard import moving_state
 from review import policy, reviews
+from review.audit import record
 from review.errors import Stale
 from review.workflow.context import Context, Refused
 from review.workflow.history import describe
@@ -78,20 +79,17 @@ def apply(
     ctx.round_number = study.current_round or None
     if row.effects:
         row.effects(ctx)
-    audit = AuditEvent(
-        actor_id=actor.id if actor is not None else None,
-        study_id=study.id,
-        event=event,
-        from_state=ctx.from_state.value,
-        to_state=ctx.to_state.value,
+    audit = record(
+        actor,
+        event,
+        study=study,
+        from_state=ctx.from_state,
+        to_state=ctx.to_state,
         round_number=ctx.round_number,
         comment=ctx.comment,
         override_reason=ctx.reason,
         data={"version": study.version, **ctx.audit_data},
-        created_at=utcnow(),
     )
-    db.session.add(audit)
-    db.session.flush()
     if ctx.then_decide and reviews.decision_due(study):
         apply(study, "decide", None)
     return audit
