@@ -19,14 +19,43 @@ from models.rescue import RescuedForm
 from models.review import Conflict, FeedbackItem, Review, Round
 from models.revision import Revision
 from models.setting import Setting
+from models.state_guard import StateGuardError, moving_state
 from models.stored_file import StoredChunk, StoredFile
 from models.user import AccessRequest, Login, User, pillar_follows
 from models.working_copy import WorkingCopy
 
 __all__ = [
-    "AccessRequest", "AffirmationWindow", "Attachment", "AuditEvent", "Broadcast", "CaseStudy",
-    "CochairAssignment", "Comment", "Commitment", "Conflict", "FeedbackItem", "Link", "Login",
-    "Notification", "Pillar", "RescuedForm", "Review", "Revision", "Round", "Setting",
-    "Stakeholder", "StoredChunk", "StoredFile", "StudyAuthor", "TimelineEvent", "Topic", "User",
-    "Vote", "WorkingCopy", "pillar_follows", "study_topics",
-]  # fmt: skip
+    "AccessRequest",
+    "AffirmationWindow",
+    "Attachment",
+    "AuditEvent",
+    "Broadcast",
+    "CaseStudy",
+    "CochairAssignment",
+    "Comment",
+    "Commitment",
+    "Conflict",
+    "FeedbackItem",
+    "Link",
+    "Login",
+    "Notification",
+    "Pillar",
+    "RescuedForm",
+    "Review",
+    "Revision",
+    "Round",
+    "Setting",
+    "Stakeholder",
+    "StateGuardError",
+    "StoredChunk",
+    "StoredFile",
+    "StudyAuthor",
+    "TimelineEvent",
+    "Topic",
+    "User",
+    "Vote",
+    "WorkingCopy",
+    "moving_state",
+    "pillar_follows",
+    "study_topics",
+]

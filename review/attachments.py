@@ -18,6 +18,7 @@ from werkzeug.datastructures import FileStorage
 from models import Attachment, CaseStudy
 from models.base import db
 from models.clock import utcnow
+from review.errors import OperationError
 from review.infra import storage
 
 MAX_PER_STUDY = 10
@@ -29,7 +30,7 @@ NAMES = {PDF: "PDF", PNG: "PNG", JPEG: "JPEG", DOCX: "DOCX"}
 _CHUNK = 64 * 1024
 
 
-class AttachmentError(ValueError):
+class AttachmentError(OperationError):
     """The file was refused; the message says why in words the person can act on."""
 
 

@@ -12,13 +12,14 @@ from models import Commitment, User
 from models.base import db
 from models.clock import utcnow
 from models.enums import US_STATES, UserKind
+from review.errors import OperationError
 
 CSV_COLUMNS = ("name", "office", "jurisdiction", "state", "date", "email")
 MAX_IMPORT_ROWS = 5000
 MAX_IMPORT_BYTES = 1024 * 1024
 
 
-class CommitmentError(ValueError):
+class CommitmentError(OperationError):
     """A commitment that cannot be made, with a message for the person."""
 
 

@@ -4,10 +4,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from models import AuditEvent, CaseStudy, Link, Stakeholder, StudyAuthor, TimelineEvent, Topic, User
+from models import CaseStudy, Link, Stakeholder, StudyAuthor, TimelineEvent, Topic, User
 from models.base import db
 from models.clock import utcnow
 from models.enums import MARKDOWN_SECTIONS, Section, StudyState, UserKind
+from review.audit import record
+from review.errors import OperationError, Stale
 from review.infra.markdown import render
 
 SUMMARY_MAX = 400
@@ -94,10 +96,6 @@ def is_complete(study: CaseStudy) -> bool:
 # --- Saving the working copy ---------------------------------------------------------------
 
 
-class StaleDraft(Exception):
-    """The study was saved by someone else since this person loaded it."""
-
-
 def create_draft(author, title: str, pillar_id: int) -> CaseStudy:
     """Start a draft with only a title and a pillar, authored by `author`; flush only."""
     study = CaseStudy(
@@ -135,11 +133,11 @@ def _topics(names: list[str]) -> list[Topic]:
 def save_draft(study: CaseStudy, values: dict, expected_version: int | None) -> CaseStudy:
     """Write the form's values into the working copy and render its Markdown; flush only.
 
-    Raise StaleDraft when `expected_version` (the version the person loaded) is not the
+    Raise Stale when `expected_version` (the version the person loaded) is not the
     study's current one; the database refuses a concurrent writer with StaleDataError.
     """
     if expected_version is not None and expected_version != study.version:
-        raise StaleDraft()
+        raise Stale()
     topics = _topics(values["topics"])  # queried first: the query autoflushes
     for name in (
         "title", "pillar_id", "kind", "place", "state_code", "government_type",
@@ -211,7 +209,7 @@ def topic_names() -> list[str]:
 # --- Co-authors ----------------------------------------------------------------------------
 
 
-class CoauthorError(ValueError):
+class CoauthorError(OperationError):
     """A co-author could not be added; the message says why."""
 
 
@@ -251,13 +249,4 @@ def remove_coauthor(study: CaseStudy, user_id: int, actor) -> User:
 
 
 def _record(study: CaseStudy, actor, event: str, user: User) -> None:
-    db.session.add(
-        AuditEvent(
-            actor_id=actor.id,
-            study_id=study.id,
-            event=event,
-            comment=f"{user.name} <{user.email}>",
-            data={"user_id": user.id},
-            created_at=utcnow(),
-        )
-    )
+    record(actor, event, study=study, comment=f"{user.name} <{user.email}>", user_id=user.id)

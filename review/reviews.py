@@ -28,6 +28,7 @@ from models.base import db
 from models.clock import utcnow
 from models.enums import FeedbackLevel, Recommendation, Section, StudyState, UserKind
 from review import policy
+from review.errors import OperationError
 
 OVERALL_MAX = 20_000
 ITEM_MAX = 5_000
@@ -35,7 +36,7 @@ RESPONSE_MAX = 5_000
 ITEMS_MAX = 50
 
 
-class ReviewError(ValueError):
+class ReviewError(OperationError):
     """What was sent cannot be recorded; the message says why, naming the field."""
 
 
@@ -150,10 +151,14 @@ def clean_review(recommendation, comment: str, items: Iterable) -> tuple:
     try:
         rec = Recommendation(recommendation)
     except ValueError:
-        raise ReviewError("Recommendation: choose approve, request changes or decline.") from None
+        raise ReviewError(
+            "Recommendation: choose approve, request changes or decline.", field="recommendation"
+        ) from None
     comment = (comment or "").strip()
     if len(comment) > OVERALL_MAX:
-        raise ReviewError(f"Overall comment: keep it under {OVERALL_MAX} characters.")
+        raise ReviewError(
+            f"Overall comment: keep it under {OVERALL_MAX} characters.", field="overall"
+        )
     cleaned = []
     for n, item in enumerate(items or [], start=1):
         if isinstance(item, dict):
@@ -173,11 +178,11 @@ def clean_review(recommendation, comment: str, items: Iterable) -> tuple:
             raise ReviewError(f"Feedback item {n}: keep it under {ITEM_MAX} characters.")
         cleaned.append(ItemInput(section, level, body))
     if len(cleaned) > ITEMS_MAX:
-        raise ReviewError(f"Feedback items: at most {ITEMS_MAX}.")
+        raise ReviewError(f"Feedback items: at most {ITEMS_MAX}.", field="items")
     if rec == Recommendation.decline and not comment:
-        raise ReviewError("Overall comment: say why you recommend declining.")
+        raise ReviewError("Overall comment: say why you recommend declining.", field="overall")
     if rec == Recommendation.request_changes and not cleaned and not comment:
-        raise ReviewError("Feedback items: say what should change.")
+        raise ReviewError("Feedback items: say what should change.", field="items")
     return rec, comment, cleaned
 
 

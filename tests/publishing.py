@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from models import CaseStudy, Topic
+from models import CaseStudy, Topic, moving_state
 from models.base import db
 from models.clock import utcnow
 from review import library
@@ -16,11 +16,12 @@ from tests.factories import complete_study
 
 
 def set_state(study: CaseStudy, state: str, **columns) -> None:
-    db.session.execute(
-        sa.update(CaseStudy.__table__)
-        .where(CaseStudy.__table__.c.id == study.id)
-        .values(state=state, version=CaseStudy.__table__.c.version + 1, **columns)
-    )
+    with moving_state("tests"):
+        db.session.execute(
+            sa.update(CaseStudy.__table__)
+            .where(CaseStudy.__table__.c.id == study.id)
+            .values(state=state, version=CaseStudy.__table__.c.version + 1, **columns)
+        )
     db.session.expire(study)
 
 

@@ -352,7 +352,7 @@ def test_two_coauthors_saving_the_same_version(app, client, make_user, login_as)
     response = other.post(f"/studies/{study.id}/edit", data=theirs)
     assert response.status_code == 409
     page = text(response)
-    assert "This study was saved elsewhere" in page
+    assert "This study changed since you opened it." in page
     assert "<del>First</del>" in page and "<ins>Second</ins>" in page  # theirs, yours
     assert "typed carefully" in page  # still in the form, to save again
     db.session.expire_all()

@@ -18,6 +18,7 @@ from models import (
     Round,
     StudyAuthor,
     Vote,
+    moving_state,
 )
 from models.base import db
 from models.clock import utcnow
@@ -37,9 +38,16 @@ DAY = timedelta(days=1)
 
 
 def _study(author, pillar, state, created_at, **fields) -> CaseStudy:
-    study = CaseStudy(title=fields.pop("title", f"{state.value} study"), pillar_id=pillar.id,
-                      state=state, created_by_id=author.id, created_at=created_at,
-                      state_changed_at=created_at, **fields)  # fmt: skip
+    with moving_state("tests"):
+        study = CaseStudy(
+            title=fields.pop("title", f"{state.value} study"),
+            pillar_id=pillar.id,
+            state=state,
+            created_by_id=author.id,
+            created_at=created_at,
+            state_changed_at=created_at,
+            **fields,
+        )
     study.authors.append(StudyAuthor(user_id=author.id, position=0, is_submitter=True))
     db.session.add(study)
     db.session.flush()

@@ -15,16 +15,13 @@ from models.base import db
 from models.clock import utcnow
 from models.enums import AccessRequestStatus, NotificationCategory, UserKind
 from review import notify
+from review.errors import OperationError
 from review.infra.passwords import hash_password, password_problem, verify_password
 from review.infra.sessions import current_token, end_all_sessions
 
 
-class AccountError(ValueError):
+class AccountError(OperationError):
     """A refused account operation; the message is shown to the person, next to `field`."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def normalise_email(email: str) -> str:

@@ -12,6 +12,7 @@ from models.clock import utcnow
 from review import policy
 from review.affirmation.operations import REASON_MAX, AffirmationError, close
 from review.affirmation.queries import is_open, tally
+from review.audit import record
 
 
 def close_early(window: AffirmationWindow, staff, reason: str) -> AuditEvent:
@@ -20,20 +21,22 @@ def close_early(window: AffirmationWindow, staff, reason: str) -> AuditEvent:
         raise AffirmationError("Only staff can close an affirmation early.")
     reason = (reason or "").strip()
     if not reason:
-        raise AffirmationError("Reason: say why the vote closes before its deadline (recorded).")
+        raise AffirmationError(
+            "Reason: say why the vote closes before its deadline (recorded).", field="reason"
+        )
     if len(reason) > REASON_MAX:
-        raise AffirmationError(f"Reason: keep it under {REASON_MAX:,} characters.")
+        raise AffirmationError(f"Reason: keep it under {REASON_MAX:,} characters.", field="reason")
     if not is_open(window):
         raise AffirmationError("This affirmation has already closed.")
     study = db.session.get(CaseStudy, window.study_id)
     counts = tally(window)
     now = utcnow()
-    audit = AuditEvent(
-        actor_id=staff.id if staff is not None else None,
-        study_id=study.id,
-        event="affirmation_closed_early",
-        from_state=study.state.value,
-        to_state=study.state.value,
+    audit = record(
+        staff,
+        "affirmation_closed_early",
+        study=study,
+        from_state=study.state,
+        to_state=study.state,
         round_number=window.round_number,
         comment=f"Closed before its deadline of {window.closes_at:%-d %b %Y, %H:%M} UTC with "
         f"{counts.affirm} affirm and {counts.object} object votes.",
@@ -43,8 +46,7 @@ def close_early(window: AffirmationWindow, staff, reason: str) -> AuditEvent:
             "deadline": window.closes_at.isoformat(),
             "affirm": counts.affirm,
             "object": counts.object,
-        },  # fmt: skip
-        created_at=now,
+        },
     )
     db.session.add(audit)
     db.session.flush()

@@ -19,6 +19,8 @@ from models.enums import FeedbackLevel, Section, StudyState, VoteChoice
 from models.review import FeedbackItem
 from review import policy, reviews, workflow
 from review.affirmation.queries import affirmed_by, comments_of, is_open, rule, tally, vote_of
+from review.audit import record
+from review.errors import OperationError
 from review.infra.markdown import render
 
 REASON_MAX = 5_000
@@ -27,12 +29,8 @@ COMMENT_MAX = 10_000
 REMINDER_BEFORE = timedelta(hours=48)
 
 
-class AffirmationError(Exception):
+class AffirmationError(OperationError):
     """The vote, comment or extension was refused; nothing was written."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 # ---------------------------------------------------------------- locking
@@ -89,12 +87,14 @@ def cast_vote(window: AffirmationWindow, user, choice: str | VoteChoice, reason:
     try:
         choice = VoteChoice(choice)
     except ValueError:
-        raise AffirmationError("Vote: choose affirm or object.") from None
+        raise AffirmationError("Vote: choose affirm or object.", field="choice") from None
     reason = (reason or "").strip()
     if choice == VoteChoice.object and not reason:
-        raise AffirmationError("Reason: say why you object; the co-chairs and authors read it.")
+        raise AffirmationError(
+            "Reason: say why you object; the co-chairs and authors read it.", field="reason"
+        )
     if len(reason) > REASON_MAX:
-        raise AffirmationError(f"Reason: keep it under {REASON_MAX:,} characters.")
+        raise AffirmationError(f"Reason: keep it under {REASON_MAX:,} characters.", field="reason")
     if not _lock(window, open_until=utcnow()):
         raise AffirmationError(_closed_message(window))
     vote = vote_of(window, user)
@@ -131,9 +131,9 @@ def post_comment(
             parent = db.session.get(Comment, parent.parent_id)
     body = (body or "").strip()
     if not body:
-        raise AffirmationError("Comment: write something first.")
+        raise AffirmationError("Comment: write something first.", field="body")
     if len(body) > COMMENT_MAX:
-        raise AffirmationError(f"Comment: keep it under {COMMENT_MAX:,} characters.")
+        raise AffirmationError(f"Comment: keep it under {COMMENT_MAX:,} characters.", field="body")
     if not is_open(window):
         raise AffirmationError("This affirmation has closed: comments are no longer taken.")
     comment = Comment(
@@ -238,11 +238,13 @@ def extend(window: AffirmationWindow, staff, new_closes_at: datetime, reason: st
         raise AffirmationError("Only staff can extend an affirmation.")
     reason = (reason or "").strip()
     if not reason:
-        raise AffirmationError("Reason: say why the deadline moves (it is recorded).")
+        raise AffirmationError(
+            "Reason: say why the deadline moves (it is recorded).", field="reason"
+        )
     if len(reason) > REASON_MAX:
-        raise AffirmationError(f"Reason: keep it under {REASON_MAX:,} characters.")
+        raise AffirmationError(f"Reason: keep it under {REASON_MAX:,} characters.", field="reason")
     if new_closes_at.tzinfo is None:
-        raise AffirmationError("New deadline: give a time zone (UTC).")
+        raise AffirmationError("New deadline: give a time zone (UTC).", field="closes_at")
     if not _lock(window, open_until=utcnow()):
         raise AffirmationError("This affirmation has closed: its deadline cannot change.")
     old = window.closes_at
@@ -254,19 +256,15 @@ def extend(window: AffirmationWindow, staff, new_closes_at: datetime, reason: st
     if new_closes_at - REMINDER_BEFORE > utcnow():
         window.reminder_sent_at = None
     study = _study_of(window)
-    audit = AuditEvent(
-        actor_id=staff.id,
-        study_id=study.id,
-        event="affirmation_extended",
-        from_state=study.state.value,
-        to_state=study.state.value,
+    return record(
+        staff,
+        "affirmation_extended",
+        study=study,
+        from_state=study.state,
+        to_state=study.state,
         round_number=window.round_number,
         comment=f"Deadline moved from {old:%-d %b %Y, %H:%M} to "
         f"{new_closes_at.astimezone(old.tzinfo):%-d %b %Y, %H:%M} UTC.",
         override_reason=reason,
         data={"window_id": window.id, "from": old.isoformat(), "to": new_closes_at.isoformat()},
-        created_at=utcnow(),
     )
-    db.session.add(audit)
-    db.session.flush()
-    return audit

@@ -15,6 +15,7 @@ from models import (
     TimelineEvent,
     Topic,
     User,
+    moving_state,
 )
 from models.base import db
 from models.clock import utcnow
@@ -273,18 +274,20 @@ def seed_library() -> None:
         author = (by_state.get(state) or members)[i % len(by_state.get(state) or members)]
         coauthor = members[(i * 7 + 3) % len(members)]
         sections = _sections(place, what, names)
-        study = CaseStudy(
-            title=title, pillar_id=pillars[pillar].id, kind=kind, place=place, state_code=state,
-            government_type=gov, population_band=pop, year_start=start, year_end=end,
-            summary=summary, created_by_id=author.id, current_round=1,
-            # Demo only: created at the end of the review workflow, then published through it.
-            state=StudyState.affirmed,
-            created_at=now - timedelta(days=400 + i * 9),
-            submitted_at=now - timedelta(days=300 + i * 9),
-            affirmed_at=now - timedelta(days=30 + i * 17),
-            **{f"{k}_md": v for k, v in sections.items()},
-            **{f"{k}_html": render(v) for k, v in sections.items()},
-        )  # fmt: skip
+        # The demo loader's explicit path: created at the end of the review workflow, then
+        # published through it.
+        with moving_state("demo"):
+            study = CaseStudy(
+                title=title, pillar_id=pillars[pillar].id, kind=kind, place=place,
+                state_code=state, government_type=gov, population_band=pop, year_start=start,
+                year_end=end, summary=summary, created_by_id=author.id, current_round=1,
+                state=StudyState.affirmed,
+                created_at=now - timedelta(days=400 + i * 9),
+                submitted_at=now - timedelta(days=300 + i * 9),
+                affirmed_at=now - timedelta(days=30 + i * 17),
+                **{f"{k}_md": v for k, v in sections.items()},
+                **{f"{k}_html": render(v) for k, v in sections.items()},
+            )  # fmt: skip
         study.authors = [StudyAuthor(user_id=author.id, position=0, is_submitter=True)]
         if coauthor.id != author.id and i % 3 == 0:
             study.authors.append(StudyAuthor(user_id=coauthor.id, position=1))

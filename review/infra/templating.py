@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from models import enums
 from models.clock import utcnow
 from review import attachments, broadcasts, drafts, library, policy, staff, workflow
+from review.errors import STALE_MESSAGE
 from review.infra import sessions
 
 
@@ -17,6 +18,7 @@ def init_app(app: Flask) -> None:
         enums=enums,
         US_STATES=enums.US_STATES,
         StudyState=enums.StudyState,
+        STALE_MESSAGE=STALE_MESSAGE,
         nav_links=nav_links,
         workflow_panel=workflow.panel,
         history_label=workflow.HISTORY_LABELS.get,

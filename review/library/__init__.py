@@ -19,7 +19,6 @@ from review.library.pages import (
     sitemap_entries,
 )
 from review.library.publishing import (
-    StaleStudy,
     bump_generation,
     correct,
     on_publish,
@@ -40,7 +39,6 @@ __all__ = [
     "Card",
     "FACETS",
     "Query",
-    "StaleStudy",
     "authored_by",
     "bump_generation",
     "cached_fragment",

@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from flask import current_app
 
 from models import (
-    AuditEvent,
     CaseStudy,
     Setting,
     User,
@@ -22,6 +21,8 @@ from models.base import db
 from models.clock import utcnow
 from models.enums import MARKDOWN_SECTIONS, US_STATES, StudyState
 from review import revisions
+from review.audit import record
+from review.errors import Stale
 from review.infra.markdown import render
 
 GENERATION_KEY = "library_generation"
@@ -77,15 +78,11 @@ def reindex(study: CaseStudy) -> None:
     bump_generation()
 
 
-class StaleStudy(Exception):
-    """The study changed since the person loaded it."""
-
-
 def correct(study: CaseStudy, values: dict, actor: User, note: str, expected_version: int) -> None:
     """Apply a staff correction to a published study: a new revision, "last updated", the
     index refreshed and an audit event; flush only."""
     if expected_version != study.version:
-        raise StaleStudy()
+        raise Stale()
     study.title = values["title"].strip()
     study.summary = values["summary"].strip()
     for section in MARKDOWN_SECTIONS:
@@ -95,11 +92,15 @@ def correct(study: CaseStudy, values: dict, actor: User, note: str, expected_ver
     study.corrected_at = utcnow()
     db.session.flush()
     revision = revisions.freeze(study, "correction", actor)
-    db.session.add(AuditEvent(
-        actor_id=actor.id, study_id=study.id, event="correct", from_state=study.state.value,
-        to_state=study.state.value, comment=note, data={"revision": revision.number},
-        created_at=utcnow(),
-    ))  # fmt: skip
+    record(
+        actor,
+        "correct",
+        study=study,
+        from_state=study.state,
+        to_state=study.state,
+        comment=note,
+        revision=revision.number,
+    )
     reindex(study)
 
 

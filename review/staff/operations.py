@@ -24,13 +24,14 @@ from models.enums import (
 from models.setting import DEFAULTS, set_setting
 from review import accounts, affirmation, notify
 from review.audit import record
+from review.errors import OperationError
 from review.infra.sessions import end_all_sessions
 from review.notify import subject_for
 from review.staff.queries import settings, waiting_cochairs
 from review.workflow.context import OPEN_FOR_REVIEW
 
 
-class StaffError(ValueError):
+class StaffError(OperationError):
     """A refused staff operation; the message is shown to the person."""
 
 
@@ -46,7 +47,7 @@ def invite(staff: User, *, email: str, name: str, kind: UserKind) -> User:
     try:
         user = accounts.invite(email=email, name=name, kind=kind, invited_by=staff)
     except accounts.AccountError as exc:
-        raise StaffError(str(exc)) from exc
+        raise StaffError(exc.message, exc.field) from exc
     record(staff, "user_invited", **_person(user), before=None,
            after={"kind": kind.value, "name": user.name})  # fmt: skip
     return user
@@ -57,7 +58,7 @@ def decide_access_request(staff: User, request_row: AccessRequest, approve: bool
     try:
         user = accounts.decide_access_request(request_row, staff, approve)
     except accounts.AccountError as exc:
-        raise StaffError(str(exc)) from exc
+        raise StaffError(exc.message, exc.field) from exc
     record(staff, "access_request_approved" if approve else "access_request_rejected",
            request_id=request_row.id, email=request_row.email,
            user_id=user.id if user is not None else None,
@@ -82,10 +83,13 @@ def change_kind(staff: User, user: User, kind: UserKind) -> None:
     if user.kind == kind:
         return
     if user.id == staff.id:
-        raise StaffError("Kind: you cannot change your own kind; ask another staff member.")
+        raise StaffError(
+            "Kind: you cannot change your own kind; ask another staff member.", field="kind"
+        )
     if kind != UserKind.member and user.cochair_assignments:
         raise StaffError(
-            "Kind: only members co-chair a pillar; remove their co-chair assignments first."
+            "Kind: only members co-chair a pillar; remove their co-chair assignments first.",
+            field="kind",
         )
     before = user.kind.value
     user.kind = kind
@@ -236,4 +240,4 @@ def extend_affirmation(
     try:
         affirmation.extend(window, staff, closes_at, reason)
     except affirmation.AffirmationError as exc:
-        raise StaffError(exc.message) from exc
+        raise StaffError(exc.message, exc.field) from exc

@@ -12,6 +12,7 @@ from models import Attachment, CaseStudy
 from models.base import db
 from models.enums import MARKDOWN_SECTIONS, StudyState
 from review import attachments, library, policy
+from review.errors import STALE_MESSAGE, Stale
 from review.library.map import TILES
 
 bp = Blueprint("library", __name__, url_prefix="/library")
@@ -82,10 +83,12 @@ def correct(slug: str):
         try:
             library.correct(found, form.data, current_user, form.note.data, expected)
             db.session.commit()
-        except (library.StaleStudy, StaleDataError):
+        except (Stale, StaleDataError):
             db.session.rollback()
-            flash("This study changed while you were correcting it. Your text is below; "
-                  "compare it with the page and save again.", "error")  # fmt: skip
+            flash(
+                f"{STALE_MESSAGE} Your text is below; compare it with the page and save again.",
+                "error",
+            )
             form.version.data = str(db.session.get(CaseStudy, found.id).version)
             return render_template("library/correct.html", study=found, form=form), 409
         flash("The correction is published; the page now says when it was last updated.",

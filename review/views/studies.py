@@ -31,6 +31,7 @@ from forms.studies import (
 from models import Attachment, CaseStudy, Pillar
 from models.base import db
 from review import attachments, drafts, policy, reviews, revisions, workflow, working_copies
+from review.errors import Stale
 from review.infra.rescue import take_rescued_form
 
 bp = Blueprint("studies", __name__, url_prefix="/studies")
@@ -176,7 +177,7 @@ def save(study_id: int):
         drafts.save_draft(study, values, expected)
         working_copies.discard("study", study.id, current_user)
         db.session.commit()
-    except (drafts.StaleDraft, StaleDataError):
+    except (Stale, StaleDataError):
         db.session.rollback()
         return _conflict(study_id, form, values)
     if _wants_json():
@@ -354,7 +355,7 @@ def act(study_id: int, event: str):
             abort(403, exc.message)
         flash(exc.message, "error")
         return _turn_back(study_id)
-    except workflow.Changed as exc:
+    except Stale as exc:
         db.session.rollback()
         flash(_changed_message(exc), "error")
         return _turn_back(study_id)

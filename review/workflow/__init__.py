@@ -6,6 +6,7 @@ history.py and panel.py are what pages read; diagram.py draws the table. The pub
 re-exported here, so callers write `workflow.apply(...)`.
 """
 
+from review.errors import Stale
 from review.workflow.apply import (
     apply,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "EVENTS",
     "HISTORY_LABELS",
     "Refused",
+    "Stale",
     "apply",
     "available_events",
     "describe",

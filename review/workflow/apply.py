@@ -1,7 +1,7 @@
 """apply(): the one function that moves a study along the table.
 
 It checks the role and the guard, moves the state with a conditional UPDATE on the study's
-version counter (a stale actor updates zero rows and gets Changed, with nothing applied), runs
+version counter (a stale actor updates zero rows and gets Stale, with nothing applied), runs
 the row's effects, writes the audit event and the notifications, and flushes. Nothing else
 assigns a study's state.
 """
@@ -14,8 +14,11 @@ from models import AuditEvent, CaseStudy, User
 from models.base import db
 from models.clock import utcnow
 from models.enums import StudyState
+from models.state_guard import moving_state
 from review import policy, reviews
-from review.workflow.context import Changed, Context, Refused
+from review.audit import record
+from review.errors import Stale
+from review.workflow.context import Context, Refused
 from review.workflow.history import describe
 from review.workflow.table import row_for, rows_for
 
@@ -35,7 +38,7 @@ def apply(
     """Move the study along the table's row for `event`; flush, never commit.
 
     `actor` None is the system. `expected_version` is the version the person loaded; when the
-    study moved on since, raise Changed. Raise Refused when the row, the role or the guard
+    study moved on since, raise Stale. Raise Refused when the row, the role or the guard
     says no. Either way nothing is written. Returns the audit event of the transition.
     """
     rows = rows_for(event)
@@ -76,27 +79,24 @@ def apply(
     ctx.round_number = study.current_round or None
     if row.effects:
         row.effects(ctx)
-    audit = AuditEvent(
-        actor_id=actor.id if actor is not None else None,
-        study_id=study.id,
-        event=event,
-        from_state=ctx.from_state.value,
-        to_state=ctx.to_state.value,
+    audit = record(
+        actor,
+        event,
+        study=study,
+        from_state=ctx.from_state,
+        to_state=ctx.to_state,
         round_number=ctx.round_number,
         comment=ctx.comment,
         override_reason=ctx.reason,
         data={"version": study.version, **ctx.audit_data},
-        created_at=utcnow(),
     )
-    db.session.add(audit)
-    db.session.flush()
     if ctx.then_decide and reviews.decision_due(study):
         apply(study, "decide", None)
     return audit
 
 
 def _move(study: CaseStudy, to_state: StudyState, values: dict, from_state: StudyState) -> None:
-    """UPDATE the study's row only if its version is still the one loaded; else raise Changed."""
+    """UPDATE the study's row only if its version is still the one loaded; else raise Stale."""
     loaded = study.version
     try:
         db.session.flush()
@@ -109,11 +109,12 @@ def _move(study: CaseStudy, to_state: StudyState, values: dict, from_state: Stud
     if to_state != from_state:
         values["state_changed_at"] = now
     table = CaseStudy.__table__
-    result = db.session.execute(
-        sa.update(table)
-        .where(table.c.id == study.id, table.c.version == version)
-        .values(version=table.c.version + 1, **values)
-    )
+    with moving_state("workflow"):
+        result = db.session.execute(
+            sa.update(table)
+            .where(table.c.id == study.id, table.c.version == version)
+            .values(version=table.c.version + 1, **values)
+        )
     if result.rowcount != 1:
         raise _changed(study, version)
     for key, value in values.items():
@@ -121,8 +122,8 @@ def _move(study: CaseStudy, to_state: StudyState, values: dict, from_state: Stud
     set_committed_value(study, "version", version + 1)
 
 
-def _changed(study: CaseStudy, since_version: int) -> Changed:
-    """Build the Changed error, saying what happened since the version the person loaded."""
+def _changed(study: CaseStudy, since_version: int) -> Stale:
+    """Build the Stale error, saying what happened since the version the person loaded."""
     study_id = study.id
     # What others committed is visible to a fresh read of the audit events.
     events = db.session.scalars(
@@ -137,4 +138,4 @@ def _changed(study: CaseStudy, since_version: int) -> Changed:
         if version is None or version <= since_version:
             continue
         happened.append(describe(ev))
-    return Changed("This study changed since you opened it.", what_happened=happened)
+    return Stale(what_happened=happened)

@@ -1,4 +1,4 @@
-"""What every part of the workflow shares: the state alias, the two refusals, one application's
+"""What every part of the workflow shares: the state alias, the refusal, one application's
 Context and one row of the table (Transition)."""
 
 from collections.abc import Callable
@@ -6,26 +6,19 @@ from dataclasses import dataclass, field
 
 from models import CaseStudy, User
 from models.enums import StudyState
+from review.errors import OperationError, Stale
 
 S = StudyState
 REASON_MAX = 5_000
 
 
-class Refused(Exception):
+class Refused(OperationError):
     """The event is not allowed now, for this person; nothing was changed."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
-
-class Changed(Exception):
-    """The study changed since the person loaded it; nothing was applied."""
-
-    def __init__(self, message: str, what_happened: list[str] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.what_happened = what_happened or []
+# The stale refusal is review.errors.Stale; this name stays while the co-chair and staff views
+# (being rewritten elsewhere) still catch workflow.Changed.
+Changed = Stale
 
 
 @dataclass
