@@ -1,4 +1,4 @@
-"""The staff correction of a published case study."""
+"""The staff correction of a published case study, and the change of its address."""
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
@@ -22,4 +22,11 @@ for _section in MARKDOWN_SECTIONS:
         StudyCorrectionForm,
         f"{_section.value}_md",
         TextAreaField(_section.label, validators=[Length(max=50_000)]),
+    )
+
+
+class StudySlugForm(FlaskForm):
+    slug = StringField(
+        "Address (slug)",
+        validators=[InputRequired(message="Give the study an address."), Length(max=80)],
     )

@@ -6,6 +6,7 @@ from models.case_study import (
     Attachment,
     CaseStudy,
     Link,
+    SlugRedirect,
     Stakeholder,
     StudyAuthor,
     TimelineEvent,
@@ -27,6 +28,7 @@ __all__ = [
     "AccessRequest", "AffirmationWindow", "Attachment", "AuditEvent", "Broadcast", "CaseStudy",
     "CochairAssignment", "Comment", "Commitment", "Conflict", "FeedbackItem", "Link", "Login",
     "Notification", "Pillar", "RescuedForm", "Review", "Revision", "Round", "Setting",
-    "Stakeholder", "StoredChunk", "StoredFile", "StudyAuthor", "TimelineEvent", "Topic", "User",
+    "SlugRedirect", "Stakeholder", "StoredChunk", "StoredFile", "StudyAuthor", "TimelineEvent",
+    "Topic", "User",
     "Vote", "WorkingCopy", "pillar_follows", "study_topics",
 ]  # fmt: skip

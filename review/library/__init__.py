@@ -35,15 +35,25 @@ from review.library.search import (
     parse_query,
     results,
 )
+from review.library.slugs import (
+    SlugError,
+    change_slug,
+    redirect_target,
+    slug_problem,
+    slugify,
+    suggest_slug,
+)
 
 __all__ = [
     "Card",
     "FACETS",
     "Query",
+    "SlugError",
     "StaleStudy",
     "authored_by",
     "bump_generation",
     "cached_fragment",
+    "change_slug",
     "correct",
     "facet_cache",
     "library_page",
@@ -55,8 +65,12 @@ __all__ = [
     "public_url",
     "published_study",
     "recent",
+    "redirect_target",
     "reindex",
     "related",
     "results",
     "sitemap_entries",
+    "slug_problem",
+    "slugify",
+    "suggest_slug",
 ]

@@ -6,7 +6,6 @@ GIN index in PostgreSQL. Only published studies are written to it, and every que
 the study's state, so nothing unpublished can leak through a stale row.
 """
 
-import re
 import uuid
 
 import sqlalchemy as sa
@@ -23,6 +22,7 @@ from models.clock import utcnow
 from models.enums import MARKDOWN_SECTIONS, US_STATES, StudyState
 from review import revisions
 from review.infra.markdown import render
+from review.library.slugs import suggest_slug
 
 GENERATION_KEY = "library_generation"
 
@@ -34,25 +34,13 @@ def public_url(path: str) -> str:
     return current_app.config["PUBLIC_BASE_URL"] + path
 
 
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80].strip("-") or "study"
-
-
 def public_slug(study: CaseStudy) -> str:
-    """Return a free slug made of the study's place and first topic (or title)."""
-    topic = study.topics[0].name if study.topics else study.title
-    base = slugify(f"{study.place}-{topic}" if study.place else topic)
-    slug, n = base, 1
-    while db.session.scalar(
-        sa.select(CaseStudy.id).where(CaseStudy.slug == slug, CaseStudy.id != study.id)
-    ):
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    """Return a free slug made of the study's place and title (see review.library.slugs)."""
+    return suggest_slug(study)
 
 
 def on_publish(study: CaseStudy) -> None:
-    """Fix the study's public slug (place-topic, unique, stable) and index it; flush only."""
+    """Fix the study's public slug (place and title, unique, stable) and index it; flush only."""
     if study.slug is None:
         study.slug = public_slug(study)
     db.session.flush()

@@ -1,0 +1,34 @@
+"""the real library: former slugs that redirect (slug_redirect)
+
+Revision ID: 0006_library_real
+Revises: 0003_notify_broadcast
+Create Date: 2026-12-02
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006_library_real"
+down_revision = "0003_notify_broadcast"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "slug_redirect",
+        sa.Column("old_slug", sa.String(length=200), nullable=False),
+        sa.Column("study_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["study_id"], ["case_study.id"], name=op.f("fk_slug_redirect_study_id_case_study"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("old_slug", name=op.f("pk_slug_redirect")),
+    )
+    op.create_index(op.f("ix_slug_redirect_study_id"), "slug_redirect", ["study_id"])
+
+
+def downgrade():
+    op.drop_index(op.f("ix_slug_redirect_study_id"), table_name="slug_redirect")
+    op.drop_table("slug_redirect")
