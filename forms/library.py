@@ -1,7 +1,9 @@
-"""The staff correction of a published case study, and the change of its address."""
+"""The staff correction of a published case study, the change of its address, and the import
+of studies published elsewhere."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, TextAreaField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from models.enums import MARKDOWN_SECTIONS
@@ -30,3 +32,11 @@ class StudySlugForm(FlaskForm):
         "Address (slug)",
         validators=[InputRequired(message="Give the study an address."), Length(max=80)],
     )
+
+
+class StudyImportForm(FlaskForm):
+    file = FileField(
+        "JSON or CSV file",
+        validators=[FileRequired("Choose the file of studies to import.")],
+    )
+    invite = BooleanField("Email an invitation to each author who has no account yet")

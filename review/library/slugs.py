@@ -47,11 +47,18 @@ def slugify(text: str, max_length: int = MAX_LENGTH) -> str:
     return slug or (words[0][:max_length] if words else "study")
 
 
+def base_slug(title: str, place: str) -> str:
+    """Return the slug of a place and title, before any number makes it unique."""
+    title_slug = slugify(title or "")
+    place_slug = slugify(place) if place else ""
+    if not place_slug or title_slug.startswith(place_slug):
+        return title_slug
+    return slugify(f"{place_slug}-{title_slug}")
+
+
 def suggest_slug(study: CaseStudy) -> str:
     """Return a free slug made of the study's place and title: `stockton-guaranteed-income`."""
-    title = slugify(study.title or "")
-    place = slugify(study.place or "") if study.place else ""
-    base = title if not place or title.startswith(place) else slugify(f"{place}-{title}")
+    base = base_slug(study.title, study.place)
     slug, n = base, 1
     while slug_owner(slug) not in (None, study.id):
         n += 1

@@ -11,6 +11,7 @@ from review.views import (
     cochair,
     commitments,
     feeds,
+    imports,
     library,
     main,
     staff,
@@ -19,7 +20,7 @@ from review.views import (
 
 BLUEPRINTS = (
     main.bp, auth.bp, account.bp, studies.bp, cochair.bp, affirmation.bp, library.bp,
-    commitments.bp, feeds.bp, api.bp, staff.bp, broadcasts.bp,
+    commitments.bp, feeds.bp, api.bp, staff.bp, broadcasts.bp, imports.bp,
 )  # fmt: skip
 
 
