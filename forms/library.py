@@ -40,3 +40,10 @@ class StudyImportForm(FlaskForm):
         validators=[FileRequired("Choose the file of studies to import.")],
     )
     invite = BooleanField("Email an invitation to each author who has no account yet")
+
+
+class SynonymsForm(FlaskForm):
+    text = TextAreaField(
+        "Synonyms",
+        validators=[Length(max=20_000, message="At most 20,000 characters, please.")],
+    )

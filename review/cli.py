@@ -20,7 +20,7 @@ from rq.exceptions import StopRequested
 from models import Attachment, CaseStudy, User
 from models.base import db
 from models.enums import UserKind
-from review import accounts, affirmation, demo, workflow
+from review import accounts, affirmation, demo, library, workflow
 from review.infra import logs, storage
 from review.infra.queue import QUEUES, redis_connection
 from review.staff import imports
@@ -246,3 +246,11 @@ def studies_import(file: str, actor_email: str, dry_run: bool, invite: bool) -> 
         click.echo(line)
     if report.count("error"):
         sys.exit(1)
+
+
+@studies_cli.command("reindex")
+def studies_reindex() -> None:
+    """Rebuild the search index and the "did you mean" words of every published study."""
+    count = library.reindex_all()
+    db.session.commit()
+    click.echo(f"Reindexed {count} published studies.")

@@ -283,6 +283,6 @@ def expected(world: World, role: str, page: Page) -> int:
     if endpoint in ("commitments.add", "commitments.import_csv"):
         return 200 if role == "staff" else 403
     # The console is private: no hint.
-    if endpoint.startswith(("staff.", "broadcasts.", "imports.")):
+    if endpoint.startswith(("staff.", "broadcasts.", "imports.", "synonyms.")):
         return 200 if role == "staff" else 404
     raise AssertionError(f"no expectation for {endpoint}: add it here, from SPEC §9")

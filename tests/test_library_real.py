@@ -323,3 +323,104 @@ def test_the_documented_example_file_imports(app, make_user):
     rows = imports.read_rows(path.name, path.read_bytes())
     report = run_import(rows, make_user("staff"), dry_run=True)
     assert report.count("create") == 1, imports.report_lines(report)
+
+
+# ------------------------------------------------------------------ search that forgives
+
+
+def slugs_found(client, q: str) -> list[str]:
+    import re
+
+    html = client.get("/library", query_string={"q": q}).get_data(as_text=True)
+    return re.findall(r'href="/library/([a-z0-9-]+)"', html)
+
+
+@pytest.fixture
+def real_library(app, make_user):
+    author = make_user()
+    return {
+        "espanola": published_study(author, title="Community land trust", place="Española",
+                                    state_code="NM", topics=("housing",)),
+        "spokane": published_study(author, title="Zero-Fare Transit", place="Spokane",
+                                   state_code="WA", topics=("transit",)),
+        "stockton": published_study(author, title="Guaranteed income", place="Stockton",
+                                    state_code="CA", topics=("economic security",)),
+        "desoto": published_study(author, title="Parks for all", place="DeSoto",
+                                  state_code="TX", topics=("parks",)),
+    }  # fmt: skip
+
+
+def test_prefix_and_folded_unicode_find_the_accented_study(client, real_library):
+    espanola = real_library["espanola"].slug
+    for q in ("Espa", "espanola", "Española", unicodedata.normalize("NFD", "Española"),
+              "Ｅｓｐａñｏｌａ", "ESPAÑOLA land"):  # fmt: skip
+        assert slugs_found(client, q) == [espanola], q
+    # Only the last word is a prefix, and only from three letters on.
+    assert slugs_found(client, "es") == []
+    assert slugs_found(client, "espa land") == []
+
+
+def test_synonyms_find_zero_fare_transit(client, real_library):
+    spokane = real_library["spokane"].slug
+    for q in ("fare free", "free transit", "fare-free Spokane", "zero fare"):
+        assert slugs_found(client, q) == [spokane], q
+
+
+def test_staff_edit_the_synonyms(app, client, make_user, login_as, real_library):
+    login_as(make_user("staff"))
+    page = client.get("/staff/synonyms/").get_data(as_text=True)
+    assert "fare free, zero fare" in page
+    assert slugs_found(client, "bikeway") == []
+    client.post("/staff/synonyms/", data={"text": "# ours\nbikeway, community land trust\n"})
+    assert slugs_found(client, "bikeway") == [real_library["espanola"].slug]
+    # The default groups are gone with staff's list in force.
+    assert library.library_page(library.Query(q="fare free")).total == 0
+    assert db.session.scalar(sa.select(AuditEvent.id).where(AuditEvent.event ==
+                                                            "synonyms_changed"))  # fmt: skip
+
+
+def test_a_misspelt_search_is_respelt_and_finds_the_study(client, real_library):
+    html = client.get("/library?q=guarantied+income").get_data(as_text=True)
+    assert "No case study matches “guarantied income”" in html
+    assert "Showing the results for <strong>“guaranteed income”</strong>" in html
+    assert real_library["stockton"].slug in html
+    assert real_library["desoto"].slug in slugs_found(client, "De Soto")
+    assert library.library_page(library.Query(q="guarantied income")).total == 0  # the API's
+
+
+def test_a_search_that_finds_nothing_offers_pillars_and_topics(client, real_library):
+    html = client.get("/library?q=zzyzx+qwv").get_data(as_text=True)
+    assert "No case studies match" in html
+    assert "Browse a pillar" in html and "The most used topics" in html
+    assert 'href="/library?topic=transit"' in html
+
+
+def test_the_forgiving_clauses():
+    from review.library import forgiving
+
+    groups = forgiving.parse_synonyms("fare free, zero fare\nPB, participatory budgeting\nx")
+    assert groups == ((("fare", "free"), ("zero", "fare")),
+                      (("pb",), ("participatory", "budgeting")))  # fmt: skip
+    found = forgiving.clauses("Fare-Free buses in Espa", groups)
+    assert forgiving.fts5_query(found) == (
+        '("fare free" OR "zero fare") AND "buses" AND "in" AND "espa"*'
+    )
+    assert forgiving.tsquery_text(found) == (
+        "((fare <-> free) | (zero <-> fare)) & (buses) & (in) & (espa:*)"
+    )
+    assert (
+        forgiving.fts5_query(forgiving.clauses('" OR x* NEAR(', ())) == '"or" AND "x" AND "near"*'
+    )
+
+
+def test_reindex_rebuilds_the_index_and_the_words(app, client, real_library):
+    db.session.execute(sa.text("DELETE FROM library_search_term"))
+    db.session.commit()
+    assert "Showing the results" not in client.get("/library?q=guarantied+income").get_data(
+        as_text=True
+    )
+    result = app.test_cli_runner().invoke(args=["studies", "reindex"])
+    assert "Reindexed 4 published studies." in result.output
+    assert real_library["stockton"].slug in slugs_found(client, "guarantied income")
+    for q in ("the", "the of", "a:*", "x | y & !z", "<->", "'" * 5):
+        assert client.get("/library", query_string={"q": q}).status_code == 200, q

@@ -8,6 +8,10 @@ the API's description. The public names are re-exported here (`library.library_p
 from review.library.facets import (
     facet_cache,
 )
+from review.library.forgiving import (
+    parse_synonyms,
+    synonyms_in_force,
+)
 from review.library.pages import (
     authored_by,
     cached_fragment,
@@ -27,6 +31,8 @@ from review.library.publishing import (
     public_slug,
     public_url,
     reindex,
+    reindex_all,
+    set_synonyms,
 )
 from review.library.search import (
     FACETS,
@@ -63,14 +69,18 @@ __all__ = [
     "parse_query",
     "public_slug",
     "public_url",
+    "parse_synonyms",
     "published_study",
     "recent",
     "redirect_target",
     "reindex",
+    "reindex_all",
     "related",
     "results",
+    "set_synonyms",
     "sitemap_entries",
     "slug_problem",
     "slugify",
     "suggest_slug",
+    "synonyms_in_force",
 ]

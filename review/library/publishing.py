@@ -22,6 +22,14 @@ from models.clock import utcnow
 from models.enums import MARKDOWN_SECTIONS, US_STATES, StudyState
 from review import revisions
 from review.infra.markdown import render
+from review.library.folding import fold
+from review.library.forgiving import (
+    SYNONYMS_KEY,
+    forget_vocabulary,
+    parse_synonyms,
+    vocabulary_words,
+    write_vocabulary,
+)
 from review.library.slugs import suggest_slug
 
 GENERATION_KEY = "library_generation"
@@ -54,6 +62,7 @@ def on_unpublish(study: CaseStudy) -> None:
     db.session.execute(
         sa.text(f"DELETE FROM library_search WHERE {_index_key()} = :id"), {"id": study.id}
     )
+    forget_vocabulary(study.id)
     bump_generation()
 
 
@@ -113,7 +122,9 @@ def index_texts(study: CaseStudy) -> tuple[str, str, str]:
 
 
 def _write_index(study: CaseStudy) -> None:
-    title, summary, body = index_texts(study)
+    """Index the study's texts folded (accents, full-width forms), as searches are folded."""
+    title, summary, body = (fold(text) for text in index_texts(study))
+    write_vocabulary(study.id, vocabulary_words(title, summary))
     params = {"id": study.id, "title": title, "summary": summary, "body": body}
     if _dialect() == "postgresql":
         db.session.execute(
@@ -146,3 +157,38 @@ def bump_generation() -> None:
     else:
         row.value = token
     db.session.flush()
+
+
+def reindex_all(batch: int = 500) -> int:
+    """Rewrite the index rows of every published study (after a change of how text is
+    indexed); flush only. Return how many."""
+    count, last = 0, 0
+    while True:
+        studies = db.session.scalars(
+            sa.select(CaseStudy)
+            .where(CaseStudy.state == StudyState.published, CaseStudy.id > last)
+            .order_by(CaseStudy.id)
+            .limit(batch)
+        ).all()
+        if not studies:
+            break
+        for study in studies:
+            _write_index(study)
+        count, last = count + len(studies), studies[-1].id
+    bump_generation()
+    return count
+
+
+def set_synonyms(text: str, actor: User) -> None:
+    """Store staff's synonym list, recorded, and start a new library generation; flush only."""
+    text = (text or "").replace("\r\n", "\n").strip() + "\n"
+    row = db.session.get(Setting, SYNONYMS_KEY)
+    if row is None:
+        db.session.add(Setting(key=SYNONYMS_KEY, value=text))
+    else:
+        row.value = text
+    db.session.add(AuditEvent(
+        actor_id=actor.id, event="synonyms_changed", comment="Library synonyms changed",
+        data={"groups": len(parse_synonyms(text))}, created_at=utcnow(),
+    ))  # fmt: skip
+    bump_generation()

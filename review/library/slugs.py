@@ -1,43 +1,30 @@
 """Public addresses of studies: a slug suggested from the place and the title (accents
 transliterated), changed by staff, unique, and every former slug kept as a permanent redirect.
 
-The transliteration is the standard library's NFKD folding (é → e, ñ → n, full-width letters
-→ ASCII) plus a few letters NFKD does not decompose (ß, æ, ø, ł …); apostrophes vanish so that
-"Prince George’s County" reads `prince-georges-county`.
+The transliteration is review.library.folding (NFKD, accents dropped); apostrophes vanish so
+that "Prince George’s County" reads `prince-georges-county`; letters beyond a–z are left out.
 """
 
 import re
-import unicodedata
 
 import sqlalchemy as sa
 
 from models import AuditEvent, CaseStudy, SlugRedirect, User
 from models.base import db
 from models.clock import utcnow
+from review.library.folding import words as folded_words
 
 MAX_LENGTH = 80
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-# Letters that NFKD leaves alone, spelled as English-language addresses spell them.
-LETTERS = str.maketrans({
-    "ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "ł": "l",
-    "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH", "ı": "i",
-})  # fmt: skip
-APOSTROPHES = re.compile(r"[\'’ʻʼ`´‘]")
 
 
 class SlugError(ValueError):
     """A slug that cannot be used, with the reason in words."""
 
 
-def fold(text: str) -> str:
-    """Return text with accents removed and compatibility forms folded (NFKD), case kept."""
-    text = unicodedata.normalize("NFKD", text.translate(LETTERS))
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
 def slugify(text: str, max_length: int = MAX_LENGTH) -> str:
     """Return a URL slug of text: lower-case ASCII words joined by hyphens, cut at a word."""
-    words = re.findall(r"[a-z0-9]+", APOSTROPHES.sub("", fold(text)).lower())
+    words = re.findall(r"[a-z0-9]+", " ".join(folded_words(text)))
     slug = ""
     for word in words:
         candidate = f"{slug}-{word}" if slug else word

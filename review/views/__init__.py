@@ -16,11 +16,13 @@ from review.views import (
     main,
     staff,
     studies,
+    synonyms,
 )
 
 BLUEPRINTS = (
     main.bp, auth.bp, account.bp, studies.bp, cochair.bp, affirmation.bp, library.bp,
     commitments.bp, feeds.bp, api.bp, staff.bp, broadcasts.bp, imports.bp,
+    synonyms.bp,
 )  # fmt: skip
 
 

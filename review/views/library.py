@@ -20,7 +20,8 @@ bp = Blueprint("library", __name__, url_prefix="/library")
 @bp.get("")
 def index():
     query, _errors = library.parse_query(request.args)
-    page = library.library_page(query)
+    page = library.library_page(query, forgive=True)
+    query = page.query  # respelt when the search as typed found nothing
     # The facets and the map depend only on the query (not its page) and the generation.
     key = (page.generation, replace(query, page=1))
     facets_html = library.cached_fragment(
