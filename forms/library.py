@@ -1,7 +1,9 @@
-"""The staff correction of a published case study."""
+"""The staff correction of a published case study, the change of its address, and the import
+of studies published elsewhere."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, TextAreaField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from models.enums import MARKDOWN_SECTIONS
@@ -22,4 +24,26 @@ for _section in MARKDOWN_SECTIONS:
         StudyCorrectionForm,
         f"{_section.value}_md",
         TextAreaField(_section.label, validators=[Length(max=50_000)]),
+    )
+
+
+class StudySlugForm(FlaskForm):
+    slug = StringField(
+        "Address (slug)",
+        validators=[InputRequired(message="Give the study an address."), Length(max=80)],
+    )
+
+
+class StudyImportForm(FlaskForm):
+    file = FileField(
+        "JSON or CSV file",
+        validators=[FileRequired("Choose the file of studies to import.")],
+    )
+    invite = BooleanField("Email an invitation to each author who has no account yet")
+
+
+class SynonymsForm(FlaskForm):
+    text = TextAreaField(
+        "Synonyms",
+        validators=[Length(max=20_000, message="At most 20,000 characters, please.")],
     )

@@ -222,3 +222,15 @@ class Attachment(db.Model):
     storage_key: Mapped[str] = mapped_column(sa.String(100), unique=True)
     uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SlugRedirect(db.Model):
+    """A former public slug of a study, which answers 301 to the study's current address."""
+
+    __tablename__ = "slug_redirect"
+
+    old_slug: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    study_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("case_study.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)

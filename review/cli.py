@@ -6,6 +6,7 @@ import ctypes.util
 import logging
 import os
 import signal
+import sys
 import time
 
 import click
@@ -19,9 +20,10 @@ from rq.exceptions import StopRequested
 from models import Attachment, CaseStudy, User
 from models.base import db
 from models.enums import UserKind
-from review import accounts, affirmation, demo, workflow
+from review import accounts, affirmation, demo, library, workflow
 from review.infra import logs, storage
 from review.infra.queue import QUEUES, redis_connection
+from review.staff import imports
 from workers.sweep import sweep as run_sweep
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,7 @@ users = AppGroup("users", help="Create and invite people.")
 attachments_cli = AppGroup("attachments", help="The attachment store.")
 affirmation_cli = AppGroup("affirmation", help="Network votes.")
 workflow_cli = AppGroup("workflow", help="The review workflow's state machine.")
+studies_cli = AppGroup("studies", help="Case studies: import those published elsewhere.")
 
 
 def init_app(app: Flask) -> None:
@@ -41,6 +44,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(workflow_cli)
     app.cli.add_command(attachments_cli)
     app.cli.add_command(affirmation_cli)
+    app.cli.add_command(studies_cli)
 
 
 @click.command("seed-demo")
@@ -214,3 +218,39 @@ def affirmation_close_command(study_id: int, reason: str) -> None:
     click.echo(
         f"Closed: {window.result} ({window.affirm_count} affirm, {window.object_count} object)."
     )
+
+
+@studies_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--as", "actor_email", required=True, help="The staff member importing (recorded).")
+@click.option("--dry-run", is_flag=True, help="Check every row and write nothing.")
+@click.option("--invite", is_flag=True, help="Email an invitation to each new author.")
+def studies_import(file: str, actor_email: str, dry_run: bool, invite: bool) -> None:
+    """Import published studies from a JSON or CSV file (the staff export's shape)."""
+    actor = accounts.find_user(actor_email)
+    if actor is None or actor.kind != UserKind.staff:
+        raise click.ClickException(f"{actor_email} is not a staff account.")
+    try:
+        with open(file, "rb") as handle:
+            rows = imports.read_rows(file, handle.read())
+    except imports.ImportFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    report = imports.import_studies(
+        rows, actor, source=os.path.basename(file), dry_run=dry_run, invite=invite
+    )
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    for line in imports.report_lines(report):
+        click.echo(line)
+    if report.count("error"):
+        sys.exit(1)
+
+
+@studies_cli.command("reindex")
+def studies_reindex() -> None:
+    """Rebuild the search index and the "did you mean" words of every published study."""
+    count = library.reindex_all()
+    db.session.commit()
+    click.echo(f"Reindexed {count} published studies.")

@@ -252,6 +252,10 @@ def _has_window(study) -> bool:
 def expected(world: World, role: str, page: Page) -> int:
     """The status SPEC §9 gives `role` for `page`."""
     endpoint = page.endpoint
+    if endpoint == "main.old_site":  # the former public site's addresses, sent on for good
+        return 301
+    if endpoint == "library.slug_check":  # staff's check of an address as they type it
+        return 200 if role == "staff" else 404
     if endpoint in STUDY_PAGES:
         return _study_status(world, role, page)
     if endpoint in PUBLIC:
@@ -278,6 +282,7 @@ def expected(world: World, role: str, page: Page) -> int:
         return 200 if role == "staff" else 403
     if endpoint in ("commitments.add", "commitments.import_csv"):
         return 200 if role == "staff" else 403
-    if endpoint.startswith(("staff.", "broadcasts.")):  # the console is private: no hint
+    # The console is private: no hint.
+    if endpoint.startswith(("staff.", "broadcasts.", "imports.", "synonyms.")):
         return 200 if role == "staff" else 404
     raise AssertionError(f"no expectation for {endpoint}: add it here, from SPEC §9")

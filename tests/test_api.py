@@ -78,10 +78,10 @@ def test_studies_filters_and_search(app, client, api_data):
     def slugs(qs):
         return [i["slug"] for i in client.get(f"/api/v1/studies?{qs}").get_json()["items"]]
 
-    assert slugs("state=MA") == ["boston-youth"]
-    assert slugs("q=youth") == ["boston-youth"]
+    assert slugs("state=MA") == ["boston-youth-budget"]
+    assert slugs("q=youth") == ["boston-youth-budget"]
     assert slugs("topic=tenants") == [api_data["shown"].slug]
-    assert slugs("kind=organizing_example&topic=youth") == ["boston-youth"]
+    assert slugs("kind=organizing_example&topic=youth") == ["boston-youth-budget"]
     assert slugs("q=secret") == [] and slugs("q=withdrawn") == []
     body = client.get("/api/v1/studies?per_page=1&page=2").get_json()
     assert (body["page"], body["per_page"], body["total"], len(body["items"])) == (2, 1, 2, 1)

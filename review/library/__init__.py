@@ -8,6 +8,10 @@ the API's description. The public names are re-exported here (`library.library_p
 from review.library.facets import (
     facet_cache,
 )
+from review.library.forgiving import (
+    parse_synonyms,
+    synonyms_in_force,
+)
 from review.library.pages import (
     authored_by,
     cached_fragment,
@@ -26,6 +30,8 @@ from review.library.publishing import (
     public_slug,
     public_url,
     reindex,
+    reindex_all,
+    set_synonyms,
 )
 from review.library.search import (
     FACETS,
@@ -34,14 +40,24 @@ from review.library.search import (
     parse_query,
     results,
 )
+from review.library.slugs import (
+    SlugError,
+    change_slug,
+    redirect_target,
+    slug_problem,
+    slugify,
+    suggest_slug,
+)
 
 __all__ = [
     "Card",
     "FACETS",
     "Query",
+    "SlugError",
     "authored_by",
     "bump_generation",
     "cached_fragment",
+    "change_slug",
     "correct",
     "facet_cache",
     "library_page",
@@ -51,10 +67,18 @@ __all__ = [
     "parse_query",
     "public_slug",
     "public_url",
+    "parse_synonyms",
     "published_study",
     "recent",
+    "redirect_target",
     "reindex",
+    "reindex_all",
     "related",
     "results",
+    "set_synonyms",
     "sitemap_entries",
+    "slug_problem",
+    "slugify",
+    "suggest_slug",
+    "synonyms_in_force",
 ]

@@ -3,6 +3,7 @@ the per-generation cache that spares them on every page."""
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 from threading import Lock
 
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from models import (
 )
 from models.base import db
 from models.enums import US_STATES, GovernmentType, StudyKind
+from review.library.forgiving import SYNONYMS_KEY, Synonyms, parse_synonyms, synonyms_text
 from review.library.publishing import GENERATION_KEY, _dialect
 from review.library.search import FACETS, YEAR, Query, _conditions, _hits
 
@@ -191,6 +193,23 @@ def generation() -> str:
         sa.select(Setting.value).where(Setting.key == GENERATION_KEY)
     ).scalar()
     return str(value or "")
+
+
+def generation_and_synonyms() -> tuple[str, Synonyms]:
+    """Return the generation token and the synonyms in force, in one statement."""
+    rows = dict(
+        db.session.execute(
+            sa.select(Setting.key, Setting.value).where(
+                Setting.key.in_((GENERATION_KEY, SYNONYMS_KEY))
+            )
+        ).all()
+    )
+    return str(rows.get(GENERATION_KEY) or ""), _synonyms(synonyms_text(rows.get(SYNONYMS_KEY)))
+
+
+@lru_cache(maxsize=8)
+def _synonyms(text: str) -> Synonyms:
+    return parse_synonyms(text)
 
 
 def cached_facets(query: Query, current: str) -> Facets:

@@ -1,7 +1,7 @@
 """What the library's pages, the feeds and the API read: one search page, cached fragments, and
 single published studies (related, recent, by author, the sitemap)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -15,7 +15,8 @@ from models import (
 )
 from models.base import db
 from models.enums import StudyState
-from review.library.facets import Facets, cached_facets, facet_cache, generation
+from review.library.facets import Facets, cached_facets, facet_cache, generation_and_synonyms
+from review.library.forgiving import did_you_mean
 from review.library.search import Card, Query, _cards, card_select, ranked, results, search_terms
 
 
@@ -25,6 +26,12 @@ class Page:
     cards: list[Card]
     facets: Facets
     generation: str = ""
+    # "Did you mean": the search respelt, when it found nothing as typed.
+    suggestion: str = ""
+    # Set when the page shows the respelt search instead: what was typed.
+    respelt_from: str = ""
+    # On a page that found nothing: the whole library's facets, to browse by pillar and topic.
+    browse: Facets | None = None
 
     @property
     def total(self) -> int:
@@ -44,12 +51,29 @@ class Page:
         )
 
 
-def library_page(query: Query) -> Page:
-    """Return a page of results with its facets: at most three statements."""
-    current = generation()
+def library_page(query: Query, forgive: bool = False) -> Page:
+    """Return a page of results with its facets: at most three statements.
+
+    With `forgive`, a search that finds nothing is respelt from the library's words ("did
+    you mean"); when the respelt search finds studies, the page shows them and says so.
+    """
+    current, synonyms = generation_and_synonyms()
+    query = replace(query, synonyms=synonyms)
     found = cached_facets(query, current)
     cards = results(query, found.total) if found.total else []
-    return Page(query=query, cards=cards, facets=found, generation=current)
+    page = Page(query=query, cards=cards, facets=found, generation=current)
+    if forgive and not found.total and search_terms(query.q):
+        page.suggestion = did_you_mean(query.q) or ""
+        if page.suggestion:
+            respelt = replace(query, q=page.suggestion)
+            facets_respelt = cached_facets(respelt, current)
+            if facets_respelt.total:
+                page.respelt_from = query.q
+                page.query, page.facets = respelt, facets_respelt
+                page.cards = results(respelt, facets_respelt.total)
+    if forgive and not page.total and (query.q or query.filters):
+        page.browse = cached_facets(Query(synonyms=synonyms), current)
+    return page
 
 
 def cached_fragment(key: tuple, render) -> str:

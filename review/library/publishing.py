@@ -6,7 +6,6 @@ GIN index in PostgreSQL. Only published studies are written to it, and every que
 the study's state, so nothing unpublished can leak through a stale row.
 """
 
-import re
 import uuid
 
 import sqlalchemy as sa
@@ -24,6 +23,15 @@ from review import revisions
 from review.audit import record
 from review.errors import Stale
 from review.infra.markdown import render
+from review.library.folding import fold
+from review.library.forgiving import (
+    SYNONYMS_KEY,
+    forget_vocabulary,
+    parse_synonyms,
+    vocabulary_words,
+    write_vocabulary,
+)
+from review.library.slugs import suggest_slug
 
 GENERATION_KEY = "library_generation"
 
@@ -35,25 +43,13 @@ def public_url(path: str) -> str:
     return current_app.config["PUBLIC_BASE_URL"] + path
 
 
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80].strip("-") or "study"
-
-
 def public_slug(study: CaseStudy) -> str:
-    """Return a free slug made of the study's place and first topic (or title)."""
-    topic = study.topics[0].name if study.topics else study.title
-    base = slugify(f"{study.place}-{topic}" if study.place else topic)
-    slug, n = base, 1
-    while db.session.scalar(
-        sa.select(CaseStudy.id).where(CaseStudy.slug == slug, CaseStudy.id != study.id)
-    ):
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    """Return a free slug made of the study's place and title (see review.library.slugs)."""
+    return suggest_slug(study)
 
 
 def on_publish(study: CaseStudy) -> None:
-    """Fix the study's public slug (place-topic, unique, stable) and index it; flush only."""
+    """Fix the study's public slug (place and title, unique, stable) and index it; flush only."""
     if study.slug is None:
         study.slug = public_slug(study)
     db.session.flush()
@@ -67,6 +63,7 @@ def on_unpublish(study: CaseStudy) -> None:
     db.session.execute(
         sa.text(f"DELETE FROM library_search WHERE {_index_key()} = :id"), {"id": study.id}
     )
+    forget_vocabulary(study.id)
     bump_generation()
 
 
@@ -126,7 +123,9 @@ def index_texts(study: CaseStudy) -> tuple[str, str, str]:
 
 
 def _write_index(study: CaseStudy) -> None:
-    title, summary, body = index_texts(study)
+    """Index the study's texts folded (accents, full-width forms), as searches are folded."""
+    title, summary, body = (fold(text) for text in index_texts(study))
+    write_vocabulary(study.id, vocabulary_words(title, summary))
     params = {"id": study.id, "title": title, "summary": summary, "body": body}
     if _dialect() == "postgresql":
         db.session.execute(
@@ -159,3 +158,38 @@ def bump_generation() -> None:
     else:
         row.value = token
     db.session.flush()
+
+
+def reindex_all(batch: int = 500) -> int:
+    """Rewrite the index rows of every published study (after a change of how text is
+    indexed); flush only. Return how many."""
+    count, last = 0, 0
+    while True:
+        studies = db.session.scalars(
+            sa.select(CaseStudy)
+            .where(CaseStudy.state == StudyState.published, CaseStudy.id > last)
+            .order_by(CaseStudy.id)
+            .limit(batch)
+        ).all()
+        if not studies:
+            break
+        for study in studies:
+            _write_index(study)
+        count, last = count + len(studies), studies[-1].id
+    bump_generation()
+    return count
+
+
+def set_synonyms(text: str, actor: User) -> None:
+    """Store staff's synonym list, recorded, and start a new library generation; flush only."""
+    text = (text or "").replace("\r\n", "\n").strip() + "\n"
+    row = db.session.get(Setting, SYNONYMS_KEY)
+    if row is None:
+        db.session.add(Setting(key=SYNONYMS_KEY, value=text))
+    else:
+        row.value = text
+    db.session.add(AuditEvent(
+        actor_id=actor.id, event="synonyms_changed", comment="Library synonyms changed",
+        data={"groups": len(parse_synonyms(text))}, created_at=utcnow(),
+    ))  # fmt: skip
+    bump_generation()

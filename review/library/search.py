@@ -22,6 +22,7 @@ from models import (
 )
 from models.base import db
 from models.enums import US_STATES, GovernmentType, StudyKind, StudyState
+from review.library.forgiving import Synonyms, clauses, fts5_query, search_terms, tsquery_text
 from review.library.publishing import _dialect
 
 PER_PAGE = 20
@@ -57,6 +58,9 @@ class Query:
     sort: str = "relevance"
     page: int = 1
     per_page: int = PER_PAGE
+    # The synonym groups in force (staff's list), read with the library generation; not a
+    # part of the URL, and a change of them starts a new generation.
+    synonyms: Synonyms = field(default=(), compare=False, repr=False)
 
     @property
     def filters(self) -> dict[str, str]:
@@ -142,18 +146,14 @@ def parse_query(args: MultiDict, strict: bool = False) -> tuple[Query, dict[str,
     return Query(**values), errors
 
 
-def search_terms(text: str) -> list[str]:
-    """Return the words of a search, without any of the engines' query syntax."""
-    return re.findall(r"\w+", text.lower())[:20]
+def _tsquery(query: Query):
+    text = tsquery_text(clauses(query.q, query.synonyms))
+    return sa.func.to_tsquery(sa.literal_column("'english'::regconfig"), text)
 
 
-def _tsquery(terms: list[str]):
-    return sa.func.plainto_tsquery(sa.literal_column("'english'::regconfig"), " ".join(terms))
-
-
-def _fts_match(terms: list[str]) -> str:
-    """Return an FTS5 query matching every word, each quoted so no syntax gets through."""
-    return " ".join(f'"{t}"' for t in terms)
+def _fts_match(query: Query) -> str:
+    """Return the FTS5 query of a search (see review.library.forgiving)."""
+    return fts5_query(clauses(query.q, query.synonyms))
 
 
 PG_INDEX = sa.table("library_search", sa.column("study_id"), sa.column("document"))
@@ -164,11 +164,10 @@ SQLITE_TABLE = sa.literal_column("library_search")
 def _hits(query: Query, ranked: bool = True):
     """Return a subquery (study_id, rank) of the studies matching the search words, or None;
     unranked (rank 0) when only membership matters, as for the facet counts."""
-    terms = search_terms(query.q)
-    if not terms:
+    if not search_terms(query.q):
         return None
     if _dialect() == "postgresql":
-        tsquery = _tsquery(terms)
+        tsquery = _tsquery(query)
         rank = sa.func.ts_rank(PG_INDEX.c.document, tsquery) if ranked else sa.literal(0.0)
         return (
             sa.select(PG_INDEX.c.study_id, rank.label("rank"))
@@ -179,7 +178,7 @@ def _hits(query: Query, ranked: bool = True):
     rank = -sa.func.bm25(SQLITE_TABLE, 10.0, 5.0, 1.0) if ranked else sa.literal(0.0)
     return (
         sa.select(SQLITE_INDEX.c.rowid.label("study_id"), rank.label("rank"))
-        .where(SQLITE_TABLE.op("MATCH")(_fts_match(terms)))
+        .where(SQLITE_TABLE.op("MATCH")(_fts_match(query)))
         .subquery("hits")
     )
 
@@ -187,14 +186,13 @@ def _hits(query: Query, ranked: bool = True):
 def _matches(query: Query):
     """Return a per-study condition "matches the search words", for walking the newest
     studies first and stopping at a page's worth (a word found in most studies)."""
-    terms = search_terms(query.q)
     if _dialect() == "postgresql":
         return sa.exists().where(
-            PG_INDEX.c.study_id == CaseStudy.id, PG_INDEX.c.document.op("@@")(_tsquery(terms))
+            PG_INDEX.c.study_id == CaseStudy.id, PG_INDEX.c.document.op("@@")(_tsquery(query))
         )
     # FTS5 seeks a rowid within each word's list, so this is cheap per study.
     return sa.exists().where(
-        SQLITE_TABLE.op("MATCH")(_fts_match(terms)), SQLITE_INDEX.c.rowid == CaseStudy.id
+        SQLITE_TABLE.op("MATCH")(_fts_match(query)), SQLITE_INDEX.c.rowid == CaseStudy.id
     )
 
 

@@ -11,16 +11,19 @@ from review.views import (
     cochair,
     commitments,
     feeds,
+    imports,
     library,
     main,
     staff,
     staff_people,  # noqa: F401 (the people routes of staff.bp, added as it is imported)
     studies,
+    synonyms,
 )
 
 BLUEPRINTS = (
     main.bp, auth.bp, account.bp, studies.bp, cochair.bp, affirmation.bp, library.bp,
-    commitments.bp, feeds.bp, api.bp, staff.bp, broadcasts.bp,
+    commitments.bp, feeds.bp, api.bp, staff.bp, broadcasts.bp, imports.bp,
+    synonyms.bp,
 )  # fmt: skip
 
 

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy.orm.exc import StaleDataError
 
-from forms.library import StudyCorrectionForm
+from forms.library import StudyCorrectionForm, StudySlugForm
 from models import Attachment, CaseStudy
 from models.base import db
 from models.enums import MARKDOWN_SECTIONS, StudyState
@@ -21,7 +21,8 @@ bp = Blueprint("library", __name__, url_prefix="/library")
 @bp.get("")
 def index():
     query, _errors = library.parse_query(request.args)
-    page = library.library_page(query)
+    page = library.library_page(query, forgive=True)
+    query = page.query  # respelt when the search as typed found nothing
     # The facets and the map depend only on the query (not its page) and the generation.
     key = (page.generation, replace(query, page=1))
     facets_html = library.cached_fragment(
@@ -55,7 +56,10 @@ def sitemap():
 def study(slug: str):
     found = library.published_study(slug)
     if found is None:
-        abort(404)
+        current = library.redirect_target(slug)
+        if current is None:
+            abort(404)
+        return redirect(url_for("library.study", slug=current), 301)
     if found.state != StudyState.published:
         abort(410, "This case study has been withdrawn from the public library.")
     return render_template(
@@ -74,10 +78,7 @@ def correct(slug: str):
         abort(404)
     if not policy.may_correct_study(current_user, found):
         abort(403, "Only staff can correct a published case study.")
-    form = StudyCorrectionForm(data=None if request.method == "POST" else {
-        "version": found.version, "title": found.title, "summary": found.summary,
-        **{f"{s.value}_md": getattr(found, f"{s.value}_md") for s in MARKDOWN_SECTIONS},
-    })  # fmt: skip
+    form = _correction_form(found, posted=request.method == "POST")
     if form.validate_on_submit():
         expected = int(form.version.data) if (form.version.data or "").isdigit() else -1
         try:
@@ -90,11 +91,62 @@ def correct(slug: str):
                 "error",
             )
             form.version.data = str(db.session.get(CaseStudy, found.id).version)
-            return render_template("library/correct.html", study=found, form=form), 409
+            return render_template(
+                "library/correct.html", study=found, form=form, slug_form=_slug_form(found)
+            ), 409
         flash("The correction is published; the page now says when it was last updated.",
               "success")  # fmt: skip
         return redirect(url_for("library.study", slug=found.slug))
-    return render_template("library/correct.html", study=found, form=form)
+    return render_template(
+        "library/correct.html", study=found, form=form, slug_form=_slug_form(found)
+    )
+
+
+def _correction_form(found: CaseStudy, posted: bool = False) -> StudyCorrectionForm:
+    return StudyCorrectionForm(data=None if posted else {
+        "version": found.version, "title": found.title, "summary": found.summary,
+        **{f"{s.value}_md": getattr(found, f"{s.value}_md") for s in MARKDOWN_SECTIONS},
+    })  # fmt: skip
+
+
+def _slug_form(found: CaseStudy) -> StudySlugForm:
+    return StudySlugForm(formdata=None, data={"slug": found.slug})
+
+
+@bp.post("/<slug>/slug")
+@login_required
+def change_slug(slug: str):
+    found = library.published_study(slug)
+    if found is None:
+        abort(404)
+    if not policy.may_correct_study(current_user, found):
+        abort(403, "Only staff can change the address of a published case study.")
+    form = StudySlugForm()
+    if form.validate_on_submit():
+        try:
+            changed = library.change_slug(found, form.slug.data, current_user)
+        except library.SlugError as error:
+            form.slug.errors.append(str(error))
+        else:
+            db.session.commit()
+            if changed:
+                flash(f"The address is now /library/{found.slug}; /library/{slug} redirects "
+                      "to it.", "success")  # fmt: skip
+            return redirect(url_for("library.study", slug=found.slug))
+    return render_template(
+        "library/correct.html", study=found, form=_correction_form(found), slug_form=form
+    ), 422
+
+
+@bp.get("/slug-check")
+def slug_check():
+    """Answer whether a slug is free, for the address field as staff type (JSON)."""
+    if not policy.is_staff(current_user):
+        abort(404)
+    slug = (request.args.get("slug") or "").strip()
+    study = db.session.get(CaseStudy, request.args.get("study", type=int) or 0)
+    return {"slug": slug, "problem": library.slug_problem(slug, study),
+            "suggestion": library.slugify(slug) if slug else ""}  # fmt: skip
 
 
 @bp.get("/<slug>/files/<int:attachment_id>")

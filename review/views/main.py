@@ -1,7 +1,7 @@
 """The home page and the health check."""
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 from redis.exceptions import RedisError
 
 from models import Commitment, Pillar
@@ -19,6 +19,12 @@ def home():
     return render_template(
         "main/home.html", pillars=pillars, committed=committed, recent=library.recent(6)
     )
+
+
+@bp.get("/case-studies/<slug>")
+def old_site(slug: str):
+    """Send the former public site's addresses to the library, permanently."""
+    return redirect(url_for("library.study", slug=slug), 301)
 
 
 @bp.get("/healthz")
