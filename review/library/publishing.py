@@ -188,8 +188,10 @@ def set_synonyms(text: str, actor: User) -> None:
         db.session.add(Setting(key=SYNONYMS_KEY, value=text))
     else:
         row.value = text
-    db.session.add(AuditEvent(
-        actor_id=actor.id, event="synonyms_changed", comment="Library synonyms changed",
-        data={"groups": len(parse_synonyms(text))}, created_at=utcnow(),
-    ))  # fmt: skip
+    record(
+        actor,
+        "synonyms_changed",
+        comment="Library synonyms changed",
+        data={"groups": len(parse_synonyms(text))},
+    )
     bump_generation()

@@ -9,9 +9,10 @@ import re
 
 import sqlalchemy as sa
 
-from models import AuditEvent, CaseStudy, SlugRedirect, User
+from models import CaseStudy, SlugRedirect, User
 from models.base import db
 from models.clock import utcnow
+from review.audit import record
 from review.library.folding import words as folded_words
 
 MAX_LENGTH = 80
@@ -93,12 +94,15 @@ def change_slug(study: CaseStudy, slug: str, actor: User) -> bool:
     if old:
         db.session.add(SlugRedirect(old_slug=old, study_id=study.id, created_at=utcnow()))
     study.slug = slug
-    db.session.add(AuditEvent(
-        actor_id=actor.id, study_id=study.id, event="slug_changed",
-        from_state=study.state.value, to_state=study.state.value,
-        comment=f"{old} → {slug}", data={"from": old, "to": slug}, created_at=utcnow(),
-    ))  # fmt: skip
-    db.session.flush()
+    record(
+        actor,
+        "slug_changed",
+        study=study,
+        from_state=study.state,
+        to_state=study.state,
+        comment=f"{old} → {slug}",
+        data={"from": old, "to": slug},
+    )
     return True
 
 

@@ -19,11 +19,12 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from forms.studies import StudyEditForm
-from models import AuditEvent, CaseStudy, Pillar, StudyAuthor, User
+from models import CaseStudy, Pillar, StudyAuthor, User
 from models.base import db
 from models.clock import utcnow
 from models.enums import MARKDOWN_SECTIONS, StudyState, UserKind
 from review import accounts, drafts, library, revisions
+from review.audit import record
 from review.library.slugs import base_slug, slug_owner
 
 MAX_ROWS = 5000
@@ -456,14 +457,15 @@ def _create(checked: _Checked, actor: User, source: str, people: dict, invite: b
     db.session.flush()
     drafts.save_draft(study, values, None)
     revision = revisions.freeze(study, "import", actor)
-    db.session.add(AuditEvent(
-        actor_id=actor.id, study_id=study.id, event="imported", from_state=None,
-        to_state=StudyState.published.value,
+    record(
+        actor,
+        "imported",
+        study=study,
+        to_state=StudyState.published,
         comment=f"Imported from {source} (row {result.row}) by {actor.name}",
-        data={"source": source, "row": result.row, "slug": result.slug,
-              "revision": revision.number},
-        created_at=utcnow(),
-    ))  # fmt: skip
+        data={"source": source, "row": result.row, "slug": result.slug},
+        revision=revision.number,
+    )
     library.on_publish(study)
     return study
 
