@@ -9,8 +9,9 @@ Three listeners refuse a change of `CaseStudy.state` made anywhere else, at run 
   ways (a raw connection, `text("UPDATE case_study SET state = …")`).
 
 A change is allowed only inside `moving_state(mover)`. The movers are named: the workflow's
-apply(), the demo loader (which builds studies at the end of the workflow) and the test
-factories; tests/test_architecture.py checks that no other module enters the block.
+apply(), the demo loader (which builds studies at the end of the workflow), the import of
+studies published elsewhere (review/staff/imports.py, which creates them published) and the
+test factories.
 """
 
 import re
@@ -23,7 +24,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from models.case_study import CaseStudy
 
-MOVERS = frozenset({"workflow", "demo", "tests"})
+MOVERS = frozenset({"workflow", "demo", "imports", "tests"})
 _mover: ContextVar[str | None] = ContextVar("case_study_state_mover", default=None)
 _TABLE = CaseStudy.__table__
 # An UPDATE of case_study whose SET list names the state column, as any dialect writes it.

@@ -22,6 +22,7 @@ def everyone(code):
 MATRIX = [
     ("GET", "/", "main.home", ALL),
     ("GET", "/healthz", "main.healthz", ALL),
+    ("GET", "/case-studies/some-study", "main.old_site", everyone(301)),
     ("GET", "/auth/login", "auth.login", {"visitor": 200, **dict.fromkeys(SIGNED_IN, 302)}),
     ("POST", "/auth/logout", "auth.logout", {"visitor": LOGIN, **dict.fromkeys(SIGNED_IN, 302)}),
     ("GET", "/auth/logout", "auth.logout", everyone(405)),

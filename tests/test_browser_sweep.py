@@ -25,6 +25,7 @@ DESK = {"width": 1280, "height": 800}
 NOT_HTML = {
     "main.healthz", "library.sitemap", "library.download", "studies.download",
     "staff.export_csv", "staff.export_json", "staff.audit_csv", "staff.notification_html",
+    "library.slug_check",
 }  # fmt: skip
 
 AXE_RUN = """async (tags) => {

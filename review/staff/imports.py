@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from forms.studies import StudyEditForm
-from models import CaseStudy, Pillar, StudyAuthor, User
+from models import CaseStudy, Pillar, StudyAuthor, User, moving_state
 from models.base import db
 from models.clock import utcnow
 from models.enums import MARKDOWN_SECTIONS, StudyState, UserKind
@@ -443,12 +443,13 @@ def _create(checked: _Checked, actor: User, source: str, people: dict, invite: b
         people[email] = person
         authors.append(person)
     # Created where the review already ended elsewhere; it never passed through this workflow.
-    study = CaseStudy(
-        title=values["title"], pillar_id=values["pillar_id"], created_by_id=authors[0].id,
-        state=StudyState.published, slug=result.slug, published_at=published,
-        first_published_at=published, affirmed_at=checked.affirmed_at or published,
-        state_changed_at=published, created_at=utcnow(), updated_at=utcnow(),
-    )  # fmt: skip
+    with moving_state("imports"):
+        study = CaseStudy(
+            title=values["title"], pillar_id=values["pillar_id"], created_by_id=authors[0].id,
+            state=StudyState.published, slug=result.slug, published_at=published,
+            first_published_at=published, affirmed_at=checked.affirmed_at or published,
+            state_changed_at=published, created_at=utcnow(), updated_at=utcnow(),
+        )  # fmt: skip
     study.authors = [
         StudyAuthor(user_id=person.id, position=i, is_submitter=i == 0)
         for i, person in enumerate(authors)
