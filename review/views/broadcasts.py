@@ -3,27 +3,20 @@ its progress, and "resume" for one that no job holds. 404 to anyone but staff.""
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from models import Broadcast
 from models.base import db
 from models.clock import utcnow
-from review import broadcasts, policy
-from review.infra.extensions import login_manager
+from review import broadcasts
+from review.views.guards import staff_only
 
 bp = Blueprint("broadcasts", __name__, url_prefix="/staff/broadcasts")
 
 PER_PAGE = 50
 
 
-@bp.before_request
-def _staff_only():
-    if not policy.signed_in(current_user):
-        return login_manager.unauthorized()
-    if not policy.may_view_staff(current_user):
-        abort(404)
-    return None
+bp.before_request(staff_only)
 
 
 @bp.get("/")

@@ -1,25 +1,18 @@
 """Staff's import of studies already published elsewhere: upload a JSON or CSV file, see per
 row what would be created and what is wrong, then import. 404 to anyone but staff."""
 
-from flask import Blueprint, abort, flash, render_template, request
+from flask import Blueprint, flash, render_template, request
 from flask_login import current_user
 
 from forms.library import StudyImportForm
 from models.base import db
-from review import policy
-from review.infra.extensions import login_manager
 from review.staff import imports
+from review.views.guards import staff_only
 
 bp = Blueprint("imports", __name__, url_prefix="/staff/import")
 
 
-@bp.before_request
-def _staff_only():
-    if not policy.signed_in(current_user):
-        return login_manager.unauthorized()
-    if not policy.may_view_staff(current_user):
-        abort(404)
-    return None
+bp.before_request(staff_only)
 
 
 @bp.route("/", methods=["GET", "POST"])

@@ -38,8 +38,8 @@ from models.base import db
 from models.clock import utcnow
 from models.enums import NotificationStatus, StudyState
 from review import accounts, policy, reviews, staff, workflow
-from review.infra.extensions import login_manager
 from review.staff import exports
+from review.views.guards import staff_only
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -50,13 +50,7 @@ EMAIL_FRAME_CSP = (
 )
 
 
-@bp.before_request
-def _staff_only():
-    if not policy.signed_in(current_user):
-        return login_manager.unauthorized()
-    if not policy.may_view_staff(current_user):
-        abort(404)
-    return None
+bp.before_request(staff_only)
 
 
 def row_or_404(model, ident: int):

@@ -1,24 +1,18 @@
 """Staff's synonym list for the library search: groups of phrases that find each other
 ("fare free, zero fare, free transit"). 404 to anyone but staff."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from forms.library import SynonymsForm
 from models.base import db
-from review import library, policy
-from review.infra.extensions import login_manager
+from review import library
+from review.views.guards import staff_only
 
 bp = Blueprint("synonyms", __name__, url_prefix="/staff/synonyms")
 
 
-@bp.before_request
-def _staff_only():
-    if not policy.signed_in(current_user):
-        return login_manager.unauthorized()
-    if not policy.may_view_staff(current_user):
-        abort(404)
-    return None
+bp.before_request(staff_only)
 
 
 @bp.route("/", methods=["GET", "POST"])
