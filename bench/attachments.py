@@ -61,9 +61,12 @@ def _prepare(url: str, folder: Path) -> tuple[str, str, bytes]:
         upgrade()
         seed_pillars()
         user = User(
-            email="bench@example.net", name="Bench", kind=UserKind.member,
-            password_hash=hash_password("bench password 1"), created_at=utcnow(),
-        )  # fmt: skip
+            email="bench@example.net",
+            name="Bench",
+            kind=UserKind.member,
+            password_hash=hash_password("bench password 1"),
+            created_at=utcnow(),
+        )
         db.session.add(user)
         db.session.commit()
         study = complete_study(user)
@@ -73,10 +76,15 @@ def _prepare(url: str, folder: Path) -> tuple[str, str, bytes]:
             storage.DatabaseStore().save(key, _Reader(data))
             storage.FolderStore(str(folder)).save(key, _Reader(data))
             row = Attachment(
-                study_id=study.id, filename=name, content_type="application/pdf",
-                size=len(data), sha256=hashlib.sha256(data).hexdigest(), storage_key=key,
-                uploaded_by_id=user.id, created_at=utcnow(),
-            )  # fmt: skip
+                study_id=study.id,
+                filename=name,
+                content_type="application/pdf",
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                storage_key=key,
+                uploaded_by_id=user.id,
+                created_at=utcnow(),
+            )
             db.session.add(row)
             db.session.commit()
             paths.append(f"/studies/{study.id}/attachments/{row.id}")
@@ -99,13 +107,32 @@ class Web:
 
     def __init__(self, url: str, folder: Path, store: str, log: Path):
         self.port = _free_port()
-        env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": url, "UPLOAD_FOLDER": str(folder),
-               "ATTACHMENT_STORE": store, "PYTHONPATH": str(ROOT)}  # fmt: skip
+        env = {
+            **os.environ,
+            "APP_ENV": "test",
+            "DATABASE_URL": url,
+            "UPLOAD_FOLDER": str(folder),
+            "ATTACHMENT_STORE": store,
+            "PYTHONPATH": str(ROOT),
+        }
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-             "--bind", f"127.0.0.1:{self.port}", "--workers", "1", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT,  # noqa: SIM115
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                str(ROOT / "gunicorn.conf.py"),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "1",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=open(log, "ab"),  # noqa: SIM115
+            stderr=subprocess.STDOUT,
+        )
         self.cookie = ""
 
     def wait(self) -> None:
@@ -198,8 +225,10 @@ def main(argv: list[str]) -> None:
     print(f"10 MB download, median of {args.repeat}, one run:")
     print(f"  disk (sendfile)   {disk_median * 1000:7.1f} ms")
     print(f"  database store    {db_median * 1000:7.1f} ms   ratio {ratio:.2f}x (target ≤ 1.5x)")
-    print(f"  database worker peak RSS {before / 1024:.1f} MB -> {after / 1024:.1f} MB: "
-          f"grew {growth:.2f} MB (target < 2 MB)")  # fmt: skip
+    print(
+        f"  database worker peak RSS {before / 1024:.1f} MB -> {after / 1024:.1f} MB: "
+        f"grew {growth:.2f} MB (target < 2 MB)"
+    )
     ok = ratio <= 1.5 and growth < 2
     print("PASS" if ok else "FAIL")
     if not ok:

@@ -136,11 +136,20 @@ def _setup(members: int):
     )
     db.session.add(author)
     db.session.flush()
-    db.session.execute(sa.insert(User), [
-        dict(email=f"member{i}@bench.example", name=f"Member {i}", kind=UserKind.member,
-             is_active=True, created_at=now, network_preference=NetworkPreference.immediate)
-        for i in range(members)
-    ])  # fmt: skip
+    db.session.execute(
+        sa.insert(User),
+        [
+            dict(
+                email=f"member{i}@bench.example",
+                name=f"Member {i}",
+                kind=UserKind.member,
+                is_active=True,
+                created_at=now,
+                network_preference=NetworkPreference.immediate,
+            )
+            for i in range(members)
+        ],
+    )
     db.session.commit()
     study = complete_study(author, state=StudyState.in_affirmation, current_round=1)
     window = AffirmationWindow(
@@ -166,28 +175,34 @@ def _baseline(window_id: int) -> int:
     study = db.session.get(CaseStudy, window.study_id)
     base = current_app.config["PUBLIC_BASE_URL"]
     people = db.session.execute(
-        sa.select(User.id, User.email).where(User.kind == UserKind.member,
-                                             User.id.not_in(list(study.author_ids)))
+        sa.select(User.id, User.email)
+        .where(User.kind == UserKind.member, User.id.not_in(list(study.author_ids)))
         .order_by(User.id)
-    ).all()  # fmt: skip
+    ).all()
     subject = subject_for(study, "Open for network affirmation")
     common = {
-        "path": f"/affirmation/{study.id}", "title": study.title, "summary": study.summary,
-        "pillar": study.pillar.name, "place": f"{study.place}, {study.state_code}",
-        "closes_at": window.closes_at.isoformat(), "window_id": window.id, "can_vote": True,
-    }  # fmt: skip
+        "path": f"/affirmation/{study.id}",
+        "title": study.title,
+        "summary": study.summary,
+        "pillar": study.pillar.name,
+        "place": f"{study.place}, {study.state_code}",
+        "closes_at": window.closes_at.isoformat(),
+        "window_id": window.id,
+        "can_vote": True,
+    }
     sent = 0
     with mail.connect() as conn:
         for user_id, email in people:
             context = network_context(user_id, common)
             context.update(link=base + context["path"], base_url=base, subject=subject)
             msg = Message(
-                subject=subject, recipients=[email],
+                subject=subject,
+                recipients=[email],
                 sender=current_app.config["MAIL_DEFAULT_SENDER"],
                 body=render_template("email/affirmation_opened.txt", **context),
                 html=render_template("email/affirmation_opened.html", **context),
                 extra_headers=context["headers"],
-            )  # fmt: skip
+            )
             conn.send(msg)
             sent += 1
     return sent
@@ -229,12 +244,19 @@ def run(engine: str = "postgresql", members: int = MEMBERS, repeat: int = 3) -> 
     handler = SMTPServer()
     port = handler.port
     url, cleanup = _database(engine)
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": url, "JOB_RUNNER": "inline", "REDIS_URL": None,
-        "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port, "MAIL_TRANSPORT": "smtp",
-        "MAIL_SUPPRESS_SEND": False, "PUBLIC_BASE_URL": "https://reimagine.example",
-        "RATELIMIT_STORAGE_URI": "memory://",
-    })  # fmt: skip
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "JOB_RUNNER": "inline",
+            "REDIS_URL": None,
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": port,
+            "MAIL_TRANSPORT": "smtp",
+            "MAIL_SUPPRESS_SEND": False,
+            "PUBLIC_BASE_URL": "https://reimagine.example",
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
     times = {"fanout": [], "baseline": []}
     try:
         with app.app_context():
@@ -288,9 +310,22 @@ class RedisServer:
         self.port = _free_port()
         self.dir = tempfile.mkdtemp(prefix="rr-bench-redis-")
         self.process = subprocess.Popen(
-            [shutil.which("redis-server") or "redis-server", "--port", str(self.port),
-             "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", self.dir],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.dir,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         self.url = f"redis://127.0.0.1:{self.port}/0"
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -343,12 +378,19 @@ def run_request(engine: str = "postgresql", members: int = MEMBERS, repeat: int 
 
     redis_server = RedisServer()
     url, cleanup = _database(engine)
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": url, "JOB_RUNNER": "rq", "REDIS_URL": redis_server.url,
-        "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": 1, "MAIL_TRANSPORT": "smtp",
-        "PUBLIC_BASE_URL": "https://reimagine.example", "RATELIMIT_STORAGE_URI": "memory://",
-        "WTF_CSRF_ENABLED": False,
-    })  # fmt: skip
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "JOB_RUNNER": "rq",
+            "REDIS_URL": redis_server.url,
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": 1,
+            "MAIL_TRANSPORT": "smtp",
+            "PUBLIC_BASE_URL": "https://reimagine.example",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
     password = "bench password 123"
     times = {"opens_affirmation": [], "plain_state_change": []}
     jobs = {}
@@ -359,12 +401,20 @@ def run_request(engine: str = "postgresql", members: int = MEMBERS, repeat: int 
             upgrade()
             pillar = seed_pillars()[0]
             now = utcnow()
-            db.session.execute(sa.insert(User), [
-                dict(email=f"member{i}@bench.example", name=f"Member {i}", kind=UserKind.member,
-                     is_active=True, created_at=now,
-                     network_preference=NetworkPreference.immediate)
-                for i in range(members)
-            ])  # fmt: skip
+            db.session.execute(
+                sa.insert(User),
+                [
+                    dict(
+                        email=f"member{i}@bench.example",
+                        name=f"Member {i}",
+                        kind=UserKind.member,
+                        is_active=True,
+                        created_at=now,
+                        network_preference=NetworkPreference.immediate,
+                    )
+                    for i in range(members)
+                ],
+            )
             hashed = hash_password(password)
             author = User(
                 email="author@bench.example",
@@ -372,8 +422,15 @@ def run_request(engine: str = "postgresql", members: int = MEMBERS, repeat: int 
                 created_at=now,
                 password_hash=hashed,
             )
-            chairs = [User(email=f"chair{i}@bench.example", name=f"Chair {i}", created_at=now,
-                           password_hash=hashed) for i in range(2)]  # fmt: skip
+            chairs = [
+                User(
+                    email=f"chair{i}@bench.example",
+                    name=f"Chair {i}",
+                    created_at=now,
+                    password_hash=hashed,
+                )
+                for i in range(2)
+            ]
             db.session.add_all([author, *chairs])
             db.session.flush()
             from models import CochairAssignment
@@ -444,10 +501,22 @@ def run_kill_drill(engines: list[str]) -> list[dict]:
     env = {**os.environ, "FANOUT_DRILL_REPORT": report}
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:xdist", "-q", "-k", expression,
-         "tests/test_fanout_drills.py"],
-        cwd=root, env=env, capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:xdist",
+            "-q",
+            "-k",
+            expression,
+            "tests/test_fanout_drills.py",
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     figures = []
     if os.path.exists(report):
         with open(report) as f:

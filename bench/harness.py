@@ -60,10 +60,15 @@ def database(engine: str) -> Iterator[str]:
 def bench_config(url: str) -> dict:
     """Return the app configuration of a benchmark: no Redis, no timer, no rate limit."""
     return {
-        "SQLALCHEMY_DATABASE_URI": url, "JOB_RUNNER": "inline", "REDIS_URL": None,
-        "RUN_TIMER": False, "SWEEP_INTERVAL": 0, "MAIL_TRANSPORT": "store",
-        "RATELIMIT_ENABLED": False, "TESTING": False,
-    }  # fmt: skip
+        "SQLALCHEMY_DATABASE_URI": url,
+        "JOB_RUNNER": "inline",
+        "REDIS_URL": None,
+        "RUN_TIMER": False,
+        "SWEEP_INTERVAL": 0,
+        "MAIL_TRANSPORT": "store",
+        "RATELIMIT_ENABLED": False,
+        "TESTING": False,
+    }
 
 
 @dataclass

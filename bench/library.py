@@ -43,8 +43,20 @@ PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0
 KINDS = ["policy_win", "organizing_example"]
 GOVS = ["city", "county", "town", "school_district", "special_district", "tribal", "state"]
 BANDS = ["under_10k", "10k_50k", "50k_250k", "250k_1m", "over_1m"]
-TOPICS = ["housing", "transit", "budget", "youth", "zoning", "health", "labor", "elections",
-          "food access", "climate", "childcare", "public safety"]  # fmt: skip
+TOPICS = [
+    "housing",
+    "transit",
+    "budget",
+    "youth",
+    "zoning",
+    "health",
+    "labor",
+    "elections",
+    "food access",
+    "climate",
+    "childcare",
+    "public safety",
+]
 # Each study gets one of these: about 1% of the studies use each one.
 MEDIUM = [f"medium{w}" for w in ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot")] + [
     f"theme{i:02d}" for i in range(94)
@@ -69,11 +81,18 @@ def _database(engine: str, directory: str) -> tuple[str, callable]:
 
 
 def _app(url: str):
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": url, "JOB_RUNNER": "inline", "REDIS_URL": None,
-        "RUN_TIMER": False, "SWEEP_INTERVAL": 0, "MAIL_TRANSPORT": "store",
-        "RATELIMIT_ENABLED": False, "TESTING": False,
-    })  # fmt: skip
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "JOB_RUNNER": "inline",
+            "REDIS_URL": None,
+            "RUN_TIMER": False,
+            "SWEEP_INTERVAL": 0,
+            "MAIL_TRANSPORT": "store",
+            "RATELIMIT_ENABLED": False,
+            "TESTING": False,
+        }
+    )
 
     @app.get("/bench/bare")
     def bare():
@@ -116,48 +135,76 @@ def _generate(count: int) -> None:
                 f"Residents, unions and council staff wrote the ordinance together; {rare} "
                 "was the local name of the coalition. Evictions fell and wages rose."
             )
-            rows.append({
-                "id": sid, "title": f"Study {sid}: {rng.choice(TOPICS)} in town {i % 997}",
-                "pillar_id": pillars[i % 5], "kind": KINDS[i % 2],
-                "place": f"Town {i % 997}", "state_code": states[i % len(states)],
-                "government_type": GOVS[i % len(GOVS)], "population_band": BANDS[i % 5],
-                "year_start": year - 1, "year_end": year,
-                "summary": f"How town {i % 997} won {medium} for its residents.",
-                "overview_md": body, "overview_html": f"<p>{body}</p>",
-                "political_environment_md": "A split council. " * 10,
-                "political_environment_html": "",
-                "collaborative_governance_md": "", "collaborative_governance_html": "",
-                "equity_md": "", "equity_html": "", "outcomes_md": "", "outcomes_html": "",
-                "lessons_md": "", "lessons_html": "",
-                "state": "published", "version": 1, "current_round": 1,
-                "state_changed_at": now, "published_at": now - sa_seconds(i),
-                "first_published_at": now - sa_seconds(i), "slug": f"town-{i}-study-{sid}",
-                "created_by_id": author.id, "created_at": now, "updated_at": now,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "id": sid,
+                    "title": f"Study {sid}: {rng.choice(TOPICS)} in town {i % 997}",
+                    "pillar_id": pillars[i % 5],
+                    "kind": KINDS[i % 2],
+                    "place": f"Town {i % 997}",
+                    "state_code": states[i % len(states)],
+                    "government_type": GOVS[i % len(GOVS)],
+                    "population_band": BANDS[i % 5],
+                    "year_start": year - 1,
+                    "year_end": year,
+                    "summary": f"How town {i % 997} won {medium} for its residents.",
+                    "overview_md": body,
+                    "overview_html": f"<p>{body}</p>",
+                    "political_environment_md": "A split council. " * 10,
+                    "political_environment_html": "",
+                    "collaborative_governance_md": "",
+                    "collaborative_governance_html": "",
+                    "equity_md": "",
+                    "equity_html": "",
+                    "outcomes_md": "",
+                    "outcomes_html": "",
+                    "lessons_md": "",
+                    "lessons_html": "",
+                    "state": "published",
+                    "version": 1,
+                    "current_round": 1,
+                    "state_changed_at": now,
+                    "published_at": now - sa_seconds(i),
+                    "first_published_at": now - sa_seconds(i),
+                    "slug": f"town-{i}-study-{sid}",
+                    "created_by_id": author.id,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
             for t in {topic_ids[i % 12], topic_ids[(i * 7) % 12]}:
                 links.append({"study_id": sid, "topic_id": t})
         db.session.execute(table.insert(), rows)
         db.session.execute(study_topics.insert(), links)
         db.session.commit()
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(sa.text(
-            "SELECT setval(pg_get_serial_sequence('case_study', 'id'), "
-            "(SELECT max(id) FROM case_study))"))  # fmt: skip
-        db.session.execute(sa.text(
-            "INSERT INTO library_search (study_id, document) SELECT id, "
-            "setweight(to_tsvector('english', title), 'A') || "
-            "setweight(to_tsvector('english', summary || ' ' || place), 'B') || "
-            "setweight(to_tsvector('english', "
-            "overview_md || ' ' || political_environment_md), 'D') "
-            "FROM case_study WHERE state = 'published'"))  # fmt: skip
+        db.session.execute(
+            sa.text(
+                "SELECT setval(pg_get_serial_sequence('case_study', 'id'), "
+                "(SELECT max(id) FROM case_study))"
+            )
+        )
+        db.session.execute(
+            sa.text(
+                "INSERT INTO library_search (study_id, document) SELECT id, "
+                "setweight(to_tsvector('english', title), 'A') || "
+                "setweight(to_tsvector('english', summary || ' ' || place), 'B') || "
+                "setweight(to_tsvector('english', "
+                "overview_md || ' ' || political_environment_md), 'D') "
+                "FROM case_study WHERE state = 'published'"
+            )
+        )
         db.session.commit()
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text("VACUUM ANALYZE"))
     else:
-        db.session.execute(sa.text(
-            "INSERT INTO library_search (rowid, title, summary, body) SELECT id, title, "
-            "summary || ' ' || place, overview_md || ' ' || political_environment_md "
-            "FROM case_study WHERE state = 'published'"))  # fmt: skip
+        db.session.execute(
+            sa.text(
+                "INSERT INTO library_search (rowid, title, summary, body) SELECT id, title, "
+                "summary || ' ' || place, overview_md || ' ' || political_environment_md "
+                "FROM case_study WHERE state = 'published'"
+            )
+        )
         db.session.commit()
         db.session.execute(sa.text("ANALYZE"))
         db.session.commit()
@@ -251,7 +298,7 @@ def report(results: list[dict]) -> str:
             f"  library page p95              {r['library_ms']:7.2f} ms  = "
             f"{r['library_ratio']:.2f}× bare   (target ≤ 6×)  cold "
             f"{r['library_cold_ms']:.1f} ms = {r['library_cold_ratio']:.1f}×",
-        ]  # fmt: skip
+        ]
         for name in ("rare", "medium"):
             lines.append(
                 f"  search {name:<7} p95            {r[f'search_{name}_ms']:7.2f} ms  = "

@@ -58,18 +58,23 @@ def _app(url: str):
         newest page of decided ones."""
         open_rows = db.session.execute(
             sa.select(CaseStudy.id, CaseStudy.title, CaseStudy.state, Round.number, Round.due_at)
-            .join(Round, sa.and_(Round.study_id == CaseStudy.id,
-                                 Round.number == CaseStudy.current_round))
+            .join(
+                Round,
+                sa.and_(Round.study_id == CaseStudy.id, Round.number == CaseStudy.current_round),
+            )
             .where(CaseStudy.pillar_id == pillar_id, CaseStudy.state.in_(OPEN))
             .order_by(Round.due_at)
-        ).all()  # fmt: skip
+        ).all()
         decided = db.session.execute(
             sa.select(CaseStudy.id, CaseStudy.title, CaseStudy.state, CaseStudy.state_changed_at)
-            .where(CaseStudy.pillar_id == pillar_id, CaseStudy.current_round > 0,
-                   CaseStudy.state.not_in(OPEN))
+            .where(
+                CaseStudy.pillar_id == pillar_id,
+                CaseStudy.current_round > 0,
+                CaseStudy.state.not_in(OPEN),
+            )
             .order_by(CaseStudy.state_changed_at.desc(), CaseStudy.id.desc())
             .limit(DECIDED_PAGE)
-        ).all()  # fmt: skip
+        ).all()
         return jsonify([list(map(str, r)) for r in open_rows + decided])
 
     @app.post("/bench/render")
@@ -129,10 +134,14 @@ def _save_form(app, study_id: int) -> MultiDict:
     )
     for k, (date, text) in enumerate([("2019-03", "Coalition formed"), ("2020-01-15", "Vote")]):
         data[f"timeline-{k}-date"], data[f"timeline-{k}-description"] = date, text
-    data.update({
-        "stakeholders-0-name": "Tenants Union", "stakeholders-0-type": "labor_union",
-        "stakeholders-0-role": "Led the campaign", "stakeholders-0-stance": "ally",
-    })  # fmt: skip
+    data.update(
+        {
+            "stakeholders-0-name": "Tenants Union",
+            "stakeholders-0-type": "labor_union",
+            "stakeholders-0-role": "Led the campaign",
+            "stakeholders-0-stance": "ally",
+        }
+    )
     data["action"] = "save"
     return data
 
@@ -155,9 +164,10 @@ class Saver:
 
     def save(self):
         response = self.client.post(
-            f"/studies/{self.study_id}/edit", data=self._body(),
+            f"/studies/{self.study_id}/edit",
+            data=self._body(),
             headers={"Accept": "application/json"},
-        )  # fmt: skip
+        )
         if response.status_code != 200:
             raise AssertionError(f"save: {response.status_code} {response.get_data(True)[:300]}")
         self.version = response.get_json()["version"]
@@ -208,23 +218,32 @@ def _figures(app, world: World, clients: dict, requests: int, budget: float) -> 
 
     verify = harness.checked(visitor, "post", "/bench/verify", data={"password": PASSWORD})
     groups = {
-        "sweep": {"sweep (nothing due)": harness.checked(visitor, "get", "/bench/sweep"),
-                  "pk lookup": pk},
-        "queue": {"co-chair queue": harness.checked(clients["cochair"], "get", "/cochair/"),
-                  "bare queue rows": harness.checked(visitor, "get",
-                                                     f"/bench/queue-rows/{pillar}")},
+        "sweep": {
+            "sweep (nothing due)": harness.checked(visitor, "get", "/bench/sweep"),
+            "pk lookup": pk,
+        },
+        "queue": {
+            "co-chair queue": harness.checked(clients["cochair"], "get", "/cochair/"),
+            "bare queue rows": harness.checked(visitor, "get", f"/bench/queue-rows/{pillar}"),
+        },
         "affirmation": {
             "affirmation page (3,000 votes)": harness.checked(
-                staff, "get", f"/affirmation/{VOTED_STUDY}"),
-            "pk lookup": pk},
+                staff, "get", f"/affirmation/{VOTED_STUDY}"
+            ),
+            "pk lookup": pk,
+        },
         "save": {"10 KB save": saver.save, "render 10 KB Markdown + nh3": saver.render},
         "sign-in": {"sign-in": sign_in, "argon2 verify": verify},
-        "staff": {"staff dashboard": harness.checked(staff, "get", "/staff/"),
-                  "staff studies": harness.checked(staff, "get", "/staff/studies"),
-                  "pk lookup": pk},
-        "search": {"medium search": harness.checked(visitor, "get", f"/library?q={MEDIUM[42]}"),
-                   "pk lookup": pk},
-    }  # fmt: skip
+        "staff": {
+            "staff dashboard": harness.checked(staff, "get", "/staff/"),
+            "staff studies": harness.checked(staff, "get", "/staff/studies"),
+            "pk lookup": pk,
+        },
+        "search": {
+            "medium search": harness.checked(visitor, "get", f"/library?q={MEDIUM[42]}"),
+            "pk lookup": pk,
+        },
+    }
     out = {"statements": {}, "times": {}}
     for group in groups.values():
         for name, case in group.items():

@@ -53,13 +53,30 @@ SAVED_STUDY = AUTHOR_FIRST + 1
 VOTED_STUDY = 51
 CHUNK = 5_000
 MEDIUM = [f"theme{i:02d}" for i in range(100)]
-TOPICS = ["housing", "transit", "budget", "youth", "zoning", "health", "labor", "elections",
-          "food access", "climate", "childcare", "public safety"]  # fmt: skip
+TOPICS = [
+    "housing",
+    "transit",
+    "budget",
+    "youth",
+    "zoning",
+    "health",
+    "labor",
+    "elections",
+    "food access",
+    "climate",
+    "childcare",
+    "public safety",
+]
 GOVS = ["city", "county", "town", "school_district", "special_district", "tribal", "state"]
 BANDS = ["under_10k", "10k_50k", "50k_250k", "250k_1m", "over_1m"]
 # The fixed set, per pillar: (state, how many).
-ACTIVE = [("submitted", 4), ("in_review", 4), ("changes_requested", 2), ("in_affirmation", 2),
-          ("affirmed", 2)]  # fmt: skip
+ACTIVE = [
+    ("submitted", 4),
+    ("in_review", 4),
+    ("changes_requested", 2),
+    ("in_affirmation", 2),
+    ("affirmed", 2),
+]
 ACTIVE_PER_PILLAR = sum(n for _, n in ACTIVE)
 
 
@@ -95,8 +112,14 @@ class World:
         self.member_ids: list[int] = []
         self.topic_ids: list[int] = []
         self.author_id = 0
-        self.next_ids = {"round": 1, "review": 1, "window": 1, "vote": 1, "notification": 1,
-                         "audit": 1}  # fmt: skip
+        self.next_ids = {
+            "round": 1,
+            "review": 1,
+            "window": 1,
+            "vote": 1,
+            "notification": 1,
+            "audit": 1,
+        }
 
     # ------------------------------------------------------------ people
 
@@ -111,12 +134,22 @@ class World:
         rows = []
 
         def person(email, name, kind):
-            rows.append({
-                "id": len(rows) + 1, "email": email, "name": name, "kind": kind,
-                "office": "Council member", "jurisdiction": "Town", us: states[len(rows) % 50],
-                "organisation": "", "is_active": True, "password_hash": password,
-                "network_preference": "immediate", "created_at": self.now,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "id": len(rows) + 1,
+                    "email": email,
+                    "name": name,
+                    "kind": kind,
+                    "office": "Council member",
+                    "jurisdiction": "Town",
+                    us: states[len(rows) % 50],
+                    "organisation": "",
+                    "is_active": True,
+                    "password_hash": password,
+                    "network_preference": "immediate",
+                    "created_at": self.now,
+                }
+            )
             return len(rows)
 
         self.staff_ids = [person(f"staff{i}@bench.example", f"Staff {i}", "staff") for i in (1, 2)]
@@ -133,13 +166,17 @@ class World:
         for i in range(PARTNERS):
             person(f"partner{i}@bench.example", f"Partner {i}", "partner")
         db.session.execute(table.insert(), rows)
-        db.session.execute(CochairAssignment.__table__.insert(), [
-            {"pillar_id": p, "user_id": u, "created_at": self.now}
-            for p, users in self.cochair_ids.items() for u in users
-        ])  # fmt: skip
-        db.session.execute(Topic.__table__.insert(), [
-            {"id": i + 1, "name": name} for i, name in enumerate(TOPICS)
-        ])  # fmt: skip
+        db.session.execute(
+            CochairAssignment.__table__.insert(),
+            [
+                {"pillar_id": p, "user_id": u, "created_at": self.now}
+                for p, users in self.cochair_ids.items()
+                for u in users
+            ],
+        )
+        db.session.execute(
+            Topic.__table__.insert(), [{"id": i + 1, "name": name} for i, name in enumerate(TOPICS)]
+        )
         self.topic_ids = list(range(1, len(TOPICS) + 1))
         db.session.commit()
 
@@ -177,8 +214,20 @@ class World:
         table = CaseStudy.__table__
         us = us_state_column(table)
         states = list(US_STATES)
-        out = {k: [] for k in ("study", "author", "topic", "round", "review", "window", "vote",
-                               "notification", "audit")}  # fmt: skip
+        out = {
+            k: []
+            for k in (
+                "study",
+                "author",
+                "topic",
+                "round",
+                "review",
+                "window",
+                "vote",
+                "notification",
+                "audit",
+            )
+        }
         for i, state in zip(range(start, stop), self._states(start, stop), strict=True):
             sid = i + 1
             pillar = self.pillar_ids[i % len(self.pillar_ids)]
@@ -193,30 +242,54 @@ class World:
             )
             published = state == "published"
             submitted = state != "draft"
-            out["study"].append({
-                "id": sid, "title": f"Study {sid}: {TOPICS[i % 12]} in town {i % 997}",
-                "pillar_id": pillar, "kind": ("policy_win", "organizing_example")[i % 2],
-                "place": f"Town {i % 997}", us: states[i % 50],
-                "government_type": GOVS[i % 7], "population_band": BANDS[i % 5],
-                "year_start": 2010 + i % 14, "year_end": 2011 + i % 14,
-                "summary": f"How town {i % 997} won {medium} for its residents.",
-                "overview_md": body, "overview_html": f"<p>{body}</p>",
-                "political_environment_md": "A split council and a hostile press. " * 5,
-                "political_environment_html": "<p>A split council and a hostile press.</p>",
-                "collaborative_governance_md": "A people's assembly met monthly.",
-                "collaborative_governance_html": "<p>A people's assembly met monthly.</p>",
-                "equity_md": "", "equity_html": "", "outcomes_md": "Rents fell.",
-                "outcomes_html": "<p>Rents fell.</p>", "lessons_md": "", "lessons_html": "",
-                "state": state, "version": 1, "current_round": 1 if submitted else 0,
-                "state_changed_at": changed, "submitted_at": created if submitted else None,
-                "affirmed_at": changed if state in ("affirmed", "published") else None,
-                "published_at": changed if published else None,
-                "first_published_at": changed if published else None,
-                "slug": f"town-{i % 997}-study-{sid}" if published else None,
-                "created_by_id": author, "created_at": created, "updated_at": changed,
-            })  # fmt: skip
-            out["author"].append({"study_id": sid, "user_id": author, "position": 0,
-                                  "is_submitter": True, "added_at": created})  # fmt: skip
+            out["study"].append(
+                {
+                    "id": sid,
+                    "title": f"Study {sid}: {TOPICS[i % 12]} in town {i % 997}",
+                    "pillar_id": pillar,
+                    "kind": ("policy_win", "organizing_example")[i % 2],
+                    "place": f"Town {i % 997}",
+                    us: states[i % 50],
+                    "government_type": GOVS[i % 7],
+                    "population_band": BANDS[i % 5],
+                    "year_start": 2010 + i % 14,
+                    "year_end": 2011 + i % 14,
+                    "summary": f"How town {i % 997} won {medium} for its residents.",
+                    "overview_md": body,
+                    "overview_html": f"<p>{body}</p>",
+                    "political_environment_md": "A split council and a hostile press. " * 5,
+                    "political_environment_html": "<p>A split council and a hostile press.</p>",
+                    "collaborative_governance_md": "A people's assembly met monthly.",
+                    "collaborative_governance_html": "<p>A people's assembly met monthly.</p>",
+                    "equity_md": "",
+                    "equity_html": "",
+                    "outcomes_md": "Rents fell.",
+                    "outcomes_html": "<p>Rents fell.</p>",
+                    "lessons_md": "",
+                    "lessons_html": "",
+                    "state": state,
+                    "version": 1,
+                    "current_round": 1 if submitted else 0,
+                    "state_changed_at": changed,
+                    "submitted_at": created if submitted else None,
+                    "affirmed_at": changed if state in ("affirmed", "published") else None,
+                    "published_at": changed if published else None,
+                    "first_published_at": changed if published else None,
+                    "slug": f"town-{i % 997}-study-{sid}" if published else None,
+                    "created_by_id": author,
+                    "created_at": created,
+                    "updated_at": changed,
+                }
+            )
+            out["author"].append(
+                {
+                    "study_id": sid,
+                    "user_id": author,
+                    "position": 0,
+                    "is_submitter": True,
+                    "added_at": created,
+                }
+            )
             for t in {self.topic_ids[i % 12], self.topic_ids[(i * 7) % 12]}:
                 out["topic"].append({"study_id": sid, "topic_id": t})
             if submitted:
@@ -224,9 +297,14 @@ class World:
         db.session.execute(table.insert(), out["study"])
         db.session.execute(StudyAuthor.__table__.insert(), out["author"])
         db.session.execute(study_topics.insert(), out["topic"])
-        for key, model in (("round", Round), ("review", Review), ("window", AffirmationWindow),
-                           ("vote", Vote), ("notification", Notification),
-                           ("audit", AuditEvent)):  # fmt: skip
+        for key, model in (
+            ("round", Round),
+            ("review", Review),
+            ("window", AffirmationWindow),
+            ("vote", Vote),
+            ("notification", Notification),
+            ("audit", AuditEvent),
+        ):
             if out[key]:
                 db.session.execute(model.__table__.insert(), out[key])
         db.session.commit()
@@ -244,34 +322,56 @@ class World:
             state, "approve"
         )
         round_id = self._next("round")
-        out["round"].append({
-            "id": round_id, "study_id": sid, "number": 1, "revision_id": None,
-            "opened_at": created, "due_at": (
-                self.now + timedelta(days=7) if not decided else created + timedelta(days=14)
-            ),
-            "decided_at": changed if decided else None, "decision": decision if decided else None,
-            "tally": {decision: 2} if decided else None,
-            "due_soon_reminded_at": None, "overdue_reminded_at": None, "escalated_at": None,
-        })  # fmt: skip
+        out["round"].append(
+            {
+                "id": round_id,
+                "study_id": sid,
+                "number": 1,
+                "revision_id": None,
+                "opened_at": created,
+                "due_at": (
+                    self.now + timedelta(days=7) if not decided else created + timedelta(days=14)
+                ),
+                "decided_at": changed if decided else None,
+                "decision": decision if decided else None,
+                "tally": {decision: 2} if decided else None,
+                "due_soon_reminded_at": None,
+                "overdue_reminded_at": None,
+                "escalated_at": None,
+            }
+        )
         reviewers = cochairs[:2] if decided else cochairs[:1] if state == "in_review" else []
         for reviewer in reviewers:
-            out["review"].append({
-                "id": self._next("review"), "round_id": round_id, "reviewer_id": reviewer,
-                "recommendation": decision, "comment": "Clear and useful.",
-                "override_reason": None, "created_at": created, "updated_at": created,
-            })  # fmt: skip
+            out["review"].append(
+                {
+                    "id": self._next("review"),
+                    "round_id": round_id,
+                    "reviewer_id": reviewer,
+                    "recommendation": decision,
+                    "comment": "Clear and useful.",
+                    "override_reason": None,
+                    "created_at": created,
+                    "updated_at": created,
+                }
+            )
         if state in ("in_affirmation", "affirmed", "published"):
             window_id = self._next("window")
             is_open = state == "in_affirmation"
             voters = VOTES_ON_VOTED if sid == VOTED_STUDY else 3 if not is_open else 12
-            out["window"].append({
-                "id": window_id, "study_id": sid, "round_number": 1, "opened_at": created,
-                "closes_at": self.now + timedelta(days=7) if is_open else changed,
-                "closed_at": None if is_open else changed,
-                "result": None if is_open else "affirmed",
-                "affirm_count": None if is_open else voters,
-                "object_count": None if is_open else 0, "reminder_sent_at": None,
-            })  # fmt: skip
+            out["window"].append(
+                {
+                    "id": window_id,
+                    "study_id": sid,
+                    "round_number": 1,
+                    "opened_at": created,
+                    "closes_at": self.now + timedelta(days=7) if is_open else changed,
+                    "closed_at": None if is_open else changed,
+                    "result": None if is_open else "affirmed",
+                    "affirm_count": None if is_open else voters,
+                    "object_count": None if is_open else 0,
+                    "reminder_sent_at": None,
+                }
+            )
             for k in range(voters):
                 if sid == VOTED_STUDY:
                     voter = self.member_ids[1 + k]
@@ -280,33 +380,64 @@ class World:
                 if voter == author:
                     continue
                 objecting = k % 9 == 8
-                out["vote"].append({
-                    "id": self._next("vote"), "window_id": window_id, "user_id": voter,
-                    "choice": "object" if objecting else "affirm",
-                    "reason": "The timeline is thin." if objecting else "",
-                    "created_at": created, "updated_at": created,
-                })  # fmt: skip
+                out["vote"].append(
+                    {
+                        "id": self._next("vote"),
+                        "window_id": window_id,
+                        "user_id": voter,
+                        "choice": "object" if objecting else "affirm",
+                        "reason": "The timeline is thin." if objecting else "",
+                        "created_at": created,
+                        "updated_at": created,
+                    }
+                )
         for kind in ("submitted", "confirmation"):
             nid = self._next("notification")
-            out["notification"].append({
-                "id": nid, "dedupe_key": f"bench:{kind}:{sid}", "recipient_id": author,
-                "email": "author@bench.example", "kind": kind, "category": "action",
-                "study_id": sid, "context": {"title": f"Study {sid}"}, "status": "sent",
-                "is_digest": False, "attempts": 1, "next_attempt_at": None,
-                "lease_until": None, "message_id": f"<bench-{nid}@bench.example>",
-                "subject": f"Study {sid}", "body_text": None, "body_html": None,
-                "transport": "store", "last_error": None, "is_ambiguous": False,
-                "created_at": created, "sent_at": created,
-            })  # fmt: skip
+            out["notification"].append(
+                {
+                    "id": nid,
+                    "dedupe_key": f"bench:{kind}:{sid}",
+                    "recipient_id": author,
+                    "email": "author@bench.example",
+                    "kind": kind,
+                    "category": "action",
+                    "study_id": sid,
+                    "context": {"title": f"Study {sid}"},
+                    "status": "sent",
+                    "is_digest": False,
+                    "attempts": 1,
+                    "next_attempt_at": None,
+                    "lease_until": None,
+                    "message_id": f"<bench-{nid}@bench.example>",
+                    "subject": f"Study {sid}",
+                    "body_text": None,
+                    "body_html": None,
+                    "transport": "store",
+                    "last_error": None,
+                    "is_ambiguous": False,
+                    "created_at": created,
+                    "sent_at": created,
+                }
+            )
         moves = [("submit", "draft", "submitted", created)]
         if state != "submitted":
             moves.append((state, "in_review" if decided else "submitted", state, changed))
         for event, before, after, at in moves:
-            out["audit"].append({
-                "id": self._next("audit"), "created_at": at, "actor_id": author,
-                "study_id": sid, "event": event, "from_state": before, "to_state": after,
-                "round_number": 1, "comment": "", "override_reason": None, "data": None,
-            })  # fmt: skip
+            out["audit"].append(
+                {
+                    "id": self._next("audit"),
+                    "created_at": at,
+                    "actor_id": author,
+                    "study_id": sid,
+                    "event": event,
+                    "from_state": before,
+                    "to_state": after,
+                    "round_number": 1,
+                    "comment": "",
+                    "override_reason": None,
+                    "data": None,
+                }
+            )
 
     def _finish(self) -> None:
         """Fill the search index, move PostgreSQL's sequences past the rows, refresh statistics."""
@@ -314,24 +445,42 @@ class World:
         us = us_state_column(CaseStudy.__table__)
         db.session.execute(sa.text("DELETE FROM library_search"))
         if postgres:
-            db.session.execute(sa.text(
-                "INSERT INTO library_search (study_id, document) SELECT id, "
-                "setweight(to_tsvector('english', title), 'A') || "
-                "setweight(to_tsvector('english', summary || ' ' || place), 'B') || "
-                "setweight(to_tsvector('english', "
-                "overview_md || ' ' || political_environment_md), 'D') "
-                "FROM case_study WHERE state = 'published'"))  # fmt: skip
-            for table in ("user", "case_study", "round", "review", "affirmation_window", "vote",
-                          "notification", "audit_event", "topic"):  # fmt: skip
-                db.session.execute(sa.text(
-                    f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
-                    f"(SELECT max(id) FROM \"{table}\"))"))  # fmt: skip
+            db.session.execute(
+                sa.text(
+                    "INSERT INTO library_search (study_id, document) SELECT id, "
+                    "setweight(to_tsvector('english', title), 'A') || "
+                    "setweight(to_tsvector('english', summary || ' ' || place), 'B') || "
+                    "setweight(to_tsvector('english', "
+                    "overview_md || ' ' || political_environment_md), 'D') "
+                    "FROM case_study WHERE state = 'published'"
+                )
+            )
+            for table in (
+                "user",
+                "case_study",
+                "round",
+                "review",
+                "affirmation_window",
+                "vote",
+                "notification",
+                "audit_event",
+                "topic",
+            ):
+                db.session.execute(
+                    sa.text(
+                        f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                        f'(SELECT max(id) FROM "{table}"))'
+                    )
+                )
         else:
-            db.session.execute(sa.text(
-                "INSERT INTO library_search (rowid, title, summary, body) SELECT id, title, "
-                f"summary || ' ' || place || ' ' || {us}, "
-                "overview_md || ' ' || political_environment_md "
-                "FROM case_study WHERE state = 'published'"))  # fmt: skip
+            db.session.execute(
+                sa.text(
+                    "INSERT INTO library_search (rowid, title, summary, body) SELECT id, title, "
+                    f"summary || ' ' || place || ' ' || {us}, "
+                    "overview_md || ' ' || political_environment_md "
+                    "FROM case_study WHERE state = 'published'"
+                )
+            )
         db.session.commit()
         library.bump_generation()
         db.session.commit()

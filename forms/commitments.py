@@ -15,9 +15,10 @@ class CommitmentAddForm(FlaskForm):
     office = StringField("Office", validators=[Optional(), Length(max=160)])
     jurisdiction = StringField("Jurisdiction", validators=[Optional(), Length(max=160)])
     state = SelectField(
-        "State", choices=STATE_CHOICES,
+        "State",
+        choices=STATE_CHOICES,
         validators=[InputRequired(message="Choose the official's state.")],
-    )  # fmt: skip
+    )
     committed_on = DateField("Date committed", validators=[Optional()])
 
 

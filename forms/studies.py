@@ -245,11 +245,20 @@ class StudyEditForm(FlaskForm):
         values = {
             name: getattr(self, name).data
             for name in (
-                "title", "pillar_id", "place", "summary", "year_start", "year_end",
-                "overview_md", "political_environment_md", "collaborative_governance_md",
-                "equity_md", "outcomes_md", "lessons_md",
+                "title",
+                "pillar_id",
+                "place",
+                "summary",
+                "year_start",
+                "year_end",
+                "overview_md",
+                "political_environment_md",
+                "collaborative_governance_md",
+                "equity_md",
+                "outcomes_md",
+                "lessons_md",
             )
-        }  # fmt: skip
+        }
         for name in values:
             if isinstance(getattr(self, name), (StringField, TextAreaField)):
                 values[name] = values[name] or ""  # a field left out of the post is empty

@@ -36,10 +36,13 @@ class AffirmationWindow(db.Model):
     __table_args__ = (
         sa.CheckConstraint("(closed_at IS NULL) = (result IS NULL)", name="closed_has_result"),
         # The open windows by deadline (the sweep's closes and reminders, closing soon).
-        sa.Index("ix_affirmation_window_open_closes", "closes_at",
-                 postgresql_where=sa.text("closed_at IS NULL"),
-                 sqlite_where=sa.text("closed_at IS NULL")),
-    )  # fmt: skip
+        sa.Index(
+            "ix_affirmation_window_open_closes",
+            "closes_at",
+            postgresql_where=sa.text("closed_at IS NULL"),
+            sqlite_where=sa.text("closed_at IS NULL"),
+        ),
+    )
 
 
 class Vote(db.Model):

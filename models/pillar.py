@@ -49,17 +49,32 @@ class CochairAssignment(db.Model):
 
 # The seeded pillars of SPEC §2: (slug, name, description).
 PILLARS = [
-    ("public-budgets", "Reimagine Public Budgets",
-     "Budgets as moral documents; progressive revenue; investing in people."),
-    ("thriving-communities", "Reimagine Thriving Communities",
-     "Services, housing, transit, public safety and health."),
-    ("neighborhood-design", "Reimagine Neighborhood Design & Development",
-     "Land use, zoning, development, food access."),
-    ("our-economy", "Reimagine Our Economy",
-     "Worker power, community benefits, small and minority-owned business."),
-    ("our-democracy", "Reimagine Our Democracy",
-     "Co-governance, voting rights, public financing, youth voice."),
-]  # fmt: skip
+    (
+        "public-budgets",
+        "Reimagine Public Budgets",
+        "Budgets as moral documents; progressive revenue; investing in people.",
+    ),
+    (
+        "thriving-communities",
+        "Reimagine Thriving Communities",
+        "Services, housing, transit, public safety and health.",
+    ),
+    (
+        "neighborhood-design",
+        "Reimagine Neighborhood Design & Development",
+        "Land use, zoning, development, food access.",
+    ),
+    (
+        "our-economy",
+        "Reimagine Our Economy",
+        "Worker power, community benefits, small and minority-owned business.",
+    ),
+    (
+        "our-democracy",
+        "Reimagine Our Democracy",
+        "Co-governance, voting rights, public financing, youth voice.",
+    ),
+]
 
 
 def seed_pillars() -> list[Pillar]:

@@ -35,9 +35,13 @@ class Round(db.Model):
         sa.UniqueConstraint("study_id", "number", name="uq_round_study_number"),
         sa.CheckConstraint("(decision IS NULL) = (decided_at IS NULL)", name="decision_has_date"),
         # The open rounds by due date (reminders, overdue lists): decided rounds are most rows.
-        sa.Index("ix_round_open_due", "due_at", postgresql_where=sa.text("decided_at IS NULL"),
-                 sqlite_where=sa.text("decided_at IS NULL")),
-    )  # fmt: skip
+        sa.Index(
+            "ix_round_open_due",
+            "due_at",
+            postgresql_where=sa.text("decided_at IS NULL"),
+            sqlite_where=sa.text("decided_at IS NULL"),
+        ),
+    )
 
 
 class Review(db.Model):

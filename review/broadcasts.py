@@ -102,10 +102,17 @@ def affirmation_opened(window: AffirmationWindow, study: CaseStudy) -> list[Broa
     subject = subject_for(study, "Open for network affirmation")
     params = {"window_id": window.id, "study_id": study.id}
     return [
-        start("affirmation_opened", name, params=params, event_key=str(window.id),
-              subject=subject, context={**context, "can_vote": can_vote}, study=study)
+        start(
+            "affirmation_opened",
+            name,
+            params=params,
+            event_key=str(window.id),
+            subject=subject,
+            context={**context, "can_vote": can_vote},
+            study=study,
+        )
         for name, can_vote in (("window_voters", True), ("window_partners", False))
-    ]  # fmt: skip
+    ]
 
 
 def affirmation_closing(window: AffirmationWindow, study: CaseStudy) -> Broadcast:

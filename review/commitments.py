@@ -36,9 +36,15 @@ def commit(user: User) -> Commitment:
     if user.state not in US_STATES:
         raise CommitmentError("Add your state to your account first: the list is grouped by state.")
     commitment = Commitment(
-        user_id=user.id, name=user.name, office=user.office, jurisdiction=user.jurisdiction,
-        state=user.state, committed_at=utcnow(), created_by_id=user.id, source="self",
-    )  # fmt: skip
+        user_id=user.id,
+        name=user.name,
+        office=user.office,
+        jurisdiction=user.jurisdiction,
+        state=user.state,
+        committed_at=utcnow(),
+        created_by_id=user.id,
+        source="self",
+    )
     db.session.add(commitment)
     db.session.flush()
     return commitment
@@ -53,14 +59,26 @@ def withdraw(user: User) -> None:
     db.session.flush()
 
 
-def add(actor: User, name: str, office: str, jurisdiction: str, state: str,
-        committed_on: date | None = None, user: User | None = None) -> Commitment:  # fmt: skip
+def add(
+    actor: User,
+    name: str,
+    office: str,
+    jurisdiction: str,
+    state: str,
+    committed_on: date | None = None,
+    user: User | None = None,
+) -> Commitment:
     """Add an official's commitment on their behalf (staff)."""
     commitment = Commitment(
-        user_id=user.id if user else None, name=name.strip(), office=office.strip(),
-        jurisdiction=jurisdiction.strip(), state=state, created_by_id=actor.id, source="staff",
+        user_id=user.id if user else None,
+        name=name.strip(),
+        office=office.strip(),
+        jurisdiction=jurisdiction.strip(),
+        state=state,
+        created_by_id=actor.id,
+        source="staff",
         committed_at=_at(committed_on) if committed_on else utcnow(),
-    )  # fmt: skip
+    )
     db.session.add(commitment)
     db.session.flush()
     return commitment
@@ -183,8 +201,9 @@ def _check_row(number, values, existing, committed_users, seen_emails):
 def run_import(actor: User, plan: ImportPlan) -> int:
     """Add every row of a checked plan, all or nothing (the caller commits); return the count."""
     for row in plan.rows:
-        commitment = add(actor, row.name, row.office, row.jurisdiction, row.state,
-                         row.committed_on, row.user)  # fmt: skip
+        commitment = add(
+            actor, row.name, row.office, row.jurisdiction, row.state, row.committed_on, row.user
+        )
         commitment.source = "import"
     db.session.flush()
     return len(plan.rows)

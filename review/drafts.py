@@ -140,9 +140,16 @@ def save_draft(study: CaseStudy, values: dict, expected_version: int | None) -> 
         raise Stale()
     topics = _topics(values["topics"])  # queried first: the query autoflushes
     for name in (
-        "title", "pillar_id", "kind", "place", "state_code", "government_type",
-        "population_band", "year_start", "year_end",
-    ):  # fmt: skip
+        "title",
+        "pillar_id",
+        "kind",
+        "place",
+        "state_code",
+        "government_type",
+        "population_band",
+        "year_start",
+        "year_end",
+    ):
         setattr(study, name, values[name])
     study.summary = (values.get("summary") or "").strip()
     for section in MARKDOWN_SECTIONS:

@@ -168,10 +168,18 @@ def notify(
         if not wanted:
             continue
         row = Notification(
-            **row_values(kind, keys[uid], uid, person.email, category,
-                      study.id if study is not None else None, dict(context or {}), subject,
-                      is_digest)
-        )  # fmt: skip
+            **row_values(
+                kind,
+                keys[uid],
+                uid,
+                person.email,
+                category,
+                study.id if study is not None else None,
+                dict(context or {}),
+                subject,
+                is_digest,
+            )
+        )
         db.session.add(row)
         rows.append(row)
     db.session.flush()
@@ -189,9 +197,18 @@ def notify_address(
     if row is not None:
         return row
     row = Notification(
-        **row_values(kind, key, None, email, NotificationCategory.account, None,
-                  dict(context or {}), subject, False)
-    )  # fmt: skip
+        **row_values(
+            kind,
+            key,
+            None,
+            email,
+            NotificationCategory.account,
+            None,
+            dict(context or {}),
+            subject,
+            False,
+        )
+    )
     db.session.add(row)
     db.session.flush()
     send_after_commit([row.id])

@@ -84,12 +84,13 @@ def _rows(user, mine, *columns) -> sa.Select:
     query = (
         sa.select(CaseStudy, Round, mine, _authors_names(), *columns)
         .join(Pillar, Pillar.id == CaseStudy.pillar_id)
-        .outerjoin(Round, sa.and_(Round.study_id == CaseStudy.id,
-                                  Round.number == CaseStudy.current_round))
+        .outerjoin(
+            Round, sa.and_(Round.study_id == CaseStudy.id, Round.number == CaseStudy.current_round)
+        )
         .outerjoin(mine, sa.and_(mine.round_id == Round.id, mine.reviewer_id == user_id))
         .options(contains_eager(CaseStudy.pillar))
         .where(CaseStudy.current_round > 0)
-    )  # fmt: skip
+    )
     if not policy.is_staff(user):
         query = query.where(CaseStudy.pillar_id.in_(policy.cochair_pillar_ids(user) or {0}))
     return query
@@ -102,16 +103,19 @@ def _open_rows(user, mine) -> sa.Select:
         sa.select(sa.func.count(Review.id))
         .where(
             Review.round_id == Round.id,
-            sa.or_(Review.reviewer_id.in_(_eligible(User.id)),
-                   sa.func.length(Review.override_reason) > 0),
+            sa.or_(
+                Review.reviewer_id.in_(_eligible(User.id)),
+                sa.func.length(Review.override_reason) > 0,
+            ),
         )
         .correlate(Round)
         .scalar_subquery()
-    )  # fmt: skip
+    )
     eligible_count = _eligible(sa.func.count(User.id)).scalar_subquery()
     user_id = user.id if policy.signed_in(user) else 0
-    is_author = sa.exists().where(StudyAuthor.study_id == CaseStudy.id,
-                                  StudyAuthor.user_id == user_id)  # fmt: skip
+    is_author = sa.exists().where(
+        StudyAuthor.study_id == CaseStudy.id, StudyAuthor.user_id == user_id
+    )
     is_conflicted = sa.exists().where(
         Conflict.study_id == CaseStudy.id, Conflict.user_id == user_id
     )

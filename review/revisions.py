@@ -276,8 +276,13 @@ def content_from_values(values: dict, study: CaseStudy) -> dict:
     content = snapshot(study)
     meta = content["metadata"]
     for name in (
-        "title", "pillar_id", "place", "state_code", "year_start", "year_end",
-    ):  # fmt: skip
+        "title",
+        "pillar_id",
+        "place",
+        "state_code",
+        "year_start",
+        "year_end",
+    ):
         meta[name] = values.get(name)
     for name in ("kind", "government_type", "population_band"):
         meta[name] = _value(values.get(name))

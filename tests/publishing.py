@@ -29,8 +29,14 @@ def publish(study: CaseStudy, at=None) -> CaseStudy:
     """Publish a study as the workflow does: affirmed → published, slug fixed, indexed."""
     at = at or utcnow()
     slug = study.slug or library.public_slug(study)
-    set_state(study, "published", published_at=at, first_published_at=at,
-              affirmed_at=at - timedelta(days=3), slug=slug)  # fmt: skip
+    set_state(
+        study,
+        "published",
+        published_at=at,
+        first_published_at=at,
+        affirmed_at=at - timedelta(days=3),
+        slug=slug,
+    )
     library.on_publish(study)
     db.session.commit()
     return study

@@ -33,26 +33,52 @@ JUNK_TOKEN = "not-a-real-token"
 
 # Pages open to everyone, signed in or not.
 PUBLIC = {
-    "main.home", "main.healthz", "library.index", "library.sitemap", "library.study",
-    "library.download", "commitments.index", "commitments.official", "feeds.studies",
-    "feeds.pillar", "api.studies", "api.study", "api.pillars", "api.commitments", "api.openapi",
-}  # fmt: skip
+    "main.home",
+    "main.healthz",
+    "library.index",
+    "library.sitemap",
+    "library.study",
+    "library.download",
+    "commitments.index",
+    "commitments.official",
+    "feeds.studies",
+    "feeds.pillar",
+    "api.studies",
+    "api.study",
+    "api.pillars",
+    "api.commitments",
+    "api.openapi",
+}
 # Forms for a visitor; a signed-in person is sent on to where they were going.
 SIGNED_OUT_FORMS = {"auth.login"}
 # Forms for anyone: asking for access or a new password.
 OPEN_FORMS = {"auth.request_access", "auth.reset_request"}
 # Links from emails, here with a token that was never issued: the person is sent on with a
 # message that the link expired (invitations, resets, email changes), or 404 (unsubscribe).
-TOKEN_PAGES = {"auth.invite": 302, "auth.reset": 302, "account.confirm_email": 302,
-               "account.unsubscribe": 404}  # fmt: skip
+TOKEN_PAGES = {
+    "auth.invite": 302,
+    "auth.reset": 302,
+    "account.confirm_email": 302,
+    "account.unsubscribe": 404,
+}
 # Signed-in pages every signed-in person has.
-EVERYONE_SIGNED_IN = {"account.index", "account.notifications", "studies.index",
-                      "affirmation.index"}  # fmt: skip
+EVERYONE_SIGNED_IN = {
+    "account.index",
+    "account.notifications",
+    "studies.index",
+    "affirmation.index",
+}
 # Pages that take a study id; keyed by endpoint.
 STUDY_PAGES = {
-    "studies.show", "studies.preview", "studies.compare", "studies.edit", "studies.download",
-    "cochair.study", "affirmation.show", "staff.study",
-}  # fmt: skip
+    "studies.show",
+    "studies.preview",
+    "studies.compare",
+    "studies.edit",
+    "studies.download",
+    "cochair.study",
+    "affirmation.show",
+    "staff.study",
+}
 
 
 @dataclass
@@ -81,10 +107,14 @@ def build_world(make_user) -> World:
     commitments.commit(member)
     db.session.commit()
     people = {
-        "member": member, "author": cast.author, "coauthor": cast.coauthor,
-        "partner": cast.partner, "chair": cast.chairs[0], "other_chair": other_chair,
+        "member": member,
+        "author": cast.author,
+        "coauthor": cast.coauthor,
+        "partner": cast.partner,
+        "chair": cast.chairs[0],
+        "other_chair": other_chair,
         "staff": cast.staff,
-    }  # fmt: skip
+    }
     studies = [*cast.studies.values(), cast.returned]
     return World(cast=cast, people=people, other_pillar=other, studies=studies)
 
@@ -108,10 +138,13 @@ class Page:
 def get_rules(app) -> list:
     """Every rule that answers GET, but static files."""
     return sorted(
-        (r for r in app.url_map.iter_rules()
-         if "GET" in r.methods and r.endpoint not in SKIPPED_ENDPOINTS),
+        (
+            r
+            for r in app.url_map.iter_rules()
+            if "GET" in r.methods and r.endpoint not in SKIPPED_ENDPOINTS
+        ),
         key=lambda r: r.rule,
-    )  # fmt: skip
+    )
 
 
 def _published(world: World):
@@ -128,14 +161,18 @@ def _values(world: World, rule) -> list[tuple[dict, object]]:
         out = []
         for study in world.studies:
             if "attachment_id" in args:
-                out += [({"study_id": study.id, "attachment_id": a.id}, study)
-                        for a in study.attachments]  # fmt: skip
+                out += [
+                    ({"study_id": study.id, "attachment_id": a.id}, study)
+                    for a in study.attachments
+                ]
             else:
                 out.append(({"study_id": study.id}, study))
         return out
     if "attachment_id" in args:  # the library's download of a published file
-        return [({"slug": published.slug, "attachment_id": a.id}, published)
-                for a in published.attachments]  # fmt: skip
+        return [
+            ({"slug": published.slug, "attachment_id": a.id}, published)
+            for a in published.attachments
+        ]
     if args == {"slug"}:
         if rule.endpoint == "feeds.pillar":
             return [({"slug": world.cast.studies[StudyState.draft].pillar.slug}, None)]

@@ -263,15 +263,24 @@ def test_invitation_with_common_password_is_refused(client, make_user):
 def test_request_access_is_saved_for_staff(client):
     response = client.post(
         "/auth/request-access",
-        data={"name": " Ana Ruiz ", "email": "Ana@Example.ORG", "kind": "member",
-              "office": "Council Member", "jurisdiction": "Tucson", "state": "AZ",
-              "message": "I co-sponsored the tenant ordinance."},
-    )  # fmt: skip
+        data={
+            "name": " Ana Ruiz ",
+            "email": "Ana@Example.ORG",
+            "kind": "member",
+            "office": "Council Member",
+            "jurisdiction": "Tucson",
+            "state": "AZ",
+            "message": "I co-sponsored the tenant ordinance.",
+        },
+    )
     assert response.status_code == 302
     row = db.session.scalar(sa.select(AccessRequest))
     assert (row.email, row.name, row.kind, row.state) == (
-        "ana@example.org", "Ana Ruiz", UserKind.member, "AZ",
-    )  # fmt: skip
+        "ana@example.org",
+        "Ana Ruiz",
+        UserKind.member,
+        "AZ",
+    )
     assert row.status == AccessRequestStatus.pending
 
 
@@ -298,9 +307,14 @@ def test_account_page_shows_and_saves_the_profile(client, make_user, login_as):
     assert user.email in page and 'value="Ithaca"' in page
     response = client.post(
         "/account/",
-        data={"name": "Hannah S.", "office": "Mayor", "jurisdiction": "Ithaca", "state": "NY",
-              "organisation": ""},
-    )  # fmt: skip
+        data={
+            "name": "Hannah S.",
+            "office": "Mayor",
+            "jurisdiction": "Ithaca",
+            "state": "NY",
+            "organisation": "",
+        },
+    )
     assert response.status_code == 302
     db.session.refresh(user)
     assert (user.name, user.office, user.state) == ("Hannah S.", "Mayor", "NY")
@@ -369,8 +383,11 @@ def test_change_email_refuses_wrong_password_and_taken_address(client, make_user
 
 
 def pw(current: str, new: str, confirm: str | None = None) -> dict:
-    return {"pw-current_password": current, "pw-password": new,
-            "pw-confirm": new if confirm is None else confirm}  # fmt: skip
+    return {
+        "pw-current_password": current,
+        "pw-password": new,
+        "pw-confirm": new if confirm is None else confirm,
+    }
 
 
 def test_change_password_keeps_this_session_and_ends_the_others(app, client, make_user, login_as):
@@ -459,9 +476,15 @@ def csrf_token(page: str) -> str:
 
 @pytest.mark.parametrize("token", [None, "not-the-token"])
 def test_request_access_without_valid_csrf_keeps_what_was_typed(csrf_client, token):
-    typed = {"name": "Imani Wright", "email": "imani@example.org", "kind": "member",
-             "office": "Council Member", "jurisdiction": "New Orleans", "state": "LA",
-             "message": "A long note I do not want to type twice."}  # fmt: skip
+    typed = {
+        "name": "Imani Wright",
+        "email": "imani@example.org",
+        "kind": "member",
+        "office": "Council Member",
+        "jurisdiction": "New Orleans",
+        "state": "LA",
+        "message": "A long note I do not want to type twice.",
+    }
     if token:
         typed["csrf_token"] = token
     response = csrf_client.post("/auth/request-access", data=typed)
@@ -501,9 +524,10 @@ def test_account_forms_refuse_posts_without_csrf(csrf_client, make_user):
     )
     assert signed_in(csrf_client)
     response = csrf_client.post(
-        "/account/password", data=pw(PASSWORD, NEW_PASSWORD),
+        "/account/password",
+        data=pw(PASSWORD, NEW_PASSWORD),
         headers={"Referer": "http://localhost/account/"},
-    )  # fmt: skip
+    )
     assert response.status_code in (302, 400)
     db.session.refresh(user)
     assert verify_password(user.password_hash, PASSWORD)

@@ -150,8 +150,13 @@ def test_pages_answer_by_role_while_open_and_after_close(app, client, people, pi
     rule(min_votes=1)
     affirmation.close(window)
     db.session.commit()
-    for role, status in (("member", 404), ("partner", 404), ("author", 200), ("cochair", 200),
-                         ("staff", 200)):  # fmt: skip
+    for role, status in (
+        ("member", 404),
+        ("partner", 404),
+        ("author", 200),
+        ("cochair", 200),
+        ("staff", 200),
+    ):
         page = clients[role].get(path)
         assert page.status_code == status, role
         if role == "author":
@@ -166,8 +171,10 @@ def test_vote_form_errors_name_the_field_and_keep_the_text(app, people, pillar):
     assert b"Reason: say why you object." in page.data
     page = client.post(f"/affirmation/{study.id}/vote", data={"choice": "maybe"})
     assert page.status_code == 422 and b"Your vote:" in page.data
-    ok = client.post(f"/affirmation/{study.id}/vote",
-                     data={"choice": "object", "reason": "No numbers in outcomes."})  # fmt: skip
+    ok = client.post(
+        f"/affirmation/{study.id}/vote",
+        data={"choice": "object", "reason": "No numbers in outcomes."},
+    )
     assert ok.status_code == 302
     mine = affirmation.vote_of(window, people["member"])
     assert mine.choice == VoteChoice.object and mine.reason == "No numbers in outcomes."
@@ -201,11 +208,13 @@ def test_objection_needs_a_reason_and_votes_stop_at_the_deadline(app, people, pi
 
 def test_unique_vote_per_member_per_window(app, people, pillar):
     study, window = open_affirmation(people, pillar)
-    db.session.add(Vote(window_id=window.id, user_id=people["member"].id,
-                        choice=VoteChoice.affirm, reason=""))  # fmt: skip
+    db.session.add(
+        Vote(window_id=window.id, user_id=people["member"].id, choice=VoteChoice.affirm, reason="")
+    )
     db.session.commit()
-    db.session.add(Vote(window_id=window.id, user_id=people["member"].id,
-                        choice=VoteChoice.affirm, reason=""))  # fmt: skip
+    db.session.add(
+        Vote(window_id=window.id, user_id=people["member"].id, choice=VoteChoice.affirm, reason="")
+    )
     with pytest.raises(sa.exc.IntegrityError):
         db.session.commit()
     db.session.rollback()
@@ -260,8 +269,10 @@ def test_close_applies_the_rule_from_the_settings(app, people, pillar, make_user
     db.session.commit()
     assert window.result == expected
     assert study.state == (S.affirmed if expected == "affirmed" else S.in_review)
-    assert (window.affirm_count, window.object_count) == (votes.count("affirm"),
-                                                          votes.count("object"))  # fmt: skip
+    assert (window.affirm_count, window.object_count) == (
+        votes.count("affirm"),
+        votes.count("object"),
+    )
 
 
 def test_a_changed_vote_counts_once(app, people, pillar, make_user):
@@ -374,17 +385,21 @@ def test_staff_extend_later_only_with_a_reason_recorded(app, people, pillar):
     assert event.actor_id == people["staff"].id and event.override_reason == "Summer recess."
     assert event.data["to"] == later.isoformat()
 
-    forbidden = client_of(app, people["cochair"]).post(f"/affirmation/{study.id}/extend",
-                            data={"closes_at": "2099-01-01T12:00", "reason": "x"})  # fmt: skip
+    forbidden = client_of(app, people["cochair"]).post(
+        f"/affirmation/{study.id}/extend", data={"closes_at": "2099-01-01T12:00", "reason": "x"}
+    )
     assert forbidden.status_code == 403
     client = client_of(app, people["staff"])
-    earlier = client.post(f"/affirmation/{study.id}/extend",
-                          data={"closes_at": "2001-01-01T12:00", "reason": "Oops"})  # fmt: skip
+    earlier = client.post(
+        f"/affirmation/{study.id}/extend", data={"closes_at": "2001-01-01T12:00", "reason": "Oops"}
+    )
     assert earlier.status_code == 409 and b"never shortened" in earlier.data
     missing = client.post(f"/affirmation/{study.id}/extend", data={"closes_at": "soon"})
     assert missing.status_code == 422 and b"Reason:" in missing.data
-    ok = client.post(f"/affirmation/{study.id}/extend",
-                     data={"closes_at": "2099-01-01T12:00", "reason": "Holidays"})  # fmt: skip
+    ok = client.post(
+        f"/affirmation/{study.id}/extend",
+        data={"closes_at": "2099-01-01T12:00", "reason": "Holidays"},
+    )
     assert ok.status_code == 302
     db.session.expire_all()
     assert window.closes_at.year == 2099
@@ -407,8 +422,9 @@ def test_reminder_goes_to_members_who_have_not_voted(app, people, pillar, make_u
     told = {r.recipient_id for r in rows}
     # Eligible non-voters only: not the voter, the authors, partners or staff.
     assert quiet.id in told and people["cochair"].id in told
-    assert told.isdisjoint({people[r].id for r in ("member", "author", "coauthor", "partner",
-                                                   "staff", "inactive")})  # fmt: skip
+    assert told.isdisjoint(
+        {people[r].id for r in ("member", "author", "coauthor", "partner", "staff", "inactive")}
+    )
     assert smtp.to(quiet.email) and "48 hours" in smtp.to(quiet.email)[0]["Subject"]
     assert sweep()["remind_closing_windows"] == 0  # once per deadline
 
@@ -419,10 +435,16 @@ def test_reminder_not_sent_if_the_member_voted_meanwhile(app, people, pillar, ma
     ids = notify.write_batch(
         "affirmation_closing",
         [(u.id, u.email, NetworkPreference.immediate) for u in (late, closed)],
-        subject="Closing", event_key=f"{window.id}:x",
-        context={"window_id": window.id, "title": study.title, "pillar": "P",
-                 "closes_at": window.closes_at.isoformat(), "path": "/"},
-    )  # fmt: skip
+        subject="Closing",
+        event_key=f"{window.id}:x",
+        context={
+            "window_id": window.id,
+            "title": study.title,
+            "pillar": "P",
+            "closes_at": window.closes_at.isoformat(),
+            "path": "/",
+        },
+    )
     affirmation.cast_vote(window, late, "affirm")
     db.session.commit()
     assert mail.send_batch(ids[:1]) == 0
@@ -561,16 +583,32 @@ def test_page_statements_do_not_grow_with_votes(app, people, pillar):
     now = utcnow()
     db.session.execute(
         sa.insert(User),
-        [dict(email=f"voter{i}@example.org", name=f"Voter {i}", kind=UserKind.member,
-              is_active=True, created_at=now) for i in range(3000)],
-    )  # fmt: skip
+        [
+            dict(
+                email=f"voter{i}@example.org",
+                name=f"Voter {i}",
+                kind=UserKind.member,
+                is_active=True,
+                created_at=now,
+            )
+            for i in range(3000)
+        ],
+    )
     ids = db.session.scalars(sa.select(User.id).where(User.email.like("voter%"))).all()
     db.session.execute(
         sa.insert(Vote),
-        [dict(window_id=window_id, user_id=uid, choice=VoteChoice.object if i % 4 == 0 else
-              VoteChoice.affirm, reason="No." if i % 4 == 0 else "", created_at=now,
-              updated_at=now) for i, uid in enumerate(ids)],
-    )  # fmt: skip
+        [
+            dict(
+                window_id=window_id,
+                user_id=uid,
+                choice=VoteChoice.object if i % 4 == 0 else VoteChoice.affirm,
+                reason="No." if i % 4 == 0 else "",
+                created_at=now,
+                updated_at=now,
+            )
+            for i, uid in enumerate(ids)
+        ],
+    )
     db.session.commit()
     many = _statements(app, client, path)
     assert len(many) == len(few), (few, many)

@@ -21,9 +21,11 @@ S = StudyState
 @pytest.fixture
 def people(make_user, pillar):
     return {
-        "author": make_user("member"), "coauthor": make_user("partner"),
-        "cochair": make_user("member", cochair_of=pillar), "staff": make_user("staff"),
-    }  # fmt: skip
+        "author": make_user("member"),
+        "coauthor": make_user("partner"),
+        "cochair": make_user("member", cochair_of=pillar),
+        "staff": make_user("staff"),
+    }
 
 
 def _mail_of(study) -> list[tuple[str, str]]:
@@ -37,8 +39,7 @@ def _vote(window, voters) -> None:
     db.session.commit()
 
 
-def test_staff_close_is_the_deadlines_close_recorded_as_an_override(app, people, pillar,
-                                                                     make_user):  # fmt: skip
+def test_staff_close_is_the_deadlines_close_recorded_as_an_override(app, people, pillar, make_user):
     rule(min_votes=3)
     voters = members(make_user, 3)
     early, early_window = open_affirmation(people, pillar)

@@ -53,8 +53,7 @@ def _closed(window_id: int):
     return window if window.closed_at is not None else None
 
 
-def test_window_closes_at_its_deadline_through_scheduler_and_worker(live, make_user, pillar,
-                                                                    smtp):  # fmt: skip
+def test_window_closes_at_its_deadline_through_scheduler_and_worker(live, make_user, pillar, smtp):
     study, window, voters = approved(make_user, pillar)
     for voter in voters[:2]:
         affirmation.cast_vote(window, voter, "affirm")
@@ -111,8 +110,14 @@ def pillar_of_live(live_app):
 
 
 def _person(email: str, kind=UserKind.member, **fields) -> User:
-    user = User(email=email, name=email.split("@")[0].title(), kind=kind,
-                password_hash=_PASSWORD_HASH, created_at=utcnow(), **fields)  # fmt: skip
+    user = User(
+        email=email,
+        name=email.split("@")[0].title(),
+        kind=kind,
+        password_hash=_PASSWORD_HASH,
+        created_at=utcnow(),
+        **fields,
+    )
     db.session.add(user)
     db.session.commit()
     return user

@@ -16,8 +16,14 @@ from tests.publishing import published_study, set_state, unpublish
 def api_data(app, make_user):
     author = make_user(office="Council Member", jurisdiction="Takoma Park", state="MD")
     shown = published_study(author, topics=("housing", "tenants"))
-    published_study(author, title="Youth budget", place="Boston", state_code="MA",
-                    kind=StudyKind.organizing_example, topics=("youth",))  # fmt: skip
+    published_study(
+        author,
+        title="Youth budget",
+        place="Boston",
+        state_code="MA",
+        kind=StudyKind.organizing_example,
+        topics=("youth",),
+    )
     gone = published_study(author, title="Withdrawn thing", place="Tulsa", state_code="OK")
     unpublish(gone)
     draft = complete_study(author, title="Secret draft", place="Reno", state_code="NV")
@@ -42,8 +48,9 @@ def test_api_matches_its_openapi_document(api_schema, mode):
     for operation in operations:
 
         @given(case=operation.as_strategy(generation_mode=generation))
-        @settings(max_examples=30, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))  # fmt: skip
+        @settings(
+            max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         def check(case):
             case.call_and_validate()
 
@@ -65,11 +72,24 @@ def test_studies_list_shape(app, client, api_data):
     assert set(body) == {"items", "page", "per_page", "total"}
     assert (body["page"], body["per_page"], body["total"]) == (1, 20, 2)
     item = next(i for i in body["items"] if i["slug"] == api_data["shown"].slug)
-    assert set(item) == {"slug", "title", "summary", "kind", "pillar", "place", "topics",
-                         "published_at", "url"}  # fmt: skip
+    assert set(item) == {
+        "slug",
+        "title",
+        "summary",
+        "kind",
+        "pillar",
+        "place",
+        "topics",
+        "published_at",
+        "url",
+    }
     assert set(item["pillar"]) == {"slug", "name"}
-    assert item["place"] == {"name": "Takoma Park", "state": "MD", "government_type": "city",
-                             "population": "10k_50k"}  # fmt: skip
+    assert item["place"] == {
+        "name": "Takoma Park",
+        "state": "MD",
+        "government_type": "city",
+        "population": "10k_50k",
+    }
     assert item["topics"] == ["housing", "tenants"]
     assert item["url"] == f"http://reimagine.test/library/{item['slug']}"
 

@@ -261,9 +261,19 @@ def test_timer_never_runs_in_tests_cli_or_production(app_factory, app):
 def test_users_create(app):
     runner = app.test_cli_runner()
     result = runner.invoke(
-        args=["users", "create", "--email", "New.Staff@Example.org", "--name", "New Staff",
-              "--kind", "staff", "--password", "a long enough password"],
-    )  # fmt: skip
+        args=[
+            "users",
+            "create",
+            "--email",
+            "New.Staff@Example.org",
+            "--name",
+            "New Staff",
+            "--kind",
+            "staff",
+            "--password",
+            "a long enough password",
+        ],
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(sa.select(User).where(User.email == "new.staff@example.org"))
     assert user.kind == UserKind.staff and user.has_password
@@ -274,9 +284,17 @@ def test_users_create(app):
     assert response.status_code == 302
 
     again = runner.invoke(
-        args=["users", "create", "--email", "NEW.STAFF@example.org", "--name", "X",
-              "--password", "a long enough password"],
-    )  # fmt: skip
+        args=[
+            "users",
+            "create",
+            "--email",
+            "NEW.STAFF@example.org",
+            "--name",
+            "X",
+            "--password",
+            "a long enough password",
+        ],
+    )
     assert again.exit_code != 0 and "already exists" in again.output
     weak = runner.invoke(
         args=["users", "create", "--email", "w@example.org", "--name", "W", "--password", "short"]
@@ -287,9 +305,17 @@ def test_users_create(app):
 def test_users_invite_emails_a_link(app, smtp):
     runner = app.test_cli_runner()
     result = runner.invoke(
-        args=["users", "invite", "--email", "guest@example.org", "--name", "Guest Partner",
-              "--kind", "partner"],
-    )  # fmt: skip
+        args=[
+            "users",
+            "invite",
+            "--email",
+            "guest@example.org",
+            "--name",
+            "Guest Partner",
+            "--kind",
+            "partner",
+        ],
+    )
     assert result.exit_code == 0, result.output
     message = smtp.wait_for(1)[0]
     assert message["To"] == "guest@example.org"

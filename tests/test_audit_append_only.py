@@ -12,15 +12,22 @@ from tests.factories import complete_study
 
 @pytest.mark.parametrize(
     "statement",
-    ["UPDATE audit_event SET comment = 'rewritten' WHERE id = :id",
-     "UPDATE audit_event SET study_id = NULL, comment = 'and hidden' WHERE id = :id",
-     "DELETE FROM audit_event WHERE id = :id"],
-)  # fmt: skip
+    [
+        "UPDATE audit_event SET comment = 'rewritten' WHERE id = :id",
+        "UPDATE audit_event SET study_id = NULL, comment = 'and hidden' WHERE id = :id",
+        "DELETE FROM audit_event WHERE id = :id",
+    ],
+)
 def test_raw_sql_cannot_change_or_remove_an_audit_row(app, make_user, statement):
     author = make_user()
     study = complete_study(author)
-    event = AuditEvent(actor_id=author.id, study_id=study.id, event="submitted",
-                       comment="as it happened", created_at=utcnow())  # fmt: skip
+    event = AuditEvent(
+        actor_id=author.id,
+        study_id=study.id,
+        event="submitted",
+        comment="as it happened",
+        created_at=utcnow(),
+    )
     db.session.add(event)
     db.session.commit()
     with pytest.raises(sa.exc.DBAPIError, match="append-only"):
@@ -33,8 +40,9 @@ def test_raw_sql_cannot_change_or_remove_an_audit_row(app, make_user, statement)
 def test_deleting_a_study_still_clears_its_audit_rows_study_id(app, make_user):
     author = make_user()
     study = complete_study(author)
-    db.session.add(AuditEvent(actor_id=author.id, study_id=study.id, event="created",
-                              created_at=utcnow()))  # fmt: skip
+    db.session.add(
+        AuditEvent(actor_id=author.id, study_id=study.id, event="created", created_at=utcnow())
+    )
     db.session.commit()
     db.session.execute(sa.text("DELETE FROM study_author WHERE study_id = :id"), {"id": study.id})
     db.session.execute(sa.text("DELETE FROM case_study WHERE id = :id"), {"id": study.id})

@@ -34,39 +34,75 @@ def web(app_factory, app):
 def forms(web, make_user):
     """Return {name: (path, {field: label}, required fields, client)} for every form."""
     member = make_user()
-    invited = accounts.invite(email="inv@example.org", name="Inv", kind=UserKind.member,
-                              invited_by=None)  # fmt: skip
+    invited = accounts.invite(
+        email="inv@example.org", name="Inv", kind=UserKind.member, invited_by=None
+    )
     db.session.commit()
     reset_token = accounts.make_token("reset", member)
     invite_token = accounts.make_token("invite", invited)
     anonymous = web
     signed_in = web.application.test_client()
-    assert signed_in.post(
-        "/auth/login", data={"email": member.email, "password": PASSWORD}
-    ).status_code == 302  # fmt: skip
+    assert (
+        signed_in.post(
+            "/auth/login", data={"email": member.email, "password": PASSWORD}
+        ).status_code
+        == 302
+    )
     return {
         "login": ("/auth/login", {"email": "Email", "password": "Password"}, anonymous),
         "reset_request": ("/auth/reset", {"email": "Email"}, anonymous),
-        "reset": (f"/auth/reset/{reset_token}",
-                  {"password": "New password", "confirm": "Repeat the new password"}, anonymous),
-        "invite": (f"/auth/invite/{invite_token}",
-                   {"name": "Your name", "password": "New password",
-                    "confirm": "Repeat the new password"}, anonymous),
-        "request_access": ("/auth/request-access",
-                           {"name": "Your name", "email": "Email", "kind": "I am",
-                            "office": "Office (if elected)",
-                            "jurisdiction": "Jurisdiction or organisation", "state": "State",
-                            "message": "Anything staff should know"}, anonymous),
-        "profile": ("/account/", {"name": "Name", "office": "Office",
-                                  "jurisdiction": "Jurisdiction", "state": "State",
-                                  "organisation": "Organisation"}, signed_in),
-        "email": ("/account/email", {"email-new_email": "New email address",
-                                     "email-current_password": "Your current password"},
-                  signed_in),
-        "password": ("/account/password", {"pw-current_password": "Current password",
-                                           "pw-password": "New password",
-                                           "pw-confirm": "Repeat the new password"}, signed_in),
-    }  # fmt: skip
+        "reset": (
+            f"/auth/reset/{reset_token}",
+            {"password": "New password", "confirm": "Repeat the new password"},
+            anonymous,
+        ),
+        "invite": (
+            f"/auth/invite/{invite_token}",
+            {"name": "Your name", "password": "New password", "confirm": "Repeat the new password"},
+            anonymous,
+        ),
+        "request_access": (
+            "/auth/request-access",
+            {
+                "name": "Your name",
+                "email": "Email",
+                "kind": "I am",
+                "office": "Office (if elected)",
+                "jurisdiction": "Jurisdiction or organisation",
+                "state": "State",
+                "message": "Anything staff should know",
+            },
+            anonymous,
+        ),
+        "profile": (
+            "/account/",
+            {
+                "name": "Name",
+                "office": "Office",
+                "jurisdiction": "Jurisdiction",
+                "state": "State",
+                "organisation": "Organisation",
+            },
+            signed_in,
+        ),
+        "email": (
+            "/account/email",
+            {
+                "email-new_email": "New email address",
+                "email-current_password": "Your current password",
+            },
+            signed_in,
+        ),
+        "password": (
+            "/account/password",
+            {
+                "pw-current_password": "Current password",
+                "pw-password": "New password",
+                "pw-confirm": "Repeat the new password",
+            },
+            signed_in,
+        ),
+    }
 
 
 def text(response) -> str:
@@ -144,8 +180,9 @@ def test_wrong_types_never_break_a_form(forms):
 
 def test_bogus_choices_are_named(forms):
     path, _fields, client = forms["request_access"]
-    response = client.post(path, data={"name": "A", "email": "a@example.org", "kind": "staff",
-                                       "state": "Atlantis"})  # fmt: skip
+    response = client.post(
+        path, data={"name": "A", "email": "a@example.org", "kind": "staff", "state": "Atlantis"}
+    )
     page = text(response)
     assert "I am: Not a valid choice." in page and "State: Not a valid choice." in page
     assert db.session.scalar(sa.select(sa.func.count(AccessRequest.id))) == 0
@@ -161,8 +198,15 @@ def test_bad_emails_are_named(forms):
 
 def test_nul_bytes_are_dropped_before_they_reach_the_database(forms):
     path, _fields, client = forms["request_access"]
-    response = client.post(path, data={"name": "Ana\x00 Ruiz", "email": "ana@example.org",
-                                       "kind": "member", "message": "hi\x00there"})  # fmt: skip
+    response = client.post(
+        path,
+        data={
+            "name": "Ana\x00 Ruiz",
+            "email": "ana@example.org",
+            "kind": "member",
+            "message": "hi\x00there",
+        },
+    )
     assert response.status_code == 302
     row = db.session.scalar(sa.select(AccessRequest))
     assert (row.name, row.message) == ("Ana Ruiz", "hithere")
@@ -191,7 +235,11 @@ def test_bad_query_strings_never_break_a_page(web):
 
 
 def test_bad_tokens_in_links_are_refused_kindly(web):
-    for path in ("/auth/reset/x", "/auth/invite/%00", "/account/email/" + "a" * 3000,
-                 "/auth/reset/%ED%A0%80"):  # fmt: skip
+    for path in (
+        "/auth/reset/x",
+        "/auth/invite/%00",
+        "/account/email/" + "a" * 3000,
+        "/auth/reset/%ED%A0%80",
+    ):
         response = web.get(path)
         assert response.status_code in (302, 404), path

@@ -23,9 +23,16 @@ def test_search_facets_study_and_map(live_server, page):
         ("Right to counsel", "Takoma Park", "MD", StudyKind.policy_win, ("housing",)),
     ]
     for i, (title, place, state, kind, topics) in enumerate(specs):
-        published_study(author, title=title, place=place, state_code=state, kind=kind,
-                        topics=topics, pillar=pillars[i % 2],
-                        government_type=GovernmentType.city)  # fmt: skip
+        published_study(
+            author,
+            title=title,
+            place=place,
+            state_code=state,
+            kind=kind,
+            topics=topics,
+            pillar=pillars[i % 2],
+            government_type=GovernmentType.city,
+        )
 
     page.goto(live_server.url + "/library")
     page.fill("#q", "transit")

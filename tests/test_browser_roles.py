@@ -33,21 +33,41 @@ MATRIX = [
     ("GET", "/account/", "account.index", {"visitor": LOGIN, **dict.fromkeys(SIGNED_IN, 200)}),
     ("POST", "/account/", "account.index", {"visitor": LOGIN, **dict.fromkeys(SIGNED_IN, 200)}),
     ("GET", "/account/email", "account.change_email", everyone(405)),
-    ("POST", "/account/email", "account.change_email",
-     {"visitor": LOGIN, **dict.fromkeys(SIGNED_IN, 200)}),
+    (
+        "POST",
+        "/account/email",
+        "account.change_email",
+        {"visitor": LOGIN, **dict.fromkeys(SIGNED_IN, 200)},
+    ),
     ("GET", "/account/password", "account.change_password", everyone(405)),
-    ("POST", "/account/password", "account.change_password",
-     {"visitor": LOGIN, **dict.fromkeys(SIGNED_IN, 200)}),
+    (
+        "POST",
+        "/account/password",
+        "account.change_password",
+        {"visitor": LOGIN, **dict.fromkeys(SIGNED_IN, 200)},
+    ),
     ("GET", "/account/email/not-a-token", "account.confirm_email", everyone(302)),
-    ("GET", "/account/notifications", "account.notifications",
-     {"visitor": LOGIN, **dict.fromkeys(SIGNED_IN, 200)}),
+    (
+        "GET",
+        "/account/notifications",
+        "account.notifications",
+        {"visitor": LOGIN, **dict.fromkeys(SIGNED_IN, 200)},
+    ),
     ("GET", "/account/unsubscribe/not-a-token", "account.unsubscribe", everyone(404)),
-    ("POST", "/account/sessions/0123456789abcdef/end", "account.end_session",
-     {"visitor": LOGIN, **dict.fromkeys(SIGNED_IN, 302)}),
+    (
+        "POST",
+        "/account/sessions/0123456789abcdef/end",
+        "account.end_session",
+        {"visitor": LOGIN, **dict.fromkeys(SIGNED_IN, 302)},
+    ),
     ("GET", "/account/sessions/0123456789abcdef/end", "account.end_session", everyone(405)),
-    ("POST", "/account/sessions/end-others", "account.end_other_sessions",
-     {"visitor": LOGIN, **dict.fromkeys(SIGNED_IN, 302)}),
-]  # fmt: skip
+    (
+        "POST",
+        "/account/sessions/end-others",
+        "account.end_other_sessions",
+        {"visitor": LOGIN, **dict.fromkeys(SIGNED_IN, 302)},
+    ),
+]
 
 
 @pytest.fixture
@@ -63,9 +83,10 @@ def people(make_user, pillar):
 def test_the_matrix_covers_every_foundation_route(app):
     covered = {endpoint for _m, _p, endpoint, _e in MATRIX}
     foundation = {
-        rule.endpoint for rule in current_app.url_map.iter_rules()
+        rule.endpoint
+        for rule in current_app.url_map.iter_rules()
         if rule.endpoint.split(".")[0] in {"auth", "account", "main"}
-    }  # fmt: skip
+    }
     assert foundation <= covered, f"add these routes to MATRIX: {foundation - covered}"
 
 
@@ -107,17 +128,38 @@ def test_sign_out_route_for_each_role(app, people):
 
 EXPECTED_NAV = {
     "staff@example.org": ["Library", "Committed officials", "Staff", "Account"],
-    "cochair4@example.org": ["Library", "Committed officials", "My studies", "Affirmation",
-                             "Co-chair review", "Account"],
-    "member7@example.org": ["Library", "Committed officials", "My studies", "Affirmation",
-                            "Account"],
-    "partner2@example.org": ["Library", "Committed officials", "My studies", "Affirmation",
-                             "Account"],
-}  # fmt: skip
-ENDPOINTS = {"Library": "library.index", "Committed officials": "commitments.index",
-             "My studies": "studies.index", "Affirmation": "affirmation.index",
-             "Co-chair review": "cochair.index", "Staff": "staff.index",
-             "Account": "account.index"}  # fmt: skip
+    "cochair4@example.org": [
+        "Library",
+        "Committed officials",
+        "My studies",
+        "Affirmation",
+        "Co-chair review",
+        "Account",
+    ],
+    "member7@example.org": [
+        "Library",
+        "Committed officials",
+        "My studies",
+        "Affirmation",
+        "Account",
+    ],
+    "partner2@example.org": [
+        "Library",
+        "Committed officials",
+        "My studies",
+        "Affirmation",
+        "Account",
+    ],
+}
+ENDPOINTS = {
+    "Library": "library.index",
+    "Committed officials": "commitments.index",
+    "My studies": "studies.index",
+    "Affirmation": "affirmation.index",
+    "Co-chair review": "cochair.index",
+    "Staff": "staff.index",
+    "Account": "account.index",
+}
 
 
 @pytest.mark.browser
@@ -177,8 +219,13 @@ def make_user_live(live_app):
     from models.enums import UserKind
     from tests.conftest import _PASSWORD_HASH
 
-    user = User(email="browser@example.org", name="Browser Person", kind=UserKind.member,
-                password_hash=_PASSWORD_HASH, created_at=utcnow())  # fmt: skip
+    user = User(
+        email="browser@example.org",
+        name="Browser Person",
+        kind=UserKind.member,
+        password_hash=_PASSWORD_HASH,
+        created_at=utcnow(),
+    )
     db.session.add(user)
     db.session.commit()
     return user

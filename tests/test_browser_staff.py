@@ -12,8 +12,13 @@ from tests.conftest import _PASSWORD_HASH, parts
 
 
 def test_invite_a_member_who_accepts_and_signs_in(live_server, page, browser_login, smtp):
-    boss = User(email="boss@example.org", name="Bea Boss", kind=UserKind.staff,
-                password_hash=_PASSWORD_HASH, created_at=utcnow())  # fmt: skip
+    boss = User(
+        email="boss@example.org",
+        name="Bea Boss",
+        kind=UserKind.staff,
+        password_hash=_PASSWORD_HASH,
+        created_at=utcnow(),
+    )
     db.session.add(boss)
     db.session.commit()
     browser_login(boss.email)

@@ -23,10 +23,16 @@ PHONE = {"width": 390, "height": 844}
 DESK = {"width": 1280, "height": 800}
 # Answers that are not pages a person reads: data, feeds, files, the raw email frame.
 NOT_HTML = {
-    "main.healthz", "library.sitemap", "library.download", "studies.download",
-    "staff.export_csv", "staff.export_json", "staff.audit_csv", "staff.notification_html",
+    "main.healthz",
+    "library.sitemap",
+    "library.download",
+    "studies.download",
+    "staff.export_csv",
+    "staff.export_json",
+    "staff.audit_csv",
+    "staff.notification_html",
     "library.slug_check",
-}  # fmt: skip
+}
 
 AXE_RUN = """async (tags) => {
   const result = await axe.run(document, {runOnly: {type: "tag", values: tags},
@@ -38,10 +44,12 @@ AXE_RUN = """async (tags) => {
 
 def _html_pages(world, every, role):
     return [
-        p for p in every
-        if p.endpoint not in NOT_HTML and not p.endpoint.startswith(("api.", "feeds."))
+        p
+        for p in every
+        if p.endpoint not in NOT_HTML
+        and not p.endpoint.startswith(("api.", "feeds."))
         and expected(world, role, p) == 200
-    ]  # fmt: skip
+    ]
 
 
 def _sign_in(page, base, user):

@@ -76,13 +76,20 @@ PATHS = {
     "affirmation_closing": "/affirmation/12",
 }
 DIGEST_ITEMS = [
-    {"subject": "Open for network affirmation: “Participatory budgeting” (In network "
-                "affirmation)", "summary": "Residents decide how to spend $1M a year.",
-     "link": "http://reimagine.test/affirmation/12", "at": "2026-03-01T09:00:00+00:00"},
-    {"subject": "Newly published in Reimagine Our Economy: “Community benefits” (Published)",
-     "summary": "", "link": "http://reimagine.test/library/detroit-cba",
-     "at": "2026-03-01T15:00:00+00:00"},
-]  # fmt: skip
+    {
+        "subject": "Open for network affirmation: “Participatory budgeting” (In network "
+        "affirmation)",
+        "summary": "Residents decide how to spend $1M a year.",
+        "link": "http://reimagine.test/affirmation/12",
+        "at": "2026-03-01T09:00:00+00:00",
+    },
+    {
+        "subject": "Newly published in Reimagine Our Economy: “Community benefits” (Published)",
+        "summary": "",
+        "link": "http://reimagine.test/library/detroit-cba",
+        "at": "2026-03-01T15:00:00+00:00",
+    },
+]
 NETWORK = {"affirmation_opened", "affirmation_closing", "newly_published", "digest"}
 
 

@@ -43,8 +43,11 @@ class SweepProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child holds it
         self.process = subprocess.Popen(
             [sys.executable, "-m", "flask", "sweep", "--every", str(self.every)],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -78,11 +81,20 @@ def drill(make_user, pillar, rq_app, worker, smtp, tmp_path):
 
 def _members(n: int, prefix: str = "m") -> None:
     now = utcnow()
-    db.session.execute(sa.insert(User), [
-        dict(email=f"{prefix}{i}@drill.example", name=f"Drill {i}", kind=UserKind.member,
-             is_active=True, created_at=now, network_preference=NetworkPreference.immediate)
-        for i in range(n)
-    ])  # fmt: skip
+    db.session.execute(
+        sa.insert(User),
+        [
+            dict(
+                email=f"{prefix}{i}@drill.example",
+                name=f"Drill {i}",
+                kind=UserKind.member,
+                is_active=True,
+                created_at=now,
+                network_preference=NetworkPreference.immediate,
+            )
+            for i in range(n)
+        ],
+    )
     db.session.commit()
 
 
@@ -91,9 +103,11 @@ def _window(author, pillar, title: str = "Right to counsel") -> tuple[Affirmatio
         author, pillar=pillar, title=title, state=StudyState.in_affirmation, current_round=1
     )
     window = AffirmationWindow(
-        study_id=study.id, round_number=1, opened_at=utcnow(),
+        study_id=study.id,
+        round_number=1,
+        opened_at=utcnow(),
         closes_at=utcnow() + timedelta(days=14),
-    )  # fmt: skip
+    )
     db.session.add(window)
     db.session.flush()
     return window, study
@@ -179,25 +193,37 @@ def test_fanout_kill_drill_everyone_told_once(drill, rq_app, worker, smtp, make_
         worker.start()
     last_kill = time.monotonic()
 
-    wait_until(lambda: len(_by_recipient(smtp, "Open for network affirmation")) >= recipients,
-               timeout=180, interval=0.1)  # fmt: skip
+    wait_until(
+        lambda: len(_by_recipient(smtp, "Open for network affirmation")) >= recipients,
+        timeout=180,
+        interval=0.1,
+    )
     seconds_after = time.monotonic() - last_kill
-    wait_until(lambda: _fresh(sa.select(Broadcast.finished_at).where(
-        Broadcast.id == voters.id)).scalar() is not None, timeout=30)  # fmt: skip
+    wait_until(
+        lambda: (
+            _fresh(sa.select(Broadcast.finished_at).where(Broadcast.id == voters.id)).scalar()
+            is not None
+        ),
+        timeout=30,
+    )
 
     got = _by_recipient(smtp, "Open for network affirmation")
     expected = set(db.session.scalars(sa.select(User.email).where(User.kind == UserKind.member)))
     assert set(got) == expected, "every member was told"
     twice = {address for address, n in got.items() if n > 1}
-    ambiguous = set(db.session.scalars(
-        sa.select(Notification.email).where(Notification.is_ambiguous.is_(True))
-    ))  # fmt: skip
+    ambiguous = set(
+        db.session.scalars(sa.select(Notification.email).where(Notification.is_ambiguous.is_(True)))
+    )
     figures = {
-        "engine": db.engine.dialect.name, "recipients": recipients, "kills": len(kills),
-        "delivered": len(got), "duplicates": sum(n - 1 for n in got.values()),
-        "ambiguous": len(ambiguous), "seconds_after_last_kill": round(seconds_after, 2),
+        "engine": db.engine.dialect.name,
+        "recipients": recipients,
+        "kills": len(kills),
+        "delivered": len(got),
+        "duplicates": sum(n - 1 for n in got.values()),
+        "ambiguous": len(ambiguous),
+        "seconds_after_last_kill": round(seconds_after, 2),
         "kill_points": kills,
-    }  # fmt: skip
+    }
     _report(figures)
     assert max(got.values()) <= 2
     assert twice <= ambiguous, "every duplicate was flagged"
@@ -240,8 +266,15 @@ def test_fanout_redis_drill_announcements_arrive_after_the_outage(
     _approve_under_outage(studies[3], chairs)
     workflow.apply(studies[3], "close_affirmation", None, affirmed=True)
     db.session.commit()
-    wait_until(lambda: db.session.scalar(sa.select(sa.func.count(Broadcast.id)).where(
-        Broadcast.finished_at.is_(None))) == 0, timeout=30)  # fmt: skip
+    wait_until(
+        lambda: (
+            db.session.scalar(
+                sa.select(sa.func.count(Broadcast.id)).where(Broadcast.finished_at.is_(None))
+            )
+            == 0
+        ),
+        timeout=30,
+    )
     members = set(db.session.scalars(sa.select(User.email).where(User.kind == UserKind.member)))
     voters = members - {author.email}
 
@@ -262,8 +295,9 @@ def test_fanout_redis_drill_announcements_arrive_after_the_outage(
     assert worker.process.poll() is None, "flask worker waits for Redis instead of quitting"
 
     def all_arrived() -> bool:
-        opened = [_by_recipient(smtp, f"Open for network affirmation: “Study {i}”")
-                  for i in range(3)]  # fmt: skip
+        opened = [
+            _by_recipient(smtp, f"Open for network affirmation: “Study {i}”") for i in range(3)
+        ]
         published = _by_recipient(smtp, "Newly published")
         return all(voters <= set(c) for c in opened) and set(published) == {
             f.email for f in followers
@@ -298,11 +332,19 @@ def test_fanout_flush_drill_completes_without_duplicates(
     redis_server.flush()  # the job, its registries and the queue are gone
     flushed_at = len(smtp.messages)
 
-    wait_until(lambda: len(_by_recipient(smtp, "Open for network affirmation")) >= recipients,
-               timeout=90, interval=0.1)  # fmt: skip
+    wait_until(
+        lambda: len(_by_recipient(smtp, "Open for network affirmation")) >= recipients,
+        timeout=90,
+        interval=0.1,
+    )
     assert worker.process.poll() is None
-    wait_until(lambda: _fresh(sa.select(Broadcast.finished_at).where(
-        Broadcast.id == voters.id)).scalar() is not None, timeout=30)  # fmt: skip
+    wait_until(
+        lambda: (
+            _fresh(sa.select(Broadcast.finished_at).where(Broadcast.id == voters.id)).scalar()
+            is not None
+        ),
+        timeout=30,
+    )
     got = _by_recipient(smtp, "Open for network affirmation")
     assert len(got) == recipients and set(got.values()) == {1}, f"flushed at {flushed_at}"
     assert not db.session.scalar(
@@ -331,17 +373,33 @@ def test_scheduled_work_is_found_from_the_database_with_redis_flushed(
     deadline = db.session.scalar(
         sa.select(AffirmationWindow).where(AffirmationWindow.study_id == study.id)
     )
-    wait_until(lambda: daily.email in {r.email for r in db.session.scalars(
-        sa.select(Notification).where(Notification.is_digest.is_(True)))}, timeout=30)  # fmt: skip
+    wait_until(
+        lambda: (
+            daily.email
+            in {
+                r.email
+                for r in db.session.scalars(
+                    sa.select(Notification).where(Notification.is_digest.is_(True))
+                )
+            }
+        ),
+        timeout=30,
+    )
     redis_server.flush()
     # The deadline passes with its scheduled job gone.
     deadline.closes_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
 
-    wait_until(lambda: _fresh(sa.select(CaseStudy.state).where(
-        CaseStudy.id == study.id)).scalar() != StudyState.in_affirmation, timeout=20)  # fmt: skip
-    wait_until(lambda: _by_recipient(smtp, "Affirmation closes in 48 hours").get(voter.email),
-               timeout=20)  # fmt: skip
+    wait_until(
+        lambda: (
+            _fresh(sa.select(CaseStudy.state).where(CaseStudy.id == study.id)).scalar()
+            != StudyState.in_affirmation
+        ),
+        timeout=20,
+    )
+    wait_until(
+        lambda: _by_recipient(smtp, "Affirmation closes in 48 hours").get(voter.email), timeout=20
+    )
     wait_until(lambda: _by_recipient(smtp, "daily digest").get(daily.email), timeout=20)
     assert _by_recipient(smtp, "Affirmation closes in 48 hours")[voter.email] == 1
     assert closing_study.id != study.id

@@ -43,8 +43,13 @@ def test_every_editor_field_one_over_is_refused_by_name_and_kept(app, make_user)
     assert len(fields) >= 15
     for name, label, maximum in fields + [("topics", "Topics", TOPIC_MAX)]:
         typed = _too_long(name, maximum)
-        data = {"version": str(study.version), "title": study.title,
-                "pillar_id": str(study.pillar_id), "action": "save", name: typed}  # fmt: skip
+        data = {
+            "version": str(study.version),
+            "title": study.title,
+            "pillar_id": str(study.pillar_id),
+            "action": "save",
+            name: typed,
+        }
         if name.startswith("timeline-0-") and name != "timeline-0-date":
             data["timeline-0-date"] = "2020"
         if name.startswith("timeline-0-date"):
@@ -69,8 +74,13 @@ def test_every_review_field_one_over_is_refused_by_name_and_kept(app, make_user,
     assert len(fields) >= 2
     for name, label, maximum in fields:
         typed = _too_long(name, maximum)
-        data = {"version": str(study.version), "recommendation": "approve", "action": "save",
-                "items-0-section": "outcomes", name: typed}  # fmt: skip
+        data = {
+            "version": str(study.version),
+            "recommendation": "approve",
+            "action": "save",
+            "items-0-section": "outcomes",
+            name: typed,
+        }
         response = client.post(f"/cochair/studies/{study.id}", data=data)
         page = response.get_data(as_text=True)
         assert response.status_code == 422, (name, response.status_code)

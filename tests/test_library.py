@@ -56,14 +56,18 @@ def test_slug_is_place_title_unique_and_stable(app, make_user):
 def test_search_finds_any_section_and_stems_and_ranks(app, client, make_user):
     author = make_user()
     strong = published_study(
-        author, title="Worker cooperatives for home care", place="Madison",
+        author,
+        title="Worker cooperatives for home care",
+        place="Madison",
         summary="The city funds cooperatives owned by home-care workers.",
         outcomes_md="Three cooperatives formed; cooperative members earn more.",
-    )  # fmt: skip
+    )
     weak = published_study(
-        author, title="A budget for people", place="Oakland",
+        author,
+        title="A budget for people",
+        place="Oakland",
         lessons_md="One speaker mentioned a cooperative grocery.",
-    )  # fmt: skip
+    )
     hidden_word = published_study(author, title="Transit passes", place="Denver")
     hidden_word.timeline.append(
         TimelineEvent(position=5, year=2023, month=1, description="Zamboni hearing held")
@@ -71,9 +75,11 @@ def test_search_finds_any_section_and_stems_and_ranks(app, client, make_user):
     db.session.commit()
     library.reindex(hidden_word)
     political = published_study(
-        author, title="Youth councils", place="Boston",
+        author,
+        title="Youth councils",
+        place="Boston",
         political_environment_md="The quixotic opposition of the parking lobby " * 5,
-    )  # fmt: skip
+    )
     db.session.commit()
 
     html = client.get("/library?q=cooperative").get_data(as_text=True)
@@ -101,11 +107,20 @@ def _spread(make_user):
     ]
     out = []
     for i, (p, kind, state, gov, year, topics) in enumerate(specs):
-        out.append(published_study(
-            author, topics=topics, pillar=p, kind=kind, state_code=state, government_type=gov,
-            year_start=year - 1, year_end=year, place=f"Place {i}",
-            title=f"Tenant housing study {i}",
-        ))  # fmt: skip
+        out.append(
+            published_study(
+                author,
+                topics=topics,
+                pillar=p,
+                kind=kind,
+                state_code=state,
+                government_type=gov,
+                year_start=year - 1,
+                year_end=year,
+                place=f"Place {i}",
+                title=f"Tenant housing study {i}",
+            )
+        )
     return out
 
 
@@ -119,8 +134,11 @@ def test_facet_counts_agree_with_results(app, make_user):
             values = [v for v in page.facets.by_name[name] if v.count]
             assert sum(v.count for v in values) >= (page.total if name != "topic" else 0)
             for v in values:
-                narrowed = library.library_page(library.Query(q=q, per_page=100, **{
-                    name: int(v.value) if name == "year" else v.value}))  # fmt: skip
+                narrowed = library.library_page(
+                    library.Query(
+                        q=q, per_page=100, **{name: int(v.value) if name == "year" else v.value}
+                    )
+                )
                 assert narrowed.total == v.count == len(narrowed.cards), (name, v)
     two = library.library_page(library.Query(state="CA", kind="policy_win", topic="housing"))
     assert two.total == 1
@@ -136,8 +154,9 @@ def test_facets_combine_in_the_url(app, client, make_user):
 
 def test_unpublished_work_is_never_public(app, client, make_user):
     author = make_user()
-    visible = published_study(author, title="Visible secretword study", place="Austin",
-                              state_code="TX")  # fmt: skip
+    visible = published_study(
+        author, title="Visible secretword study", place="Austin", state_code="TX"
+    )
     draft = complete_study(author, title="Draft secretword", place="Reno", state_code="NV")
     in_review = complete_study(author, title="Review secretword", place="Boise", state_code="ID")
     set_state(in_review, "in_review")
@@ -174,8 +193,9 @@ def test_library_page_costs_at_most_three_statements(app, client, make_user, siz
     author = make_user()
     ps = pillars()
     for i in range(size):
-        study = complete_study(author, pillar=ps[i % 5], place=f"Town {i}",
-                               title=f"Study number {i}")  # fmt: skip
+        study = complete_study(
+            author, pillar=ps[i % 5], place=f"Town {i}", title=f"Study number {i}"
+        )
         publish(study)
     library.facet_cache().clear()
     db.session.remove()
@@ -211,12 +231,25 @@ def test_study_page_shows_everything(app, client, make_user):
     study = published_study(author, topics=("housing", "tenants"))
     other = published_study(author, title="Another housing win", place="Hyattsville")
     html = client.get(f"/library/{study.slug}").get_data(as_text=True)
-    for text in ("Right to counsel for tenants", "Takoma Park", "Maryland", "City",
-                 "right to counsel", "Tenant union forms", "2022-06-14",
-                 "Takoma Tenants United", "Ally", "Council Member, Takoma Park",
-                 f"/officials/{author.id}", 'property="og:title"', "Published",
-                 "Affirmed by the network", "Related case studies", other.title,
-                 "Evictions fell by a third"):  # fmt: skip
+    for text in (
+        "Right to counsel for tenants",
+        "Takoma Park",
+        "Maryland",
+        "City",
+        "right to counsel",
+        "Tenant union forms",
+        "2022-06-14",
+        "Takoma Tenants United",
+        "Ally",
+        "Council Member, Takoma Park",
+        f"/officials/{author.id}",
+        'property="og:title"',
+        "Published",
+        "Affirmed by the network",
+        "Related case studies",
+        other.title,
+        "Evictions fell by a third",
+    ):
         assert text in html, text
     assert "Last updated" not in html
     set_state(study, "published", corrected_at=study.published_at)
@@ -229,8 +262,9 @@ def test_study_page_statements_do_not_grow_with_rows(app, client, make_user):
     small = published_study(author, place="Small")
     big = published_study(author, place="Big")
     for i in range(30):
-        big.timeline.append(TimelineEvent(position=10 + i, year=2020, month=1 + i % 12,
-                                          description=f"Event {i}"))  # fmt: skip
+        big.timeline.append(
+            TimelineEvent(position=10 + i, year=2020, month=1 + i % 12, description=f"Event {i}")
+        )
     db.session.commit()
     counts = []
     for slug in (small.slug, big.slug):
@@ -243,9 +277,21 @@ def test_study_page_statements_do_not_grow_with_rows(app, client, make_user):
 
 def test_bad_library_arguments_never_fail(app, client, make_user):
     published_study(make_user())
-    for qs in ("page=0", "page=abc", "page=99999999999", "per_page=-1", "year=x",
-               "year=99999", "state=ZZ", "kind=nope", "sort=up", "government=%00",
-               "topic=" + "x" * 500, "pillar=nope", "page=3"):  # fmt: skip
+    for qs in (
+        "page=0",
+        "page=abc",
+        "page=99999999999",
+        "per_page=-1",
+        "year=x",
+        "year=99999",
+        "state=ZZ",
+        "kind=nope",
+        "sort=up",
+        "government=%00",
+        "topic=" + "x" * 500,
+        "pillar=nope",
+        "page=3",
+    ):
         assert client.get(f"/library?{qs}").status_code == 200, qs
 
 
@@ -312,9 +358,14 @@ def test_staff_correction_is_a_revision_and_shows_last_updated(app, client, make
     login_as(make_user("staff"))
     form = client.get(f"/library/{study.slug}/correct").get_data(as_text=True)
     assert "Uncorrected title" in form
-    data = {"version": str(study.version), "title": "Corrected zeppelin title",
-            "summary": "New summary", "note": "Fixed the title",
-            "overview_md": "Now **bold**", "outcomes_md": "Better"}  # fmt: skip
+    data = {
+        "version": str(study.version),
+        "title": "Corrected zeppelin title",
+        "summary": "New summary",
+        "note": "Fixed the title",
+        "overview_md": "Now **bold**",
+        "outcomes_md": "Better",
+    }
     missing_note = client.post(f"/library/{study.slug}/correct", data={**data, "note": ""})
     assert "What was corrected:" in missing_note.get_data(as_text=True)
     stale = client.post(f"/library/{study.slug}/correct", data={**data, "version": "0"})
@@ -339,9 +390,15 @@ def test_attachments_download_from_the_public_page(app, client, make_user):
     draft = complete_study(author, place="Hidden")
     rows = []
     for owner in (study, draft):
-        row = Attachment(study_id=owner.id, filename="plan.pdf", content_type="application/pdf",
-                         size=8, sha256="0" * 64, storage_key=f"ab{owner.id}key",
-                         uploaded_by_id=author.id)  # fmt: skip
+        row = Attachment(
+            study_id=owner.id,
+            filename="plan.pdf",
+            content_type="application/pdf",
+            size=8,
+            sha256="0" * 64,
+            storage_key=f"ab{owner.id}key",
+            uploaded_by_id=author.id,
+        )
         db.session.add(row)
         db.session.commit()
         attachments.storage.current().save(row.storage_key, io.BytesIO(b"%PDF-1.4"))

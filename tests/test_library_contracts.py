@@ -25,11 +25,15 @@ def test_werkzeug_still_loads_the_form_through_load_form_data():
     assert callable(getattr(Request, "_load_form_data", None))
     body = b"name=Ana%00Ruiz"
     environ = {
-        "REQUEST_METHOD": "POST", "CONTENT_TYPE": "application/x-www-form-urlencoded",
-        "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body),
-        "QUERY_STRING": "q=a%00b", "SERVER_NAME": "x", "SERVER_PORT": "80",
+        "REQUEST_METHOD": "POST",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "QUERY_STRING": "q=a%00b",
+        "SERVER_NAME": "x",
+        "SERVER_PORT": "80",
         "wsgi.url_scheme": "http",
-    }  # fmt: skip
+    }
     request = CleanRequest(environ)
     assert request.form["name"] == "AnaRuiz" and request.values["name"] == "AnaRuiz"
     assert request.args["q"] == "ab"

@@ -49,8 +49,9 @@ def test_suggested_slug_is_place_and_title(app, make_user):
 
 
 def test_staff_change_the_slug_and_every_old_one_redirects(app, client, make_user, login_as):
-    study = published_study(make_user(), title="Zero-Fare Transit", place="Spokane",
-                            topics=("disability",))  # fmt: skip
+    study = published_study(
+        make_user(), title="Zero-Fare Transit", place="Spokane", topics=("disability",)
+    )
     other = published_study(make_user(), title="Guaranteed income", place="Stockton")
     assert study.slug == "spokane-zero-fare-transit"
     login_as(make_user())
@@ -133,7 +134,7 @@ def study_row(n: int, **changes) -> dict:
                 "role": "Organised residents",
                 "stance": "ally",
             },
-        ],  # fmt: skip
+        ],
         "links": [{"label": "Rulebook", "url": "https://example.org/rulebook"}],
         "published_at": "2019-09-01",
     }
@@ -169,8 +170,12 @@ def test_import_dry_run_names_row_and_field_and_writes_nothing(app, make_user):
     report = run_import(faulty_rows(), staff, dry_run=True)
     assert report.count("create") == 7 and report.count("error") == 3
     problems = {(p.row, p.field) for p in report.problems}
-    assert problems == {(3, "pillar"), (6, "timeline[2].date"), (6, "topics"),
-                        (9, "authors[1].email")}  # fmt: skip
+    assert problems == {
+        (3, "pillar"),
+        (6, "timeline[2].date"),
+        (6, "topics"),
+        (9, "authors[1].email"),
+    }
     reasons = {p.field: p.reason for p in report.problems}
     assert "at most 60" in reasons["topics"] and "day does not exist" in reasons["timeline[2].date"]
     assert db.session.scalar(sa.select(sa.func.count(CaseStudy.id))) == 0
@@ -230,14 +235,29 @@ def test_import_refuses_what_it_cannot_read(app, make_user):
             imports.read_rows("site.json" if data[:1] in b"[{" else "x.csv", data)
     staff = make_user("staff")
     report = run_import(
-        [1, {"title": ["x"], "colour": "red", "state": "draft", "timeline": "x",
-             "slug": "Bad Slug", "pillar": 7}],
+        [
+            1,
+            {
+                "title": ["x"],
+                "colour": "red",
+                "state": "draft",
+                "timeline": "x",
+                "slug": "Bad Slug",
+                "pillar": 7,
+            },
+        ],
         staff,
-    )  # fmt: skip
+    )
     fields = {(p.row, p.field) for p in report.problems}
     assert (1, "(row)") in fields
-    assert {(2, "title"), (2, "colour"), (2, "state"), (2, "timeline"), (2, "slug"),
-            (2, "pillar")} <= fields  # fmt: skip
+    assert {
+        (2, "title"),
+        (2, "colour"),
+        (2, "state"),
+        (2, "timeline"),
+        (2, "slug"),
+        (2, "pillar"),
+    } <= fields
 
 
 def test_import_csv_in_the_shape_of_the_export(app, make_user):
@@ -296,9 +316,14 @@ def test_staff_import_page(app, client, make_user, login_as):
     body = json.dumps(faulty_rows()).encode()
 
     def post(action, data=body, name="site.json"):
-        return client.post("/staff/import/", data={
-            "action": action, "file": (io.BytesIO(data), name),
-        }, content_type="multipart/form-data")  # fmt: skip
+        return client.post(
+            "/staff/import/",
+            data={
+                "action": action,
+                "file": (io.BytesIO(data), name),
+            },
+            content_type="multipart/form-data",
+        )
 
     checked = post("check")
     html = checked.get_data(as_text=True)
@@ -339,21 +364,39 @@ def slugs_found(client, q: str) -> list[str]:
 def real_library(app, make_user):
     author = make_user()
     return {
-        "espanola": published_study(author, title="Community land trust", place="Española",
-                                    state_code="NM", topics=("housing",)),
-        "spokane": published_study(author, title="Zero-Fare Transit", place="Spokane",
-                                   state_code="WA", topics=("transit",)),
-        "stockton": published_study(author, title="Guaranteed income", place="Stockton",
-                                    state_code="CA", topics=("economic security",)),
-        "desoto": published_study(author, title="Parks for all", place="DeSoto",
-                                  state_code="TX", topics=("parks",)),
-    }  # fmt: skip
+        "espanola": published_study(
+            author,
+            title="Community land trust",
+            place="Española",
+            state_code="NM",
+            topics=("housing",),
+        ),
+        "spokane": published_study(
+            author, title="Zero-Fare Transit", place="Spokane", state_code="WA", topics=("transit",)
+        ),
+        "stockton": published_study(
+            author,
+            title="Guaranteed income",
+            place="Stockton",
+            state_code="CA",
+            topics=("economic security",),
+        ),
+        "desoto": published_study(
+            author, title="Parks for all", place="DeSoto", state_code="TX", topics=("parks",)
+        ),
+    }
 
 
 def test_prefix_and_folded_unicode_find_the_accented_study(client, real_library):
     espanola = real_library["espanola"].slug
-    for q in ("Espa", "espanola", "Española", unicodedata.normalize("NFD", "Española"),
-              "Ｅｓｐａñｏｌａ", "ESPAÑOLA land"):  # fmt: skip
+    for q in (
+        "Espa",
+        "espanola",
+        "Española",
+        unicodedata.normalize("NFD", "Española"),
+        "Ｅｓｐａñｏｌａ",
+        "ESPAÑOLA land",
+    ):
         assert slugs_found(client, q) == [espanola], q
     # Only the last word is a prefix, and only from three letters on.
     assert slugs_found(client, "es") == []
@@ -375,8 +418,7 @@ def test_staff_edit_the_synonyms(app, client, make_user, login_as, real_library)
     assert slugs_found(client, "bikeway") == [real_library["espanola"].slug]
     # The default groups are gone with staff's list in force.
     assert library.library_page(library.Query(q="fare free")).total == 0
-    assert db.session.scalar(sa.select(AuditEvent.id).where(AuditEvent.event ==
-                                                            "synonyms_changed"))  # fmt: skip
+    assert db.session.scalar(sa.select(AuditEvent.id).where(AuditEvent.event == "synonyms_changed"))
 
 
 def test_a_misspelt_search_is_respelt_and_finds_the_study(client, real_library):
@@ -399,8 +441,10 @@ def test_the_forgiving_clauses():
     from review.library import forgiving
 
     groups = forgiving.parse_synonyms("fare free, zero fare\nPB, participatory budgeting\nx")
-    assert groups == ((("fare", "free"), ("zero", "fare")),
-                      (("pb",), ("participatory", "budgeting")))  # fmt: skip
+    assert groups == (
+        (("fare", "free"), ("zero", "fare")),
+        (("pb",), ("participatory", "budgeting")),
+    )
     found = forgiving.clauses("Fare-Free buses in Espa", groups)
     assert forgiving.fts5_query(found) == (
         '("fare free" OR "zero fare") AND "buses" AND "in" AND "espa"*'

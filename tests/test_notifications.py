@@ -36,11 +36,19 @@ from workers.sweep import sweep
 def network_note(people, key="e1"):
     """Write a plain network email (the kind of the pillar-follow announcement) to people."""
     rows = notify.notify(
-        "newly_published", people, subject="Newly published", event_key=key,
+        "newly_published",
+        people,
+        subject="Newly published",
+        event_key=key,
         category=NotificationCategory.network,
-        context={"path": "/library/x", "title": "Rent control", "pillar": "Reimagine Our Economy",
-                 "summary": "A summary.", "place": "Takoma Park, MD"},
-    )  # fmt: skip
+        context={
+            "path": "/library/x",
+            "title": "Rent control",
+            "pillar": "Reimagine Our Economy",
+            "summary": "A summary.",
+            "place": "Takoma Park, MD",
+        },
+    )
     db.session.commit()
     return rows
 
@@ -246,11 +254,17 @@ def test_newly_published_tells_followers_not_authors(app, smtp, make_user, pilla
 
 def _members(n: int, kind=UserKind.member, **fields) -> list[int]:
     now = utcnow()
-    rows = [dict(email=f"{kind.value}{i}-{now.timestamp():.0f}@fan.example", name=f"M {i}",
-                 kind=kind, is_active=True, created_at=now,
-                 network_preference=fields.get("network_preference",
-                                               NetworkPreference.immediate))
-            for i in range(n)]  # fmt: skip
+    rows = [
+        dict(
+            email=f"{kind.value}{i}-{now.timestamp():.0f}@fan.example",
+            name=f"M {i}",
+            kind=kind,
+            is_active=True,
+            created_at=now,
+            network_preference=fields.get("network_preference", NetworkPreference.immediate),
+        )
+        for i in range(n)
+    ]
     db.session.execute(sa.insert(User), rows)
     db.session.commit()
     return list(db.session.scalars(sa.select(User.id).where(User.kind == kind)))

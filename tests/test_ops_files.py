@@ -16,10 +16,15 @@ def test_compose_gives_each_app_service_a_production_configuration_that_starts()
     assert len(apps) == 4  # two web, the worker, the sweep
     for service in apps:
         env = {
-            k: re.sub(r"\$\{(\w+):[-?][^}]*\}", lambda m: {"SECRET_KEY": "s" * 40}.get(
-                m[1], "https://review.localhost" if m[1] == "PUBLIC_BASE_URL" else "0"), str(v))
+            k: re.sub(
+                r"\$\{(\w+):[-?][^}]*\}",
+                lambda m: {"SECRET_KEY": "s" * 40}.get(
+                    m[1], "https://review.localhost" if m[1] == "PUBLIC_BASE_URL" else "0"
+                ),
+                str(v),
+            )
             for k, v in service["environment"].items()
-        }  # fmt: skip
+        }
         assert env["APP_ENV"] == "production"
         config.settings(environ=env)  # raises ConfigError naming any problem
 

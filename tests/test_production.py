@@ -73,23 +73,39 @@ def test_each_bad_or_missing_setting_is_refused_by_name(changes, named):
 
 def test_every_problem_is_named_at_once_and_secrets_are_not_echoed():
     found = check(
-        DATABASE_URL="sqlite:///x.db", REDIS_URL=None, MAIL_SERVER=None,
-        PUBLIC_BASE_URL="http://x.example", SECRET_KEY="short", SWEEP_INTERVAL="abc",
-    )  # fmt: skip
+        DATABASE_URL="sqlite:///x.db",
+        REDIS_URL=None,
+        MAIL_SERVER=None,
+        PUBLIC_BASE_URL="http://x.example",
+        SECRET_KEY="short",
+        SWEEP_INTERVAL="abc",
+    )
     names = [p.split(":")[0].split("=")[0] for p in found]
     assert sorted(names) == sorted(
-        ["DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "PUBLIC_BASE_URL", "SECRET_KEY",
-         "SWEEP_INTERVAL"]
-    )  # fmt: skip
+        [
+            "DATABASE_URL",
+            "REDIS_URL",
+            "MAIL_SERVER",
+            "PUBLIC_BASE_URL",
+            "SECRET_KEY",
+            "SWEEP_INTERVAL",
+        ]
+    )
     assert "short" not in " ".join(found)
 
 
 def test_values_are_parsed_into_their_types():
     settings, found = config.load(
-        {"APP_ENV": "development", "MAIL_USE_TLS": "Yes", "SWEEP_INTERVAL": "15",
-         "AFFIRMATION_WINDOW": "15m", "AFFIRMATION_DAYS": "0.01", "PROXY_HOPS": "1",
-         "MAIL_WITHHELD_DOMAINS": "example.org, @Example.NET"}
-    )  # fmt: skip
+        {
+            "APP_ENV": "development",
+            "MAIL_USE_TLS": "Yes",
+            "SWEEP_INTERVAL": "15",
+            "AFFIRMATION_WINDOW": "15m",
+            "AFFIRMATION_DAYS": "0.01",
+            "PROXY_HOPS": "1",
+            "MAIL_WITHHELD_DOMAINS": "example.org, @Example.NET",
+        }
+    )
     assert not found
     assert settings["MAIL_USE_TLS"] is True and settings["SWEEP_INTERVAL"] == 15
     assert settings["AFFIRMATION_WINDOW"] == timedelta(minutes=15)
@@ -100,26 +116,44 @@ def test_values_are_parsed_into_their_types():
 def _run(args: list[str], env: dict) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if k not in config.ENVIRONMENT}
     return subprocess.run(
-        [sys.executable, "-m", "flask", *args], cwd=ROOT, capture_output=True, text=True,
-        env={**base, "FLASK_APP": "wsgi.py", **env}, timeout=60,
-    )  # fmt: skip
+        [sys.executable, "-m", "flask", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**base, "FLASK_APP": "wsgi.py", **env},
+        timeout=60,
+    )
 
 
 def test_a_misconfigured_production_start_says_what_to_fix(tmp_path):
     result = _run(
         ["routes"],
-        {"APP_ENV": "production", "SECRET_KEY": "x", "MAIL_USE_TLS": "ture",
-         "INSTANCE_PATH": str(tmp_path)},
-    )  # fmt: skip
+        {
+            "APP_ENV": "production",
+            "SECRET_KEY": "x",
+            "MAIL_USE_TLS": "ture",
+            "INSTANCE_PATH": str(tmp_path),
+        },
+    )
     assert result.returncode != 0
-    for name in ("DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "PUBLIC_BASE_URL", "SECRET_KEY",
-                 "MAIL_USE_TLS"):  # fmt: skip
+    for name in (
+        "DATABASE_URL",
+        "REDIS_URL",
+        "MAIL_SERVER",
+        "PUBLIC_BASE_URL",
+        "SECRET_KEY",
+        "MAIL_USE_TLS",
+    ):
         assert name in result.stderr, result.stderr
 
 
 def test_seed_demo_is_refused_in_production(postgresql_url, redis_url, tmp_path):
-    env = {**PRODUCTION, "DATABASE_URL": postgresql_url, "REDIS_URL": redis_url,
-           "INSTANCE_PATH": str(tmp_path)}  # fmt: skip
+    env = {
+        **PRODUCTION,
+        "DATABASE_URL": postgresql_url,
+        "REDIS_URL": redis_url,
+        "INSTANCE_PATH": str(tmp_path),
+    }
     result = _run(["seed-demo"], env)
     assert result.returncode != 0
     assert "refuses to run with APP_ENV=production" in result.stderr

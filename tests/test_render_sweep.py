@@ -26,9 +26,10 @@ def test_every_page_answers_every_role_as_the_spec_says(app, make_user):
 
     def record(sender, template, context, **extra):
         handed.update(
-            f"{template.name}: {name}" for name, value in context.items()
+            f"{template.name}: {name}"
+            for name, value in context.items()
             if isinstance(value, HELPER_TYPES) and name not in app.jinja_env.globals
-        )  # fmt: skip
+        )
 
     template_rendered.connect(record, app)
     for role in ROLES:

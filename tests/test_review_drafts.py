@@ -21,10 +21,13 @@ def test_a_draft_is_not_counted_and_recording_it_is(app, make_user, pillar):
     db.session.commit()
     client = sign_in(app, chair)
     typed = {
-        "version": str(study.version), "recommendation": "request_changes",
-        "overall": "Half-written: the outcomes need", "items-0-section": "outcomes",
-        "items-0-level": "required", "items-0-body": "x" * 6000,  # over the maximum: kept
-    }  # fmt: skip
+        "version": str(study.version),
+        "recommendation": "request_changes",
+        "overall": "Half-written: the outcomes need",
+        "items-0-section": "outcomes",
+        "items-0-level": "required",
+        "items-0-body": "x" * 6000,  # over the maximum: kept
+    }
     response = client.post(f"/cochair/studies/{study.id}", data={**typed, "action": "draft"})
     assert response.status_code == 302 and response.headers["Location"].endswith("#review")
     db.session.expire_all()

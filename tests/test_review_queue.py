@@ -27,26 +27,45 @@ def add_studies(pillar, author, n: int, *, open_every: int = 0, title: str = "Bu
     is_open = [bool(open_every) and i % open_every == 0 for i in range(n)]
     db.session.execute(
         sa.insert(CaseStudy),
-        [dict(id=first + i, title=f"{title} {i}", pillar_id=pillar.id, place="Bulkton",
-              state=StudyState.submitted if is_open[i] else StudyState.declined,
-              current_round=1, created_by_id=author.id, created_at=now, updated_at=now,
-              state_changed_at=now - timedelta(days=n - i), version=1)
-         for i in range(n)],
-    )  # fmt: skip
+        [
+            dict(
+                id=first + i,
+                title=f"{title} {i}",
+                pillar_id=pillar.id,
+                place="Bulkton",
+                state=StudyState.submitted if is_open[i] else StudyState.declined,
+                current_round=1,
+                created_by_id=author.id,
+                created_at=now,
+                updated_at=now,
+                state_changed_at=now - timedelta(days=n - i),
+                version=1,
+            )
+            for i in range(n)
+        ],
+    )
     db.session.execute(
         sa.insert(StudyAuthor),
-        [dict(study_id=first + i, user_id=author.id, position=0, is_submitter=True)
-         for i in range(n)],
-    )  # fmt: skip
+        [
+            dict(study_id=first + i, user_id=author.id, position=0, is_submitter=True)
+            for i in range(n)
+        ],
+    )
     db.session.execute(
         sa.insert(Round),
-        [dict(study_id=first + i, number=1, opened_at=now - timedelta(days=20),
-              due_at=now + timedelta(days=i % 7) if is_open[i] else now - timedelta(days=6),
-              decided_at=None if is_open[i] else now - timedelta(days=n - i),
-              decision=None if is_open[i] else Recommendation.decline,
-              tally=None if is_open[i] else {"decline": 2})
-         for i in range(n)],
-    )  # fmt: skip
+        [
+            dict(
+                study_id=first + i,
+                number=1,
+                opened_at=now - timedelta(days=20),
+                due_at=now + timedelta(days=i % 7) if is_open[i] else now - timedelta(days=6),
+                decided_at=None if is_open[i] else now - timedelta(days=n - i),
+                decision=None if is_open[i] else Recommendation.decline,
+                tally=None if is_open[i] else {"decline": 2},
+            )
+            for i in range(n)
+        ],
+    )
     db.session.commit()
 
 

@@ -313,22 +313,29 @@ def test_race_loser_gets_everything_back_below_the_new_state(app, setup):
     page = client.post(
         f"/cochair/studies/{study.id}",
         data={
-            "version": loaded, "recommendation": "request_changes",
-            "overall": "My overall words, typed slowly", "action": "save",
-            "items-0-section": "timeline", "items-0-level": "required",
+            "version": loaded,
+            "recommendation": "request_changes",
+            "overall": "My overall words, typed slowly",
+            "action": "save",
+            "items-0-section": "timeline",
+            "items-0-level": "required",
             "items-0-body": "First item: date the council vote",
-            "items-1-section": "outcomes", "items-1-level": "suggestion",
+            "items-1-section": "outcomes",
+            "items-1-level": "suggestion",
             "items-1-body": "Second item: add eviction numbers",
         },
-    )  # fmt: skip
+    )
     assert page.status_code == 409
     html = page.text
     state = html.index("The study is now <strong>in network affirmation</strong>")
     form = html.index('name="overall"')
     assert state < form, "the new state comes above the form"
     assert "round 1 was decided (approve)" in html
-    for typed in ("My overall words, typed slowly", "First item: date the council vote",
-                  "Second item: add eviction numbers"):  # fmt: skip
+    for typed in (
+        "My overall words, typed slowly",
+        "First item: date the council vote",
+        "Second item: add eviction numbers",
+    ):
         assert typed in html[form - 2000 :]
     assert re.search(r'<input checked[^>]*value="request_changes"', html)
     assert re.search(r'<option selected value="suggestion">', html)

@@ -62,16 +62,24 @@ def test_use_is_recorded_at_most_every_few_minutes(app, client, make_user, login
 def test_the_sweep_purges_ended_sessions_and_old_rescued_forms(app, make_user):
     user = make_user()
     now = utcnow()
-    db.session.add_all([
-        Login(user_id=user.id, created_at=now, last_seen_at=now, token="live"),
-        Login(user_id=user.id, created_at=now - timedelta(days=20),
-              last_seen_at=now - timedelta(days=15), token="idle"),
-        Login(user_id=user.id, created_at=now - timedelta(days=91), last_seen_at=now,
-              token="old"),
-        RescuedForm(path="/a", fields=[["x", "y"]], created_at=now, token="fresh"),
-        RescuedForm(path="/b", fields=[["x", "y"]], created_at=now - timedelta(days=15),
-                    token="stale"),
-    ])  # fmt: skip
+    db.session.add_all(
+        [
+            Login(user_id=user.id, created_at=now, last_seen_at=now, token="live"),
+            Login(
+                user_id=user.id,
+                created_at=now - timedelta(days=20),
+                last_seen_at=now - timedelta(days=15),
+                token="idle",
+            ),
+            Login(
+                user_id=user.id, created_at=now - timedelta(days=91), last_seen_at=now, token="old"
+            ),
+            RescuedForm(path="/a", fields=[["x", "y"]], created_at=now, token="fresh"),
+            RescuedForm(
+                path="/b", fields=[["x", "y"]], created_at=now - timedelta(days=15), token="stale"
+            ),
+        ]
+    )
     db.session.commit()
     report = sweep.sweep()
     assert report["expired_sessions"] == 2 and report["expired_rescued_forms"] == 1
@@ -84,9 +92,10 @@ def test_a_person_sees_and_ends_their_other_sessions(app, make_user):
     here, there = app.test_client(), app.test_client()
     for client, agent in ((there, "Firefox on the office PC"), (here, "Chromium at home")):
         client.post(
-            "/auth/login", data={"email": user.email, "password": PASSWORD},
+            "/auth/login",
+            data={"email": user.email, "password": PASSWORD},
             headers={"User-Agent": agent},
-        )  # fmt: skip
+        )
     page = here.get("/account/").get_data(as_text=True)
     assert "Firefox on the office PC" in page and "This browser" in page
     other = db.session.scalar(

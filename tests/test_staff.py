@@ -37,9 +37,11 @@ from tests.factories import complete_study
 
 
 def _audit(event: str) -> list[AuditEvent]:
-    return list(db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.event == event).order_by(AuditEvent.id)
-    ))  # fmt: skip
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.event == event).order_by(AuditEvent.id)
+        )
+    )
 
 
 @pytest.fixture
@@ -56,11 +58,19 @@ def world(app, make_user, pillar):
     study = complete_study(member, pillar)
     rnd = Round(study_id=study.id, number=1, opened_at=utcnow(), due_at=utcnow())
     request_row = AccessRequest(email="asker@example.org", name="Asker", created_at=utcnow())
-    note = Notification(dedupe_key="w:1", email=member.email, recipient_id=member.id,
-                        kind="password_reset", category=NotificationCategory.account,
-                        message_id="<w1@t>", subject="Hello", body_text="Text part",
-                        body_html="<p>HTML part</p>", status=NotificationStatus.failed,
-                        created_at=utcnow())  # fmt: skip
+    note = Notification(
+        dedupe_key="w:1",
+        email=member.email,
+        recipient_id=member.id,
+        kind="password_reset",
+        category=NotificationCategory.account,
+        message_id="<w1@t>",
+        subject="Hello",
+        body_text="Text part",
+        body_html="<p>HTML part</p>",
+        status=NotificationStatus.failed,
+        created_at=utcnow(),
+    )
     sent = Broadcast(
         dedupe_key="affirmation_opened:members:w",
         kind="affirmation_opened",
@@ -75,10 +85,18 @@ def world(app, make_user, pillar):
     )
     db.session.add_all([rnd, request_row, note, sent])
     db.session.commit()
-    return {"user_id": member.id, "study_id": study.id, "round_id": rnd.id,
-            "broadcast_id": sent.id,
-            "request_id": request_row.id, "notification_id": note.id, "pillar_id": pillar.id,
-            "decision": "approve", "action": "deactivate", "event": "publish"}  # fmt: skip
+    return {
+        "user_id": member.id,
+        "study_id": study.id,
+        "round_id": rnd.id,
+        "broadcast_id": sent.id,
+        "request_id": request_row.id,
+        "notification_id": note.id,
+        "pillar_id": pillar.id,
+        "decision": "approve",
+        "action": "deactivate",
+        "event": "publish",
+    }
 
 
 def _staff_urls(app, world) -> list[tuple[str, str]]:
@@ -101,8 +119,9 @@ def _fill(url: str, arg: str, value) -> str:
 
 
 @pytest.mark.parametrize("kind", ["visitor", "member", "partner", "cochair"])
-def test_every_staff_route_refuses_every_other_role(app, client, world, make_user, login_as,
-                                                    pillar, kind):  # fmt: skip
+def test_every_staff_route_refuses_every_other_role(
+    app, client, world, make_user, login_as, pillar, kind
+):
     if kind == "cochair":
         login_as(make_user(UserKind.member, cochair_of=pillar))
     elif kind != "visitor":
@@ -136,8 +155,10 @@ def test_staff_open_every_page(app, client, world, staffer):
 
 
 def test_invite_from_the_console_sends_the_invitation(client, staffer, smtp):
-    response = client.post("/staff/people/invite", data={
-        "name": "Nia New", "email": "Nia@Example.org", "kind": "partner"})  # fmt: skip
+    response = client.post(
+        "/staff/people/invite",
+        data={"name": "Nia New", "email": "Nia@Example.org", "kind": "partner"},
+    )
     assert response.status_code == 302
     user = db.session.scalar(sa.select(User).where(User.email == "nia@example.org"))
     assert user.kind == UserKind.partner and not user.has_password
@@ -149,8 +170,9 @@ def test_invite_from_the_console_sends_the_invitation(client, staffer, smtp):
 
 def test_invite_errors_name_the_field_and_keep_what_was_typed(client, staffer, make_user):
     taken = make_user()
-    response = client.post("/staff/people/invite", data={
-        "name": "Dup", "email": taken.email, "kind": "member"})  # fmt: skip
+    response = client.post(
+        "/staff/people/invite", data={"name": "Dup", "email": taken.email, "kind": "member"}
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Email: An account for" in html and 'value="Dup"' in html
@@ -161,8 +183,13 @@ def test_invite_errors_name_the_field_and_keep_what_was_typed(client, staffer, m
 
 
 def test_approve_and_reject_access_requests(client, staffer, smtp):
-    yes = AccessRequest(email="yes@example.org", name="Yes", kind=UserKind.member,
-                        office="Council", created_at=utcnow())  # fmt: skip
+    yes = AccessRequest(
+        email="yes@example.org",
+        name="Yes",
+        kind=UserKind.member,
+        office="Council",
+        created_at=utcnow(),
+    )
     no = AccessRequest(email="no@example.org", name="No", created_at=utcnow())
     db.session.add_all([yes, no])
     db.session.commit()
@@ -204,17 +231,22 @@ def test_change_kind_and_cochairs(client, staffer, make_user, pillar):
     assert response.status_code == 422
     assert "Pillar: only an active member" in response.get_data(as_text=True)
     client.post(f"/staff/people/{member.id}/kind", data={"kind": "member"})
-    assert client.post(f"/staff/people/{member.id}/cochairs",
-                       data={"pillar_id": pillar.id}).status_code == 302  # fmt: skip
-    assert [a.pillar_id for a in db.session.get(User, member.id).cochair_assignments] == [
-        pillar.id]  # fmt: skip
+    assert (
+        client.post(
+            f"/staff/people/{member.id}/cochairs", data={"pillar_id": pillar.id}
+        ).status_code
+        == 302
+    )
+    assert [a.pillar_id for a in db.session.get(User, member.id).cochair_assignments] == [pillar.id]
     # A co-chair's kind cannot change while they co-chair.
     response = client.post(f"/staff/people/{member.id}/kind", data={"kind": "staff"})
     assert response.status_code == 422 and "co-chair assignments first" in response.get_data(
-        as_text=True)  # fmt: skip
+        as_text=True
+    )
     # Removing the only co-chair leaves the pillar flagged.
-    response = client.post(f"/staff/people/{member.id}/cochairs/{pillar.id}/remove",
-                           follow_redirects=True)  # fmt: skip
+    response = client.post(
+        f"/staff/people/{member.id}/cochairs/{pillar.id}/remove", follow_redirects=True
+    )
     assert f"{pillar.name} has no co-chair now" in response.get_data(as_text=True)
     assert pillar.id in {p.id for p in staff.pillars_without_cochairs()}
     html = client.get("/staff/pillars").get_data(as_text=True)
@@ -249,18 +281,30 @@ def test_deactivation(app, client, staffer, make_user, pillar, smtp):
     assert client.post(f"/staff/people/{member.id}/deactivate").status_code == 302
     db.session.expire_all()
     # Sessions ended: the other browser is asked to sign in.
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Login)
-                             .where(Login.user_id == member.id)) == 0  # fmt: skip
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Login).where(Login.user_id == member.id)
+        )
+        == 0
+    )
     response = elsewhere.get("/studies/")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
     # Sign-in refused.
-    response = app.test_client().post("/auth/login", data={"email": member.email,
-                                                           "password": PASSWORD})  # fmt: skip
+    response = app.test_client().post(
+        "/auth/login", data={"email": member.email, "password": PASSWORD}
+    )
     assert response.status_code != 302
     # Not notified.
-    assert notify.notify("password_reset", [db.session.get(User, member.id)], subject="x",
-                         event_key="after-deactivation",
-                         category=NotificationCategory.account) == []  # fmt: skip
+    assert (
+        notify.notify(
+            "password_reset",
+            [db.session.get(User, member.id)],
+            subject="x",
+            event_key="after-deactivation",
+            category=NotificationCategory.account,
+        )
+        == []
+    )
     db.session.commit()
     assert smtp.messages == []
     # Their studies stay as they were.
@@ -269,7 +313,8 @@ def test_deactivation(app, client, staffer, make_user, pillar, smtp):
     assert member.id in study.author_ids
     [event] = _audit("user_deactivated")
     assert event.data["before"] == {"is_active": True} and event.data["after"] == {
-        "is_active": False}  # fmt: skip
+        "is_active": False
+    }
     # And back.
     assert client.post(f"/staff/people/{member.id}/reactivate").status_code == 302
     assert (
@@ -287,8 +332,7 @@ def test_resend_invitation(client, staffer, make_user, smtp):
     assert message["To"] == invited.email and "/auth/invite/" in parts(message)[0]
     assert len(_audit("invitation_resent")) == 1
     accepted = make_user()
-    response = client.post(f"/staff/people/{accepted.id}/resend_invitation",
-                           follow_redirects=True)  # fmt: skip
+    response = client.post(f"/staff/people/{accepted.id}/resend_invitation", follow_redirects=True)
     assert "already accepted" in response.get_data(as_text=True)
 
 
@@ -297,17 +341,25 @@ def test_resend_invitation(client, staffer, make_user, smtp):
 
 def test_edit_pillar_records_before_and_after(client, staffer, pillar):
     old_name = pillar.name
-    response = client.post(f"/staff/pillars/{pillar.id}", data={
-        "name": "Reimagine Budgets", "description": pillar.description,
-        "review_quorum": "3", "review_due_days": "14"})  # fmt: skip
+    response = client.post(
+        f"/staff/pillars/{pillar.id}",
+        data={
+            "name": "Reimagine Budgets",
+            "description": pillar.description,
+            "review_quorum": "3",
+            "review_due_days": "14",
+        },
+    )
     assert response.status_code == 302
     pillar = db.session.get(Pillar, pillar.id)
     assert (pillar.name, pillar.review_quorum) == ("Reimagine Budgets", 3)
     [event] = _audit("pillar_updated")
     assert event.data["before"] == {"name": old_name, "review_quorum": 2}
     assert event.data["after"] == {"name": "Reimagine Budgets", "review_quorum": 3}
-    response = client.post(f"/staff/pillars/{pillar.id}", data={
-        "name": "Kept", "review_quorum": "0", "review_due_days": "x"})  # fmt: skip
+    response = client.post(
+        f"/staff/pillars/{pillar.id}",
+        data={"name": "Kept", "review_quorum": "0", "review_due_days": "x"},
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Review quorum:" in html and "Review due in (days):" in html and 'value="Kept"' in html
@@ -323,23 +375,35 @@ def test_add_cochair_by_email_on_the_pillar_page(client, staffer, make_user, pil
         )
         == member.id
     )
-    response = client.post(f"/staff/pillars/{pillar.id}/cochairs",
-                           data={"email": "nobody@example.org"})  # fmt: skip
+    response = client.post(
+        f"/staff/pillars/{pillar.id}/cochairs", data={"email": "nobody@example.org"}
+    )
     assert response.status_code == 422
     assert "No one has an account with this email" in response.get_data(as_text=True)
 
 
 def test_global_settings(client, staffer):
-    response = client.post("/staff/settings", data={
-        "affirmation_days": "21", "affirmation_min_votes": "5",
-        "affirmation_threshold": "0.6"})  # fmt: skip
+    response = client.post(
+        "/staff/settings",
+        data={
+            "affirmation_days": "21",
+            "affirmation_min_votes": "5",
+            "affirmation_threshold": "0.6",
+        },
+    )
     assert response.status_code == 302
-    assert (get_setting("affirmation_days"), get_setting("affirmation_min_votes"),
-            get_setting("affirmation_threshold")) == (21, 5, 0.6)  # fmt: skip
+    assert (
+        get_setting("affirmation_days"),
+        get_setting("affirmation_min_votes"),
+        get_setting("affirmation_threshold"),
+    ) == (21, 5, 0.6)
     [event] = _audit("settings_updated")
     assert event.data["before"]["affirmation_days"] == 14
-    assert event.data["after"] == {"affirmation_days": 21, "affirmation_min_votes": 5,
-                                   "affirmation_threshold": 0.6}  # fmt: skip
+    assert event.data["after"] == {
+        "affirmation_days": 21,
+        "affirmation_min_votes": 5,
+        "affirmation_threshold": 0.6,
+    }
     response = client.post(
         "/staff/settings",
         data={"affirmation_days": "0", "affirmation_min_votes": "-1", "affirmation_threshold": "2"},
@@ -371,8 +435,7 @@ def test_publish_and_unpublish_with_a_reason(client, staffer, make_user, pillar,
     study = _in_state(member, pillar, StudyState.affirmed, affirmed_at=utcnow())
     html = client.get(f"/staff/studies/{study.id}").get_data(as_text=True)
     assert "Publish to the library" in html
-    response = client.post(f"/staff/studies/{study.id}/publish",
-                           data={"version": study.version})  # fmt: skip
+    response = client.post(f"/staff/studies/{study.id}/publish", data={"version": study.version})
     assert response.status_code == 302
     study = db.session.get(CaseStudy, study.id)
     assert study.state == StudyState.published and study.slug
@@ -431,17 +494,28 @@ def test_reopen_a_declined_study(client, staffer, make_user, pillar):
 
 def test_override_in_place_of_the_cochairs(client, staffer, make_user, pillar):
     study = _in_state(make_user(), pillar, StudyState.submitted)
-    db.session.add(Round(study_id=study.id, number=1, opened_at=utcnow(),
-                         due_at=utcnow() + timedelta(days=14)))  # fmt: skip
+    db.session.add(
+        Round(study_id=study.id, number=1, opened_at=utcnow(), due_at=utcnow() + timedelta(days=14))
+    )
     db.session.commit()
-    response = client.post(f"/staff/studies/{study.id}/override", data={
-        "override-recommendation": "decline", "override-overall": "",
-        "override-reason": "No co-chair is available"})  # fmt: skip
+    response = client.post(
+        f"/staff/studies/{study.id}/override",
+        data={
+            "override-recommendation": "decline",
+            "override-overall": "",
+            "override-reason": "No co-chair is available",
+        },
+    )
     assert response.status_code == 422  # declining needs an overall comment
     assert "Overall comment" in response.get_data(as_text=True)
-    response = client.post(f"/staff/studies/{study.id}/override", data={
-        "override-recommendation": "approve", "override-overall": "Strong study.",
-        "override-reason": "No co-chair is available"})  # fmt: skip
+    response = client.post(
+        f"/staff/studies/{study.id}/override",
+        data={
+            "override-recommendation": "approve",
+            "override-overall": "Strong study.",
+            "override-reason": "No co-chair is available",
+        },
+    )
     assert response.status_code == 302
     [event] = _audit("override")
     assert event.override_reason == "No co-chair is available"
@@ -452,25 +526,34 @@ def test_override_in_place_of_the_cochairs(client, staffer, make_user, pillar):
 
 def test_extend_an_affirmation(client, staffer, make_user, pillar):
     study = _in_state(make_user(), pillar, StudyState.in_affirmation)
-    window = AffirmationWindow(study_id=study.id, round_number=1, opened_at=utcnow(),
-                               closes_at=utcnow() + timedelta(days=2))  # fmt: skip
+    window = AffirmationWindow(
+        study_id=study.id,
+        round_number=1,
+        opened_at=utcnow(),
+        closes_at=utcnow() + timedelta(days=2),
+    )
     db.session.add(window)
     db.session.commit()
     html = client.get(f"/staff/studies/{study.id}").get_data(as_text=True)
     assert "Extend the affirmation" in html
-    response = client.post(f"/staff/studies/{study.id}/extend", data={
-        "extend-closes_at": "", "extend-reason": ""})  # fmt: skip
+    response = client.post(
+        f"/staff/studies/{study.id}/extend", data={"extend-closes_at": "", "extend-reason": ""}
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "New closing time (UTC):" in html and "Reason:" in html
     earlier = (window.closes_at - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
-    response = client.post(f"/staff/studies/{study.id}/extend", data={
-        "extend-closes_at": earlier, "extend-reason": "More time"})  # fmt: skip
+    response = client.post(
+        f"/staff/studies/{study.id}/extend",
+        data={"extend-closes_at": earlier, "extend-reason": "More time"},
+    )
     assert response.status_code == 422
     assert "New closing time (UTC): it must be later" in response.get_data(as_text=True)
     later = (window.closes_at + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
-    response = client.post(f"/staff/studies/{study.id}/extend", data={
-        "extend-closes_at": later, "extend-reason": "Holiday week"})  # fmt: skip
+    response = client.post(
+        f"/staff/studies/{study.id}/extend",
+        data={"extend-closes_at": later, "extend-reason": "Holiday week"},
+    )
     assert response.status_code == 302
     db.session.expire_all()
     moved = db.session.get(AffirmationWindow, window.id).closes_at
@@ -486,13 +569,26 @@ def test_audit_log_filters_and_csv_export(client, staffer, make_user, pillar):
     member = make_user(email="ann@example.org")
     study = complete_study(member, pillar)
     now = utcnow()
-    db.session.add_all([
-        AuditEvent(study_id=study.id, actor_id=member.id, event="submit", from_state="draft",
-                   to_state="submitted", comment="=HYPERLINK(\"http://evil\")",
-                   created_at=now - timedelta(days=3)),
-        AuditEvent(actor_id=staffer.id, event="settings_updated", data={"after": {"x": 1}},
-                   comment="+cmd", created_at=now),
-    ])  # fmt: skip
+    db.session.add_all(
+        [
+            AuditEvent(
+                study_id=study.id,
+                actor_id=member.id,
+                event="submit",
+                from_state="draft",
+                to_state="submitted",
+                comment='=HYPERLINK("http://evil")',
+                created_at=now - timedelta(days=3),
+            ),
+            AuditEvent(
+                actor_id=staffer.id,
+                event="settings_updated",
+                data={"after": {"x": 1}},
+                comment="+cmd",
+                created_at=now,
+            ),
+        ]
+    )
     db.session.commit()
     html = client.get(f"/staff/audit?study={study.id}").get_data(as_text=True)
     assert "<td>submit</td>" in html and "<td>settings_updated</td>" not in html
@@ -526,9 +622,14 @@ def test_audit_rows_cannot_be_changed(app, staffer):
 
 def test_read_a_stored_email_and_resend_a_failed_one(app, client, staffer, make_user, smtp):
     member = make_user(name="Mo Member")
-    [row] = notify.notify("password_reset", [member], subject="Reset your password",
-                          event_key="t1", category=NotificationCategory.account,
-                          context={"path": "/auth/reset/x", "name": "Mo"})  # fmt: skip
+    [row] = notify.notify(
+        "password_reset",
+        [member],
+        subject="Reset your password",
+        event_key="t1",
+        category=NotificationCategory.account,
+        context={"path": "/auth/reset/x", "name": "Mo"},
+    )
     db.session.commit()
     smtp.wait_for(1)
     row = db.session.get(Notification, row.id)
@@ -544,8 +645,11 @@ def test_read_a_stored_email_and_resend_a_failed_one(app, client, staffer, make_
     # A sent email is not resent from here; a failed one is.
     client.post(f"/staff/notifications/{row.id}/resend")
     assert len(smtp.messages) == 1
-    db.session.execute(sa.update(Notification).where(Notification.id == row.id).values(
-        status=NotificationStatus.failed, sent_at=None, last_error="550 no"))  # fmt: skip
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.id == row.id)
+        .values(status=NotificationStatus.failed, sent_at=None, last_error="550 no")
+    )
     db.session.commit()
     html = client.get("/staff/notifications?status=failed").get_data(as_text=True)
     assert f'data-notification="{row.id}"' in html and "Resend" in html
@@ -561,9 +665,14 @@ def test_stored_emails_are_read_in_the_console(app_factory, make_user, smtp):
     with app.app_context():
         member = make_user()
         boss = make_user(UserKind.staff)
-        notify.notify("password_reset", [member], subject="Stored one", event_key="s1",
-                      category=NotificationCategory.account,
-                      context={"path": "/auth/reset/x", "name": "M"})  # fmt: skip
+        notify.notify(
+            "password_reset",
+            [member],
+            subject="Stored one",
+            event_key="s1",
+            category=NotificationCategory.account,
+            context={"path": "/auth/reset/x", "name": "M"},
+        )
         db.session.commit()
         row = db.session.scalar(sa.select(Notification))
         assert row.transport == "store" and smtp.messages == []

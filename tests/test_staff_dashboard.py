@@ -55,8 +55,15 @@ def _study(author, pillar, state, created_at, **fields) -> CaseStudy:
 
 
 def _move(study, at, from_state, to_state, event="transition"):
-    db.session.add(AuditEvent(study_id=study.id, event=event, from_state=from_state.value,
-                              to_state=to_state.value, created_at=at))  # fmt: skip
+    db.session.add(
+        AuditEvent(
+            study_id=study.id,
+            event=event,
+            from_state=from_state.value,
+            to_state=to_state.value,
+            created_at=at,
+        )
+    )
 
 
 def _round(study, number, opened_at, due_at, decided=False):
@@ -70,13 +77,20 @@ def _round(study, number, opened_at, due_at, decided=False):
 
 
 def _notification(n, status, created_at):
-    db.session.add(Notification(
-        dedupe_key=f"test:{n}", email=f"n{n}@example.org", kind="password_reset",
-        category=NotificationCategory.account, status=status, created_at=created_at,
-        message_id=f"<{n}@test>", subject=f"Subject {n}",
-        sent_at=created_at if status == NotificationStatus.sent else None,
-        last_error="550 no such user" if status == NotificationStatus.failed else None,
-    ))  # fmt: skip
+    db.session.add(
+        Notification(
+            dedupe_key=f"test:{n}",
+            email=f"n{n}@example.org",
+            kind="password_reset",
+            category=NotificationCategory.account,
+            status=status,
+            created_at=created_at,
+            message_id=f"<{n}@test>",
+            subject=f"Subject {n}",
+            sent_at=created_at if status == NotificationStatus.sent else None,
+            last_error="550 no such user" if status == NotificationStatus.failed else None,
+        )
+    )
 
 
 @pytest.fixture
@@ -108,8 +122,9 @@ def hand_built(app, make_user):
     _move(c, now - 150 * DAY, S.draft, S.submitted)  # older than 90 days: not counted
     _move(c, now - 100 * DAY, S.submitted, S.in_review)  # older than 90 days: not counted
     rc = _round(c, 1, now - 100 * DAY, now - 86 * DAY)
-    db.session.add(Review(round_id=rc.id, reviewer_id=reviewed.id,
-                          recommendation=Recommendation.approve))  # fmt: skip
+    db.session.add(
+        Review(round_id=rc.id, reviewer_id=reviewed.id, recommendation=Recommendation.approve)
+    )
     db.session.add(Conflict(study_id=c.id, user_id=conflicted.id, reason="My town"))
     _study(author, p1, S.draft, now - 2 * DAY)
     _study(author, p1, S.draft, now - DAY)
@@ -123,30 +138,47 @@ def hand_built(app, make_user):
     d = _study(author, p2, S.submitted, now - 20 * DAY, title="Overdue in p2", current_round=1)
     _move(d, now - 19 * DAY, S.draft, S.submitted)  # draft 1
     _round(d, 1, now - 19 * DAY, now - 5 * DAY)
-    e = _study(author, p2, S.in_affirmation, now - 40 * DAY, title="Closing soon",
-               current_round=1)  # fmt: skip
-    f = _study(author, p2, S.in_affirmation, now - 40 * DAY, title="Closing later",
-               current_round=1)  # fmt: skip
+    e = _study(author, p2, S.in_affirmation, now - 40 * DAY, title="Closing soon", current_round=1)
+    f = _study(author, p2, S.in_affirmation, now - 40 * DAY, title="Closing later", current_round=1)
     _study(author, p2, S.published, now - 60 * DAY, published_at=now - DAY, slug="g-published")
-    we = AffirmationWindow(study_id=e.id, round_number=1, opened_at=now - 12 * DAY,
-                           closes_at=now + 2 * DAY)  # fmt: skip
-    wf = AffirmationWindow(study_id=f.id, round_number=1, opened_at=now - DAY,
-                           closes_at=now + 20 * DAY)  # fmt: skip
+    we = AffirmationWindow(
+        study_id=e.id, round_number=1, opened_at=now - 12 * DAY, closes_at=now + 2 * DAY
+    )
+    wf = AffirmationWindow(
+        study_id=f.id, round_number=1, opened_at=now - DAY, closes_at=now + 20 * DAY
+    )
     db.session.add_all([we, wf])
     db.session.flush()
     voters = [make_user() for _ in range(4)]
     for i, voter in enumerate(voters):
         choice = VoteChoice.object if i == 3 else VoteChoice.affirm
-        db.session.add(Vote(window_id=we.id, user_id=voter.id, choice=choice,
-                            reason="Not yet" if choice == VoteChoice.object else ""))  # fmt: skip
+        db.session.add(
+            Vote(
+                window_id=we.id,
+                user_id=voter.id,
+                choice=choice,
+                reason="Not yet" if choice == VoteChoice.object else "",
+            )
+        )
 
     _notification(1, NotificationStatus.pending, now - timedelta(hours=3))
     _notification(2, NotificationStatus.pending, now - timedelta(hours=1))
     _notification(3, NotificationStatus.failed, now - timedelta(hours=2))
     _notification(4, NotificationStatus.sent, now - timedelta(minutes=1))
     db.session.commit()
-    return {"now": now, "p1": p1, "p2": p2, "a": a, "c": c, "d": d, "e": e, "f": f,
-            "waiting": waiting, "we": we, "gone": gone}  # fmt: skip
+    return {
+        "now": now,
+        "p1": p1,
+        "p2": p2,
+        "a": a,
+        "c": c,
+        "d": d,
+        "e": e,
+        "f": f,
+        "waiting": waiting,
+        "we": we,
+        "gone": gone,
+    }
 
 
 def test_counts_per_pillar_and_state(hand_built):
@@ -154,10 +186,14 @@ def test_counts_per_pillar_and_state(hand_built):
     board = staff.dashboard(h["now"])
     p1, p2 = h["p1"].id, h["p2"].id
     assert board.counts == {
-        (p1, S.submitted): 1, (p1, S.in_review): 1, (p1, S.draft): 2,
-        (p2, S.declined): 1, (p2, S.submitted): 1, (p2, S.in_affirmation): 2,
+        (p1, S.submitted): 1,
+        (p1, S.in_review): 1,
+        (p1, S.draft): 2,
+        (p2, S.declined): 1,
+        (p2, S.submitted): 1,
+        (p2, S.in_affirmation): 2,
         (p2, S.published): 1,
-    }  # fmt: skip
+    }
     assert board.state_totals[S.submitted] == 2
     bars = {bar.pillar.id: bar for bar in board.chart.bars}
     assert bars[p1].total == 4 and bars[p2].total == 5
@@ -243,37 +279,72 @@ def _bulk(pillars, author_id: int, start: int, count: int) -> None:
     rows = []
     for i in range(start, start + count):
         state = states[i % len(states)]
-        rows.append(dict(
-            title=f"Bulk {i}", pillar_id=pillars[i % len(pillars)].id, state=state,
-            created_by_id=author_id, created_at=now - 30 * DAY, state_changed_at=now - DAY,
-            updated_at=now, version=1, current_round=1,
-            published_at=now if state == S.published else None,
-            slug=f"bulk-{i}" if state == S.published else None,
-        ))  # fmt: skip
+        rows.append(
+            dict(
+                title=f"Bulk {i}",
+                pillar_id=pillars[i % len(pillars)].id,
+                state=state,
+                created_by_id=author_id,
+                created_at=now - 30 * DAY,
+                state_changed_at=now - DAY,
+                updated_at=now,
+                version=1,
+                current_round=1,
+                published_at=now if state == S.published else None,
+                slug=f"bulk-{i}" if state == S.published else None,
+            )
+        )
     db.session.execute(sa.insert(CaseStudy), rows)
     ids = db.session.scalars(
         sa.select(CaseStudy.id).where(CaseStudy.title.in_([r["title"] for r in rows]))
     ).all()
-    db.session.execute(sa.insert(Round), [
-        dict(study_id=sid, number=1, opened_at=now - 20 * DAY, due_at=now - 6 * DAY)
-        for sid in ids
-    ])  # fmt: skip
-    db.session.execute(sa.insert(AuditEvent), [
-        dict(study_id=sid, event="submit", from_state="draft", to_state="submitted",
-             created_at=now - 20 * DAY, comment="")
-        for sid in ids
-    ])  # fmt: skip
-    db.session.execute(sa.insert(AffirmationWindow), [
-        dict(study_id=sid, round_number=1, opened_at=now - DAY, closes_at=now + DAY)
-        for sid in ids[::9]
-    ])  # fmt: skip
-    db.session.execute(sa.insert(Notification), [
-        dict(dedupe_key=f"bulk:{sid}", email=f"b{sid}@example.org", kind="password_reset",
-             category=NotificationCategory.account, message_id=f"<b{sid}@t>", context={},
-             status=NotificationStatus.failed if sid % 2 else NotificationStatus.pending,
-             created_at=now, attempts=1, is_digest=False, is_ambiguous=False)
-        for sid in ids
-    ])  # fmt: skip
+    db.session.execute(
+        sa.insert(Round),
+        [
+            dict(study_id=sid, number=1, opened_at=now - 20 * DAY, due_at=now - 6 * DAY)
+            for sid in ids
+        ],
+    )
+    db.session.execute(
+        sa.insert(AuditEvent),
+        [
+            dict(
+                study_id=sid,
+                event="submit",
+                from_state="draft",
+                to_state="submitted",
+                created_at=now - 20 * DAY,
+                comment="",
+            )
+            for sid in ids
+        ],
+    )
+    db.session.execute(
+        sa.insert(AffirmationWindow),
+        [
+            dict(study_id=sid, round_number=1, opened_at=now - DAY, closes_at=now + DAY)
+            for sid in ids[::9]
+        ],
+    )
+    db.session.execute(
+        sa.insert(Notification),
+        [
+            dict(
+                dedupe_key=f"bulk:{sid}",
+                email=f"b{sid}@example.org",
+                kind="password_reset",
+                category=NotificationCategory.account,
+                message_id=f"<b{sid}@t>",
+                context={},
+                status=NotificationStatus.failed if sid % 2 else NotificationStatus.pending,
+                created_at=now,
+                attempts=1,
+                is_digest=False,
+                is_ambiguous=False,
+            )
+            for sid in ids
+        ],
+    )
     db.session.commit()
 
 

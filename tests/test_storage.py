@@ -25,8 +25,9 @@ def big_pdf(size: int = TEN_MB) -> bytes:
     return b"%PDF-1.4\n" + os.urandom(size - 9)
 
 
-def test_a_10_mb_file_is_kept_in_chunks_and_streamed_one_at_a_time(app, client, make_user,
-                                                                    login_as):  # fmt: skip
+def test_a_10_mb_file_is_kept_in_chunks_and_streamed_one_at_a_time(
+    app, client, make_user, login_as
+):
     author = make_user()
     study = complete_study(author)
     login_as(author)
@@ -35,9 +36,12 @@ def test_a_10_mb_file_is_kept_in_chunks_and_streamed_one_at_a_time(app, client, 
     row = db.session.scalar(sa.select(Attachment).where(Attachment.study_id == study.id))
     stored = db.session.get(StoredFile, row.storage_key)
     assert stored.size == TEN_MB and stored.chunks == TEN_MB // storage.CHUNK
-    assert db.session.scalar(
-        sa.select(sa.func.count()).select_from(StoredChunk).where(StoredChunk.key == stored.key)
-    ) == stored.chunks  # fmt: skip
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(StoredChunk).where(StoredChunk.key == stored.key)
+        )
+        == stored.chunks
+    )
 
     response = client.get(f"/studies/{study.id}/attachments/{row.id}", buffered=False)
     assert response.status_code == 200 and response.is_streamed
@@ -68,9 +72,15 @@ def test_a_refused_upload_stores_nothing(app, client, make_user, login_as):
 def test_a_missing_file_is_a_404(app, client, make_user):
     author = make_user()
     study = complete_study(author)
-    row = Attachment(study_id=study.id, filename="gone.pdf", content_type="application/pdf",
-                     size=5, sha256="0" * 64, storage_key="ab" + uuid.uuid4().hex,
-                     uploaded_by_id=author.id)  # fmt: skip
+    row = Attachment(
+        study_id=study.id,
+        filename="gone.pdf",
+        content_type="application/pdf",
+        size=5,
+        sha256="0" * 64,
+        storage_key="ab" + uuid.uuid4().hex,
+        uploaded_by_id=author.id,
+    )
     db.session.add(row)
     db.session.commit()
     assert app.test_client().get(f"/studies/{study.id}/attachments/{row.id}").status_code == 404
@@ -140,14 +150,16 @@ def s3_server():
     server.stop()
 
 
-def test_s3_store_uploads_downloads_imports_and_checks(app_factory, make_user, s3_server,
-                                                        tmp_path):  # fmt: skip
+def test_s3_store_uploads_downloads_imports_and_checks(app_factory, make_user, s3_server, tmp_path):
     bucket = f"reimagine-{uuid.uuid4().hex[:8]}"
     settings = {
-        "S3_BUCKET": bucket, "S3_ENDPOINT_URL": s3_server, "S3_REGION": "us-east-1",
-        "S3_ACCESS_KEY_ID": "testing", "S3_SECRET_ACCESS_KEY": "testing",
+        "S3_BUCKET": bucket,
+        "S3_ENDPOINT_URL": s3_server,
+        "S3_REGION": "us-east-1",
+        "S3_ACCESS_KEY_ID": "testing",
+        "S3_SECRET_ACCESS_KEY": "testing",
         "S3_PREFIX": "files/",
-    }  # fmt: skip
+    }
     app = app_factory(**settings)
     assert app.config["ATTACHMENT_STORE"] == "s3"
     store = app.extensions["attachment_store"]

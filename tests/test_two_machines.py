@@ -46,8 +46,11 @@ class Machine:
 
     def request(self, path, cookies, data=None, files=None, client="192.0.2.1", timeout=30):
         # As the browser and the proxy send them (CSRF checks the Referer over https).
-        headers = {"X-Forwarded-For": client, "X-Forwarded-Proto": "https",
-                   "Referer": self.base.replace("http:", "https:") + path}  # fmt: skip
+        headers = {
+            "X-Forwarded-For": client,
+            "X-Forwarded-Proto": "https",
+            "Referer": self.base.replace("http:", "https:") + path,
+        }
         if cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
         body = None
@@ -92,9 +95,9 @@ def _multipart(fields: dict, files: dict) -> tuple[bytes, str]:
     chunks = []
     for name, value in fields.items():
         chunks.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-            .encode()
-        )  # fmt: skip
+            f"--{boundary}\r\nContent-Disposition: form-data; "
+            f'name="{name}"\r\n\r\n{value}\r\n'.encode()
+        )
     for name, (filename, content, ctype) in files.items():
         head = (
             f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
@@ -143,12 +146,20 @@ def network(postgresql_url, redis_url, smtp, tmp_path):
     """Return (A, B, worker log, app) with the database emptied and people to sign in."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "S3_"))}
     env.update(PRODUCTION)
-    env.update({
-        "DATABASE_URL": postgresql_url, "REDIS_URL": redis_url, "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(smtp.port), "PUBLIC_BASE_URL": "https://reimagine.test",
-        "PROXY_HOPS": "1", "LOGIN_ADDRESS_RATE_LIMIT": "5 per minute", "FLASK_APP": "wsgi.py",
-        "PYTHONPATH": str(ROOT), "MAIL_RETRY_BASE_SECONDS": "0.2",
-    })  # fmt: skip
+    env.update(
+        {
+            "DATABASE_URL": postgresql_url,
+            "REDIS_URL": redis_url,
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": str(smtp.port),
+            "PUBLIC_BASE_URL": "https://reimagine.test",
+            "PROXY_HOPS": "1",
+            "LOGIN_ADDRESS_RATE_LIMIT": "5 per minute",
+            "FLASK_APP": "wsgi.py",
+            "PYTHONPATH": str(ROOT),
+            "MAIL_RETRY_BASE_SECONDS": "0.2",
+        }
+    )
     app = create_app({**_settings(env), "MAIL_WITHHELD_DOMAINS": ()})
     with app.app_context():
         _empty_tables()
@@ -196,10 +207,15 @@ def _up(machine: Machine) -> bool:
 
 def _people(count: int, prefix: str) -> list[User]:
     users = [
-        User(email=f"{prefix}{i}@example.net", name=f"{prefix.title()} {i}",
-             kind=UserKind.member, password_hash=_PASSWORD_HASH, created_at=utcnow())
+        User(
+            email=f"{prefix}{i}@example.net",
+            name=f"{prefix.title()} {i}",
+            kind=UserKind.member,
+            password_hash=_PASSWORD_HASH,
+            created_at=utcnow(),
+        )
         for i in range(count)
-    ]  # fmt: skip
+    ]
     db.session.add_all(users)
     db.session.commit()
     return users
@@ -219,9 +235,11 @@ def test_two_web_machines_share_files_sessions_and_sign_in_limits(network, smtp)
     # Uploaded through A, downloaded through B: the same bytes.
     token = a.csrf(f"/studies/{study.id}/edit", cookies)
     status, _, _ = a.request(
-        f"/studies/{study.id}/attachments", cookies, data={"csrf_token": token},
+        f"/studies/{study.id}/attachments",
+        cookies,
+        data={"csrf_token": token},
         files={"file": ("plan.pdf", PDF, "application/pdf")},
-    )  # fmt: skip
+    )
     assert status == 302
     attachment = wait_until(
         lambda: db.session.scalar(sa.select(Attachment).where(Attachment.study_id == study.id))
@@ -254,15 +272,18 @@ def test_two_web_machines_share_files_sessions_and_sign_in_limits(network, smtp)
     cookies = {}
     token = b.csrf("/auth/reset", cookies, client="192.0.2.50")
     status, _, headers = b.request(
-        "/auth/reset", cookies, data={"csrf_token": token, "email": other.email},
+        "/auth/reset",
+        cookies,
+        data={"csrf_token": token, "email": other.email},
         client="192.0.2.50",
-    )  # fmt: skip
+    )
     assert status == 302
     request_id = headers["X-Request-ID"]
     message = wait_until(lambda: smtp.to(other.email), timeout=30)[0]
     assert "https://reimagine.test/auth/reset/" in message.get_body(("plain",)).get_content()
-    lines = [json.loads(line) for line in worker_log.read_text().splitlines()
-             if line.startswith("{")]  # fmt: skip
+    lines = [
+        json.loads(line) for line in worker_log.read_text().splitlines() if line.startswith("{")
+    ]
     assert any(line.get("request_id") == request_id for line in lines), lines[-5:]
     sweep_log = worker_log.with_name("sweep.log")
     wait_until(lambda: "expired_sessions=" in sweep_log.read_text(), timeout=60)

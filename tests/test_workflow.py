@@ -303,8 +303,11 @@ def test_each_event_tells_the_right_people(app, people, pillar, smtp, make_user)
     both_review(study, people, "approve")
     # Issue 5 (engineer D): the opened window is announced to every member and partner who
     # is not an author (workers.affirmation.announce_opened, run inline here).
-    network = {p.email for k, p in people.items()
-               if k not in ("member_author", "coauthor", "staff", "visitor")}  # fmt: skip
+    network = {
+        p.email
+        for k, p in people.items()
+        if k not in ("member_author", "coauthor", "staff", "visitor")
+    }
     assert _recipients(smtp) == {
         "Approved by the co-chairs": authors,
         "Open for network affirmation": network,

@@ -18,13 +18,17 @@ from workers import mail
 
 
 def _held(user_id: int) -> list[Notification]:
-    return list(db.session.scalars(
-        sa.select(Notification)
-        .where(Notification.recipient_id == user_id,
-               Notification.status == NotificationStatus.pending,
-               Notification.is_digest.is_(True))
-        .order_by(Notification.id)
-    ))  # fmt: skip
+    return list(
+        db.session.scalars(
+            sa.select(Notification)
+            .where(
+                Notification.recipient_id == user_id,
+                Notification.status == NotificationStatus.pending,
+                Notification.is_digest.is_(True),
+            )
+            .order_by(Notification.id)
+        )
+    )
 
 
 def _close(rows: list[Notification], note: str) -> None:
@@ -39,10 +43,9 @@ def send_digests() -> int:
     today = now.date()
     user_ids = db.session.scalars(
         sa.select(Notification.recipient_id)
-        .where(Notification.status == NotificationStatus.pending,
-               Notification.is_digest.is_(True))
+        .where(Notification.status == NotificationStatus.pending, Notification.is_digest.is_(True))
         .distinct()
-    ).all()  # fmt: skip
+    ).all()
     written = 0
     for user in db.session.scalars(sa.select(User).where(User.id.in_(user_ids))):
         held = _held(user.id)
@@ -61,15 +64,25 @@ def send_digests() -> int:
         if not items:
             continue
         written += 1
-        digest = Notification(**row_values(
-            "digest", f"digest:{user.id}:{today.isoformat()}", user.id, user.email,
-            NotificationCategory.network, None,
-            {"name": user.name, "date": today.isoformat(), "path": "/account/notifications",
-             "items": [_item(r) for r in items]},
-            f"Your daily digest from Dare to Reimagine: {len(items)} "
-            f"update{'s' if len(items) != 1 else ''}",
-            False,
-        ))  # fmt: skip
+        digest = Notification(
+            **row_values(
+                "digest",
+                f"digest:{user.id}:{today.isoformat()}",
+                user.id,
+                user.email,
+                NotificationCategory.network,
+                None,
+                {
+                    "name": user.name,
+                    "date": today.isoformat(),
+                    "path": "/account/notifications",
+                    "items": [_item(r) for r in items],
+                },
+                f"Your daily digest from Dare to Reimagine: {len(items)} "
+                f"update{'s' if len(items) != 1 else ''}",
+                False,
+            )
+        )
         db.session.add(digest)
         db.session.flush()
         _close(items, f"sent in the daily digest (notification {digest.id})")

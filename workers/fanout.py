@@ -102,10 +102,16 @@ def run_broadcast(broadcast_id: int) -> int:
             ).all()
             ids = []
             if people:
-                ids = write_batch(row.kind, [tuple(p) for p in people], subject=row.subject,
-                                  event_key=row.event_key, category=row.category,
-                                  study_id=row.study_id, context=row.context,
-                                  broadcast_id=row.id)  # fmt: skip
+                ids = write_batch(
+                    row.kind,
+                    [tuple(p) for p in people],
+                    subject=row.subject,
+                    event_key=row.event_key,
+                    category=row.category,
+                    study_id=row.study_id,
+                    context=row.context,
+                    broadcast_id=row.id,
+                )
                 row.last_person_id = people[-1][0]
                 row.rows_written = _count(broadcast_id)
             else:

@@ -136,11 +136,14 @@ def _unsubscribed(user_ids: set) -> set[int]:
     user_ids.discard(None)
     if not user_ids:
         return set()
-    return set(db.session.scalars(
-        sa.select(User.id).where(User.id.in_(user_ids),
-                                 sa.or_(User.network_preference == NetworkPreference.off,
-                                        User.is_active.is_(False)))
-    ))  # fmt: skip
+    return set(
+        db.session.scalars(
+            sa.select(User.id).where(
+                User.id.in_(user_ids),
+                sa.or_(User.network_preference == NetworkPreference.off, User.is_active.is_(False)),
+            )
+        )
+    )
 
 
 def _older_pending(rows: list[Notification]) -> dict[str, object]:

@@ -39,16 +39,20 @@ def waiting_reviewers(rnd: Round, study: CaseStudy) -> list[User]:
     reviewed = sa.select(Review.reviewer_id).where(Review.round_id == rnd.id)
     authors = sa.select(StudyAuthor.user_id).where(StudyAuthor.study_id == study.id)
     conflicted = sa.select(Conflict.user_id).where(Conflict.study_id == study.id)
-    return list(db.session.scalars(
-        sa.select(User)
-        .join(CochairAssignment, CochairAssignment.user_id == User.id)
-        .where(
-            CochairAssignment.pillar_id == study.pillar_id,
-            User.is_active.is_(True),
-            User.id.not_in(reviewed), User.id.not_in(authors), User.id.not_in(conflicted),
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(CochairAssignment, CochairAssignment.user_id == User.id)
+            .where(
+                CochairAssignment.pillar_id == study.pillar_id,
+                User.is_active.is_(True),
+                User.id.not_in(reviewed),
+                User.id.not_in(authors),
+                User.id.not_in(conflicted),
+            )
+            .order_by(User.id)
         )
-        .order_by(User.id)
-    ))  # fmt: skip
+    )
 
 
 def _context(rnd: Round, study: CaseStudy, **extra) -> dict:
@@ -71,32 +75,49 @@ def remind_reviews() -> int:
     written = 0
     for rnd, study in _open_rounds():
         if rnd.overdue_reminded_at is None and now >= rnd.due_at:
-            written += len(notify(
-                "review_overdue", waiting_reviewers(rnd, study),
-                subject=subject_for(study, f"Review overdue (round {rnd.number})"),
-                event_key=str(rnd.id), study=study, context=_context(rnd, study),
-            ))  # fmt: skip
+            written += len(
+                notify(
+                    "review_overdue",
+                    waiting_reviewers(rnd, study),
+                    subject=subject_for(study, f"Review overdue (round {rnd.number})"),
+                    event_key=str(rnd.id),
+                    study=study,
+                    context=_context(rnd, study),
+                )
+            )
             rnd.overdue_reminded_at = now
             rnd.due_soon_reminded_at = rnd.due_soon_reminded_at or now
         elif rnd.due_soon_reminded_at is None and now >= rnd.due_at - DUE_SOON:
-            written += len(notify(
-                "review_due_soon", waiting_reviewers(rnd, study),
-                subject=subject_for(study, f"Review due in 3 days (round {rnd.number})"),
-                event_key=str(rnd.id), study=study, context=_context(rnd, study),
-            ))  # fmt: skip
+            written += len(
+                notify(
+                    "review_due_soon",
+                    waiting_reviewers(rnd, study),
+                    subject=subject_for(study, f"Review due in 3 days (round {rnd.number})"),
+                    event_key=str(rnd.id),
+                    study=study,
+                    context=_context(rnd, study),
+                )
+            )
             rnd.due_soon_reminded_at = now
         if rnd.escalated_at is None and now >= rnd.opened_at + 2 * (rnd.due_at - rnd.opened_at):
             staff = db.session.scalars(
                 sa.select(User).where(User.kind == UserKind.staff, User.is_active.is_(True))
             ).all()
             waiting = waiting_reviewers(rnd, study)
-            written += len(notify(
-                "review_escalation", staff,
-                subject=subject_for(study, f"Review stalled: round {rnd.number} is long overdue"),
-                event_key=str(rnd.id), study=study,
-                context=_context(rnd, study, path=f"/studies/{study.id}",
-                                 waiting=[u.name for u in waiting]),
-            ))  # fmt: skip
+            written += len(
+                notify(
+                    "review_escalation",
+                    staff,
+                    subject=subject_for(
+                        study, f"Review stalled: round {rnd.number} is long overdue"
+                    ),
+                    event_key=str(rnd.id),
+                    study=study,
+                    context=_context(
+                        rnd, study, path=f"/studies/{study.id}", waiting=[u.name for u in waiting]
+                    ),
+                )
+            )
             rnd.escalated_at = now
     db.session.flush()
     return written
@@ -119,10 +140,14 @@ def _reviewer_still_awaited(row) -> bool:
     rnd = _round_still_open(row)
     if rnd is None:
         return False
-    return db.session.scalar(
-        sa.select(sa.func.count(Review.id)).where(
-            Review.round_id == rnd.id, Review.reviewer_id == row.recipient_id)
-    ) == 0  # fmt: skip
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Review.id)).where(
+                Review.round_id == rnd.id, Review.reviewer_id == row.recipient_id
+            )
+        )
+        == 0
+    )
 
 
 @relevance_check("review_escalation")

@@ -32,9 +32,11 @@ def _start_once() -> None:
             return
         stop = threading.Event()
         thread = threading.Thread(
-            target=_run, args=(app, float(app.config["SWEEP_INTERVAL"]), stop),
-            name="sweep-timer", daemon=True,
-        )  # fmt: skip
+            target=_run,
+            args=(app, float(app.config["SWEEP_INTERVAL"]), stop),
+            name="sweep-timer",
+            daemon=True,
+        )
         app.extensions[_KEY] = (thread, stop)
         thread.start()
         log.info("sweep timer started: every %ss", app.config["SWEEP_INTERVAL"])

@@ -28,7 +28,7 @@ def upgrade():
             sa.Enum("action", "network", "account", name="notificationcategory",
                     native_enum=False, create_constraint=True),
             nullable=False,
-        ),  # fmt: skip
+        ),
         sa.Column("study_id", sa.Integer(), nullable=True),
         sa.Column("subject", sa.String(length=300), nullable=False),
         sa.Column("context", sa.JSON(), nullable=False),
@@ -49,7 +49,7 @@ def upgrade():
         sa.ForeignKeyConstraint(
             ["study_id"], ["case_study.id"], name=op.f("fk_broadcast_study_id_case_study"),
             ondelete="SET NULL",
-        ),  # fmt: skip
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_broadcast")),
         sa.UniqueConstraint("dedupe_key", name=op.f("uq_broadcast_dedupe_key")),
     )
@@ -64,7 +64,7 @@ def upgrade():
         batch_op.create_foreign_key(
             batch_op.f("fk_notification_broadcast_id_broadcast"), "broadcast",
             ["broadcast_id"], ["id"], ondelete="SET NULL",
-        )  # fmt: skip
+        )
         batch_op.create_index(
             batch_op.f("ix_notification_broadcast_id"), ["broadcast_id"], unique=False
         )

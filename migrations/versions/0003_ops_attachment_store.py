@@ -45,7 +45,7 @@ def upgrade():
             name=op.f("fk_stored_chunk_key_stored_file"), ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("key", "seq", name=op.f("pk_stored_chunk")),
-    )  # fmt: skip
+    )
     folder = _upload_folder()
     if folder is not None and folder.is_dir():
         _copy_files(folder)
@@ -69,7 +69,7 @@ def _copy_files(folder: Path) -> None:
     files = sa.table(
         "stored_file", sa.column("key"), sa.column("size"), sa.column("chunks"),
         sa.column("created_at", sa.DateTime(timezone=True)),
-    )  # fmt: skip
+    )
     chunks = sa.table("stored_chunk", sa.column("key"), sa.column("seq"), sa.column("data"))
     now = datetime.now(UTC)
     if bind.dialect.name == "sqlite":  # as models.clock.UTCDateTime stores it

@@ -35,7 +35,7 @@ _SAME = " AND ".join(
     f"NEW.{c} IS OLD.{c}"
     for c in ("id", "created_at", "actor_id", "event", "from_state", "to_state",
               "round_number", "comment", "override_reason", "data")
-)  # fmt: skip
+)
 SQLITE = [
     "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
     f"WHEN NOT (OLD.study_id IS NOT NULL AND NEW.study_id IS NULL AND {_SAME}) "

@@ -37,7 +37,7 @@ def upgrade():
         op.create_index(name, table, columns)
     for name, table, columns, where in PARTIAL:
         op.create_index(name, table, columns, postgresql_where=sa.text(where),
-                        sqlite_where=sa.text(where))  # fmt: skip
+                        sqlite_where=sa.text(where))
 
 
 def downgrade():

@@ -12,10 +12,14 @@ def set_preferences(user: User, preference: NetworkPreference, pillar_ids: list[
     user.network_preference = NetworkPreference(preference)
     wanted = set(pillar_ids)
     user.followed_pillars = (
-        list(db.session.scalars(sa.select(Pillar).where(Pillar.id.in_(wanted))
-                                .order_by(Pillar.position)))
-        if wanted else []
-    )  # fmt: skip
+        list(
+            db.session.scalars(
+                sa.select(Pillar).where(Pillar.id.in_(wanted)).order_by(Pillar.position)
+            )
+        )
+        if wanted
+        else []
+    )
     db.session.flush()
 
 

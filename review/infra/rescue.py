@@ -26,9 +26,10 @@ def form_path() -> str:
 def keep_posted_form() -> str | None:
     """Store the posted fields for the next visit of the form's page; commit; return the path."""
     fields = [
-        [k, v] for k, v in request.form.items(multi=True)
+        [k, v]
+        for k, v in request.form.items(multi=True)
         if k not in NOT_KEPT and "password" not in k
-    ]  # fmt: skip
+    ]
     if not any(v.strip() for _, v in fields):
         return None
     path = form_path()

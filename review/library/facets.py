@@ -80,7 +80,10 @@ def facets(query: Query) -> Facets:
     else:
         parts = [
             sa.select(
-                sa.literal("pillar"), Pillar.slug, Pillar.name, sa.func.count(h.c.id),
+                sa.literal("pillar"),
+                Pillar.slug,
+                Pillar.name,
+                sa.func.count(h.c.id),
                 Pillar.position,
             )
             .select_from(Pillar)
@@ -92,10 +95,13 @@ def facets(query: Query) -> Facets:
             grouped("year", h.c.year),
             topics,
             sa.select(
-                sa.literal("total"), sa.cast(sa.null(), text), sa.cast(sa.null(), text),
-                sa.func.count(), 0,
+                sa.literal("total"),
+                sa.cast(sa.null(), text),
+                sa.cast(sa.null(), text),
+                sa.func.count(),
+                0,
             ).select_from(h),
-        ]  # fmt: skip
+        ]
     by_name: dict[str, list[FacetValue]] = {name: [] for name in FACETS}
     total = 0
     rows = db.session.execute(sa.union_all(*parts)).all()

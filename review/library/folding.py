@@ -9,10 +9,26 @@ and the accented letters, whose marks are then dropped; a few letters that do no
 import re
 import unicodedata
 
-LETTERS = str.maketrans({
-    "ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "ł": "l",
-    "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH", "ı": "i",
-})  # fmt: skip
+LETTERS = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "ø": "o",
+        "Ø": "O",
+        "œ": "oe",
+        "Œ": "OE",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "ð": "d",
+        "Ð": "D",
+        "þ": "th",
+        "Þ": "TH",
+        "ı": "i",
+    }
+)
 # Apostrophes inside a word ("George’s", "Ōhiʻa") join it rather than split it.
 APOSTROPHES = re.compile(r"(?<=\w)[\'’ʻʼ`´‘](?=\w)")
 WORD = re.compile(r"[^\W_]+")

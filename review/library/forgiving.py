@@ -47,8 +47,9 @@ def parse_synonyms(text: str) -> Synonyms:
     groups = []
     for line in (text or "").splitlines():
         line = line.split("#", 1)[0]
-        phrases = tuple(dict.fromkeys(p for p in (tuple(words(part)) for part in line.split(","))
-                                      if p))  # fmt: skip
+        phrases = tuple(
+            dict.fromkeys(p for p in (tuple(words(part)) for part in line.split(",")) if p)
+        )
         if len(phrases) > 1:
             groups.append(phrases)
     return tuple(groups)
@@ -94,8 +95,9 @@ def fts5_query(found: list[Clause]) -> str:
     parts = []
     for clause in found:
         alternatives = [phrase(p, clause.prefix) for p in clause.phrases]
-        parts.append(alternatives[0] if len(alternatives) == 1 else
-                     "(" + " OR ".join(alternatives) + ")")  # fmt: skip
+        parts.append(
+            alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")"
+        )
     return " AND ".join(parts)
 
 

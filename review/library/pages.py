@@ -133,11 +133,12 @@ def related(study: CaseStudy, limit: int = 4) -> list[Card]:
         sa.select(study_topics.c.study_id).where(study_topics.c.topic_id.in_(topic_ids))
     )
     stmt = (
-        card_select([CaseStudy.id != study.id, sa.or_(shares_topic,
-                                                      CaseStudy.pillar_id == study.pillar_id)])
+        card_select(
+            [CaseStudy.id != study.id, sa.or_(shares_topic, CaseStudy.pillar_id == study.pillar_id)]
+        )
         .order_by(sa.case((shares_topic, 0), else_=1), CaseStudy.published_at.desc())
         .limit(limit)
-    )  # fmt: skip
+    )
     return _cards(db.session.execute(stmt))
 
 

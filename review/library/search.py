@@ -72,8 +72,7 @@ class Query:
 
     def args(self, **changes) -> dict:
         """Return URL arguments for this query with `changes` (None removes); page resets."""
-        out = {"q": self.q, **self.filters, "sort": self.sort, "page": 1,
-               "per_page": self.per_page}  # fmt: skip
+        out = {"q": self.q, **self.filters, "sort": self.sort, "page": 1, "per_page": self.per_page}
         out.update(changes)
         return {k: v for k, v in out.items() if v not in (None, "") and DEFAULTS.get(k) != v}
 
@@ -87,8 +86,15 @@ class Query:
 
     @property
     def cache_key(self) -> tuple:
-        return (self.q.strip().lower(), self.pillar, self.kind, self.state, self.government,
-                self.topic, self.year)  # fmt: skip
+        return (
+            self.q.strip().lower(),
+            self.pillar,
+            self.kind,
+            self.state,
+            self.government,
+            self.topic,
+            self.year,
+        )
 
 
 def parse_query(args: MultiDict, strict: bool = False) -> tuple[Query, dict[str, str]]:
@@ -264,11 +270,22 @@ class Card:
 
 
 CARD_COLUMNS = (
-    CaseStudy.id, CaseStudy.slug, CaseStudy.title, CaseStudy.summary, CaseStudy.kind,
-    CaseStudy.place, CaseStudy.state_code, CaseStudy.government_type, CaseStudy.population_band,
-    CaseStudy.year_start, CaseStudy.year_end, CaseStudy.published_at, CaseStudy.corrected_at,
-    Pillar.slug, Pillar.name,
-)  # fmt: skip
+    CaseStudy.id,
+    CaseStudy.slug,
+    CaseStudy.title,
+    CaseStudy.summary,
+    CaseStudy.kind,
+    CaseStudy.place,
+    CaseStudy.state_code,
+    CaseStudy.government_type,
+    CaseStudy.population_band,
+    CaseStudy.year_start,
+    CaseStudy.year_end,
+    CaseStudy.published_at,
+    CaseStudy.corrected_at,
+    Pillar.slug,
+    Pillar.name,
+)
 
 
 def _cards(rows) -> list[Card]:

@@ -167,8 +167,12 @@ def median_days_in_state(now: datetime, window: timedelta = MEDIAN_WINDOW) -> di
     returns a row per state (the median is taken in SQL, the middle one or two by rank).
     """
     ev = AuditEvent
-    is_move = (ev.study_id.is_not(None), ev.from_state.is_not(None), ev.to_state.is_not(None),
-               ev.from_state != ev.to_state)  # fmt: skip
+    is_move = (
+        ev.study_id.is_not(None),
+        ev.from_state.is_not(None),
+        ev.to_state.is_not(None),
+        ev.from_state != ev.to_state,
+    )
     entered = sa.func.lag(ev.created_at, type_=UTCDateTime()).over(
         partition_by=ev.study_id, order_by=(ev.created_at, ev.id)
     )
@@ -176,13 +180,18 @@ def median_days_in_state(now: datetime, window: timedelta = MEDIAN_WINDOW) -> di
     # library, at rest) is never read. Their whole history, so each stay still has its start.
     recent = sa.select(ev.study_id).where(ev.created_at >= now - window, *is_move)
     moves = (
-        sa.select(ev.study_id.label("study_id"), ev.from_state.label("state"),
-                  ev.created_at.label("left_at"), entered.label("entered_at"))
+        sa.select(
+            ev.study_id.label("study_id"),
+            ev.from_state.label("state"),
+            ev.created_at.label("left_at"),
+            entered.label("entered_at"),
+        )
         .where(*is_move, ev.study_id.in_(recent))
         .subquery()
-    )  # fmt: skip
-    days = _days_between(sa.func.coalesce(moves.c.entered_at, CaseStudy.created_at),
-                         moves.c.left_at)  # fmt: skip
+    )
+    days = _days_between(
+        sa.func.coalesce(moves.c.entered_at, CaseStudy.created_at), moves.c.left_at
+    )
     stays = (
         sa.select(moves.c.state.label("state"), days.label("days"))
         .join(CaseStudy, CaseStudy.id == moves.c.study_id)
@@ -190,10 +199,11 @@ def median_days_in_state(now: datetime, window: timedelta = MEDIAN_WINDOW) -> di
         .subquery()
     )
     ranked = sa.select(
-        stays.c.state, stays.c.days,
+        stays.c.state,
+        stays.c.days,
         sa.func.row_number().over(partition_by=stays.c.state, order_by=stays.c.days).label("rn"),
         sa.func.count().over(partition_by=stays.c.state).label("n"),
-    ).subquery()  # fmt: skip
+    ).subquery()
     # The middle row of an odd count, the two middle rows of an even one (integer division).
     rows = db.session.execute(
         sa.select(ranked.c.state, sa.func.avg(ranked.c.days), sa.func.max(ranked.c.n))
@@ -216,18 +226,26 @@ def overdue_reviews(now: datetime, limit: int = LIST_LIMIT) -> tuple[int, list[O
         CaseStudy.state.in_(OPEN_FOR_REVIEW),
     )
     total = db.session.scalar(
-        sa.select(sa.func.count(Round.id)).join(CaseStudy, CaseStudy.id == Round.study_id)
+        sa.select(sa.func.count(Round.id))
+        .join(CaseStudy, CaseStudy.id == Round.study_id)
         .where(*where)
-    )  # fmt: skip
+    )
     rows = db.session.execute(
-        sa.select(Round.id, Round.number, Round.due_at, CaseStudy.id, CaseStudy.title,
-                  Pillar.name, CaseStudy.state)
+        sa.select(
+            Round.id,
+            Round.number,
+            Round.due_at,
+            CaseStudy.id,
+            CaseStudy.title,
+            Pillar.name,
+            CaseStudy.state,
+        )
         .join(CaseStudy, CaseStudy.id == Round.study_id)
         .join(Pillar, Pillar.id == CaseStudy.pillar_id)
         .where(*where)
         .order_by(Round.due_at, Round.id)
         .limit(limit)
-    ).all()  # fmt: skip
+    ).all()
     people = waiting_cochairs([r[0] for r in rows])
     return total, [
         OverdueRound(rid, number, due, sid, title, pillar, StudyState(state), people.get(rid, []))
@@ -242,11 +260,14 @@ def closing_affirmations(
     rows = db.session.execute(
         sa.select(AffirmationWindow, CaseStudy.id, CaseStudy.title)
         .join(CaseStudy, CaseStudy.id == AffirmationWindow.study_id)
-        .where(AffirmationWindow.closed_at.is_(None), AffirmationWindow.closes_at <= now + within,
-               CaseStudy.state == S.in_affirmation)
+        .where(
+            AffirmationWindow.closed_at.is_(None),
+            AffirmationWindow.closes_at <= now + within,
+            CaseStudy.state == S.in_affirmation,
+        )
         .order_by(AffirmationWindow.closes_at, AffirmationWindow.id)
         .limit(limit)
-    ).all()  # fmt: skip
+    ).all()
     ids = [w.id for w, _, _ in rows]
     tallies: dict[int, dict] = defaultdict(dict)
     for window_id, choice, n in db.session.execute(
@@ -277,10 +298,12 @@ def closing_affirmations(
 def notification_summary() -> dict[NotificationStatus, tuple[int, datetime | None]]:
     """Return {status: (rows, oldest created_at)}: one grouped statement."""
     rows = db.session.execute(
-        sa.select(Notification.status, sa.func.count(),  # the (status, created_at) index
-                  sa.func.min(Notification.created_at))
-        .group_by(Notification.status)
-    ).all()  # fmt: skip
+        sa.select(
+            Notification.status,
+            sa.func.count(),  # the (status, created_at) index
+            sa.func.min(Notification.created_at),
+        ).group_by(Notification.status)
+    ).all()
     out = {s: (0, None) for s in NotificationStatus}
     for status, n, oldest in rows:
         if isinstance(oldest, str):  # SQLite returns min() of a timestamp as text
@@ -290,10 +313,14 @@ def notification_summary() -> dict[NotificationStatus, tuple[int, datetime | Non
 
 
 def failed_notifications(limit: int = 20) -> list[Notification]:
-    return list(db.session.scalars(
-        sa.select(Notification).where(Notification.status == NotificationStatus.failed)
-        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
-    ))  # fmt: skip
+    return list(
+        db.session.scalars(
+            sa.select(Notification)
+            .where(Notification.status == NotificationStatus.failed)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 @dataclass
@@ -377,6 +404,7 @@ def dashboard(now: datetime | None = None) -> Dashboard:
         uncovered=pillars_without_cochairs(),
         pending_requests=db.session.scalar(
             sa.select(sa.func.count(AccessRequest.id)).where(
-                AccessRequest.status == AccessRequestStatus.pending)
+                AccessRequest.status == AccessRequestStatus.pending
+            )
         ),
-    )  # fmt: skip
+    )

@@ -89,27 +89,64 @@ def record(study: CaseStudy) -> dict:
 
 
 CSV_HEADER = [
-    "id", "title", "state", "slug", "pillar", "kind", "place", "state_code", "government_type",
-    "population_band", "year_start", "year_end", "topics", "authors", "author_emails", "summary",
-    *[f"{s.value}_md" for s in MARKDOWN_SECTIONS], "timeline", "stakeholders", "links",
-    "created_at", "submitted_at", "affirmed_at", "published_at", "corrected_at",
-]  # fmt: skip
+    "id",
+    "title",
+    "state",
+    "slug",
+    "pillar",
+    "kind",
+    "place",
+    "state_code",
+    "government_type",
+    "population_band",
+    "year_start",
+    "year_end",
+    "topics",
+    "authors",
+    "author_emails",
+    "summary",
+    *[f"{s.value}_md" for s in MARKDOWN_SECTIONS],
+    "timeline",
+    "stakeholders",
+    "links",
+    "created_at",
+    "submitted_at",
+    "affirmed_at",
+    "published_at",
+    "corrected_at",
+]
 
 
 def _csv_row(r: dict) -> list:
     return [
-        r["id"], r["title"], r["state"], r["slug"], r["pillar"], r["kind"], r["place"],
-        r["state_code"], r["government_type"], r["population_band"], r["year_start"],
-        r["year_end"], "; ".join(r["topics"]), "; ".join(a["name"] for a in r["authors"]),
-        "; ".join(a["email"] for a in r["authors"]), r["summary"],
+        r["id"],
+        r["title"],
+        r["state"],
+        r["slug"],
+        r["pillar"],
+        r["kind"],
+        r["place"],
+        r["state_code"],
+        r["government_type"],
+        r["population_band"],
+        r["year_start"],
+        r["year_end"],
+        "; ".join(r["topics"]),
+        "; ".join(a["name"] for a in r["authors"]),
+        "; ".join(a["email"] for a in r["authors"]),
+        r["summary"],
         *[r["sections"][s.value] for s in MARKDOWN_SECTIONS],
         "\n".join(f"{e['date']} {e['description']}" for e in r["timeline"]),
-        "\n".join(f"{s['name']} ({s['type']}, {s['stance']}): {s['role']}"
-                  for s in r["stakeholders"]),
+        "\n".join(
+            f"{s['name']} ({s['type']}, {s['stance']}): {s['role']}" for s in r["stakeholders"]
+        ),
         "\n".join(f"{link['label']} <{link['url']}>" for link in r["links"]),
-        r["created_at"], r["submitted_at"], r["affirmed_at"], r["published_at"],
+        r["created_at"],
+        r["submitted_at"],
+        r["affirmed_at"],
+        r["published_at"],
         r["corrected_at"],
-    ]  # fmt: skip
+    ]
 
 
 def csv_lines() -> Iterator[str]:
@@ -157,10 +194,23 @@ def audit_csv(events) -> str:
     writer = csv.writer(out)
     writer.writerow(AUDIT_COLUMNS)
     for ev in events:
-        writer.writerow([safe_cell(v) for v in (
-            ev.id, ev.created_at.isoformat(), ev.actor_id,
-            ev.actor.email if ev.actor is not None else "", ev.study_id, ev.event,
-            ev.from_state, ev.to_state, ev.round_number, ev.comment, ev.override_reason,
-            json.dumps(ev.data, sort_keys=True) if ev.data is not None else "",
-        )])  # fmt: skip
+        writer.writerow(
+            [
+                safe_cell(v)
+                for v in (
+                    ev.id,
+                    ev.created_at.isoformat(),
+                    ev.actor_id,
+                    ev.actor.email if ev.actor is not None else "",
+                    ev.study_id,
+                    ev.event,
+                    ev.from_state,
+                    ev.to_state,
+                    ev.round_number,
+                    ev.comment,
+                    ev.override_reason,
+                    json.dumps(ev.data, sort_keys=True) if ev.data is not None else "",
+                )
+            ]
+        )
     return out.getvalue()

@@ -33,11 +33,24 @@ IGNORED = {"id", "state_name", "created_at", "submitted_at", "corrected_at", "cu
 SCALARS = ("title", "kind", "place", "government_type", "population_band", "summary")
 LISTS = ("timeline", "stakeholders", "links", "authors", "topics")
 KNOWN = (
-    {"slug", "pillar", "state", "state_code", "year_start", "year_end", "sections",
-     "author_emails", "affirmed_at", "published_at"}
-    | set(SCALARS) | set(LISTS) | IGNORED
-    | {s.value for s in MARKDOWN_SECTIONS} | {f"{s.value}_md" for s in MARKDOWN_SECTIONS}
-)  # fmt: skip
+    {
+        "slug",
+        "pillar",
+        "state",
+        "state_code",
+        "year_start",
+        "year_end",
+        "sections",
+        "author_emails",
+        "affirmed_at",
+        "published_at",
+    }
+    | set(SCALARS)
+    | set(LISTS)
+    | IGNORED
+    | {s.value for s in MARKDOWN_SECTIONS}
+    | {f"{s.value}_md" for s in MARKDOWN_SECTIONS}
+)
 # The editor's field names, as the import file names them.
 FORM_NAMES = {"pillar_id": "pillar", "state_code": "state_code"} | {
     f"{s.value}_md": s.value for s in MARKDOWN_SECTIONS
@@ -146,15 +159,18 @@ def _from_csv(row: dict) -> dict:
         row = {k: v for k, v in row.items() if k is not None} | {"_extra": "x"}
     out = {k: _cell(v) for k, v in row.items() if k not in LISTS and k != "author_emails"}
     out["topics"] = [t for t in (s.strip() for s in _cell(row.get("topics")).split(";")) if t]
-    out["timeline"] = [dict(zip(("date", "description"), line.split(" ", 1), strict=False))
-                       for line in _lines(row.get("timeline"))]  # fmt: skip
+    out["timeline"] = [
+        dict(zip(("date", "description"), line.split(" ", 1), strict=False))
+        for line in _lines(row.get("timeline"))
+    ]
     out["stakeholders"] = []
     for line in _lines(row.get("stakeholders")):
         match = _STAKEHOLDER.match(line)
         out["stakeholders"].append(
             dict(zip(("name", "type", "stance", "role"), match.groups(), strict=True))
-            if match else {"name": line, "type": "", "stance": "", "role": ""}
-        )  # fmt: skip
+            if match
+            else {"name": line, "type": "", "stance": "", "role": ""}
+        )
     out["links"] = []
     for line in _lines(row.get("links")):
         match = _LINK.match(line)
@@ -209,7 +225,7 @@ def _form_data(raw: dict, pillars: dict[str, Pillar], problems: list) -> MultiDi
             )
         )
     else:
-        data["pillar_id"] = str(found.id)  # fmt: skip
+        data["pillar_id"] = str(found.id)
     sections = raw.get("sections") if isinstance(raw.get("sections"), dict) else {}
     for section in MARKDOWN_SECTIONS:
         value = sections.get(section.value, raw.get(section.value, raw.get(f"{section.value}_md")))
@@ -335,8 +351,12 @@ def _check(n: int, raw, pillars: dict, slugs_seen: dict[str, int]) -> _Checked:
     for key in sorted(set(raw) - KNOWN - {"_extra"}):
         problems.append((str(key)[:60], "is not a field of a study"))
     if raw.get("state") not in (None, "", StudyState.published.value):
-        problems.append(("state", f"only published studies are imported (this one is "
-                                  f"{str(raw['state'])[:20]!r})"))  # fmt: skip
+        problems.append(
+            (
+                "state",
+                f"only published studies are imported (this one is {str(raw['state'])[:20]!r})",
+            )
+        )
     data = _form_data(raw, pillars, problems)
     form = StudyEditForm(formdata=data, meta={"csrf": False})
     form.pillar_id.choices = [(p.id, p.name) for p in pillars.values()]
@@ -363,8 +383,9 @@ def _check(n: int, raw, pillars: dict, slugs_seen: dict[str, int]) -> _Checked:
         if not result.slug and not _imported_already(
             result, base_slug(values["title"], values["place"])
         ):
-            result.slug = library.suggest_slug(CaseStudy(title=values["title"],
-                                                         place=values["place"]))  # fmt: skip
+            result.slug = library.suggest_slug(
+                CaseStudy(title=values["title"], place=values["place"])
+            )
         checked.values = values
     if result.slug and result.slug in slugs_seen and result.action == "create":
         problems.append(("slug", f"is also the slug of row {slugs_seen[result.slug]}"))
@@ -445,11 +466,18 @@ def _create(checked: _Checked, actor: User, source: str, people: dict, invite: b
     # Created where the review already ended elsewhere; it never passed through this workflow.
     with moving_state("imports"):
         study = CaseStudy(
-            title=values["title"], pillar_id=values["pillar_id"], created_by_id=authors[0].id,
-            state=StudyState.published, slug=result.slug, published_at=published,
-            first_published_at=published, affirmed_at=checked.affirmed_at or published,
-            state_changed_at=published, created_at=utcnow(), updated_at=utcnow(),
-        )  # fmt: skip
+            title=values["title"],
+            pillar_id=values["pillar_id"],
+            created_by_id=authors[0].id,
+            state=StudyState.published,
+            slug=result.slug,
+            published_at=published,
+            first_published_at=published,
+            affirmed_at=checked.affirmed_at or published,
+            state_changed_at=published,
+            created_at=utcnow(),
+            updated_at=utcnow(),
+        )
     study.authors = [
         StudyAuthor(user_id=person.id, position=i, is_submitter=i == 0)
         for i, person in enumerate(authors)
@@ -491,6 +519,8 @@ def report_lines(report: Report) -> list[str]:
 def summary(report: Report) -> str:
     """Return one sentence of totals."""
     verb = "would be created" if report.dry_run else "created"
-    text = (f"{report.count('create')} {verb}, {report.count('exists')} already there, "
-            f"{report.count('error')} with errors")  # fmt: skip
+    text = (
+        f"{report.count('create')} {verb}, {report.count('exists')} already there, "
+        f"{report.count('error')} with errors"
+    )
     return text + (" (dry run: nothing was written)." if report.dry_run else ".")

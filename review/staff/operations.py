@@ -48,8 +48,13 @@ def invite(staff: User, *, email: str, name: str, kind: UserKind) -> User:
         user = accounts.invite(email=email, name=name, kind=kind, invited_by=staff)
     except accounts.AccountError as exc:
         raise StaffError(exc.message, exc.field) from exc
-    record(staff, "user_invited", **_person(user), before=None,
-           after={"kind": kind.value, "name": user.name})  # fmt: skip
+    record(
+        staff,
+        "user_invited",
+        **_person(user),
+        before=None,
+        after={"kind": kind.value, "name": user.name},
+    )
     return user
 
 
@@ -59,10 +64,15 @@ def decide_access_request(staff: User, request_row: AccessRequest, approve: bool
         user = accounts.decide_access_request(request_row, staff, approve)
     except accounts.AccountError as exc:
         raise StaffError(exc.message, exc.field) from exc
-    record(staff, "access_request_approved" if approve else "access_request_rejected",
-           request_id=request_row.id, email=request_row.email,
-           user_id=user.id if user is not None else None,
-           before={"status": "pending"}, after={"status": request_row.status.value})  # fmt: skip
+    record(
+        staff,
+        "access_request_approved" if approve else "access_request_rejected",
+        request_id=request_row.id,
+        email=request_row.email,
+        user_id=user.id if user is not None else None,
+        before={"status": "pending"},
+        after={"status": request_row.status.value},
+    )
     return user
 
 
@@ -74,8 +84,13 @@ def resend_invitation(staff: User, user: User) -> None:
         raise StaffError(f"{user.name} is deactivated: reactivate the account first.")
     before = user.invited_at.isoformat() if user.invited_at else None
     accounts.send_invitation(user, staff)
-    record(staff, "invitation_resent", **_person(user), before={"invited_at": before},
-           after={"invited_at": user.invited_at.isoformat()})  # fmt: skip
+    record(
+        staff,
+        "invitation_resent",
+        **_person(user),
+        before={"invited_at": before},
+        after={"invited_at": user.invited_at.isoformat()},
+    )
 
 
 def change_kind(staff: User, user: User, kind: UserKind) -> None:
@@ -94,8 +109,13 @@ def change_kind(staff: User, user: User, kind: UserKind) -> None:
     before = user.kind.value
     user.kind = kind
     db.session.flush()
-    record(staff, "user_kind_changed", **_person(user), before={"kind": before},
-           after={"kind": kind.value})  # fmt: skip
+    record(
+        staff,
+        "user_kind_changed",
+        **_person(user),
+        before={"kind": before},
+        after={"kind": kind.value},
+    )
 
 
 def add_cochair(staff: User, pillar: Pillar, user: User) -> None:
@@ -108,8 +128,14 @@ def add_cochair(staff: User, pillar: Pillar, user: User) -> None:
     pillar.cochair_assignments.append(CochairAssignment(user_id=user.id, created_at=utcnow()))
     db.session.flush()
     db.session.expire(user, ["cochair_assignments"])
-    record(staff, "cochair_added", **_person(user), pillar_id=pillar.id,
-           before={"cochairs": before}, after={"cochairs": sorted(before + [user.id])})  # fmt: skip
+    record(
+        staff,
+        "cochair_added",
+        **_person(user),
+        pillar_id=pillar.id,
+        before={"cochairs": before},
+        after={"cochairs": sorted(before + [user.id])},
+    )
 
 
 def remove_cochair(staff: User, pillar: Pillar, user: User) -> None:
@@ -121,9 +147,14 @@ def remove_cochair(staff: User, pillar: Pillar, user: User) -> None:
     pillar.cochair_assignments.remove(assignment)
     db.session.flush()
     db.session.expire(user, ["cochair_assignments"])
-    record(staff, "cochair_removed", **_person(user), pillar_id=pillar.id,
-           before={"cochairs": before},
-           after={"cochairs": [i for i in before if i != user.id]})  # fmt: skip
+    record(
+        staff,
+        "cochair_removed",
+        **_person(user),
+        pillar_id=pillar.id,
+        before={"cochairs": before},
+        after={"cochairs": [i for i in before if i != user.id]},
+    )
 
 
 def deactivate(staff: User, user: User) -> None:
@@ -135,8 +166,13 @@ def deactivate(staff: User, user: User) -> None:
     user.is_active = False
     end_all_sessions(user)
     db.session.flush()
-    record(staff, "user_deactivated", **_person(user), before={"is_active": True},
-           after={"is_active": False})  # fmt: skip
+    record(
+        staff,
+        "user_deactivated",
+        **_person(user),
+        before={"is_active": True},
+        after={"is_active": False},
+    )
 
 
 def reactivate(staff: User, user: User) -> None:
@@ -145,8 +181,13 @@ def reactivate(staff: User, user: User) -> None:
         raise StaffError(f"{user.name} is already active.")
     user.is_active = True
     db.session.flush()
-    record(staff, "user_reactivated", **_person(user), before={"is_active": False},
-           after={"is_active": True})  # fmt: skip
+    record(
+        staff,
+        "user_reactivated",
+        **_person(user),
+        before={"is_active": False},
+        after={"is_active": True},
+    )
 
 
 # ---------------------------------------------------------------- pillars and settings
@@ -167,9 +208,13 @@ def update_pillar(staff: User, pillar: Pillar, **values) -> bool:
         setattr(pillar, key, value)
     db.session.flush()
     changed = [k for k in PILLAR_FIELDS if before[k] != after[k]]
-    record(staff, "pillar_updated", pillar_id=pillar.id,
-           before={k: before[k] for k in changed},
-           after={k: after[k] for k in changed})  # fmt: skip
+    record(
+        staff,
+        "pillar_updated",
+        pillar_id=pillar.id,
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed},
+    )
     return True
 
 
@@ -210,13 +255,23 @@ def remind_now(staff: User, rnd: Round) -> int:
         category=NotificationCategory.action,
         study=study,
         context={
-            "path": f"/cochair/studies/{study.id}", "round_id": rnd.id, "round": rnd.number,
-            "title": study.title, "pillar": study.pillar.name, "due_at": rnd.due_at.isoformat(),
-            "reviews": len(rnd.reviews), "quorum": study.pillar.review_quorum,
+            "path": f"/cochair/studies/{study.id}",
+            "round_id": rnd.id,
+            "round": rnd.number,
+            "title": study.title,
+            "pillar": study.pillar.name,
+            "due_at": rnd.due_at.isoformat(),
+            "reviews": len(rnd.reviews),
+            "quorum": study.pillar.review_quorum,
         },
-    )  # fmt: skip
-    record(staff, "reviewers_reminded", study=study, round_number=rnd.number,
-           user_ids=[u.id for u in people])  # fmt: skip
+    )
+    record(
+        staff,
+        "reviewers_reminded",
+        study=study,
+        round_number=rnd.number,
+        user_ids=[u.id for u in people],
+    )
     return len(rows)
 
 
@@ -224,9 +279,14 @@ def resend_notification(staff: User, row: Notification) -> None:
     """Put a failed email back in the outbox; flush only."""
     if row.status != NotificationStatus.failed:
         raise StaffError("Only an email that failed can be resent from here.")
-    record(staff, "notification_resent", notification_id=row.id, email=row.email,
-           before={"status": row.status.value, "last_error": row.last_error},
-           after={"status": NotificationStatus.pending.value})  # fmt: skip
+    record(
+        staff,
+        "notification_resent",
+        notification_id=row.id,
+        email=row.email,
+        before={"status": row.status.value, "last_error": row.last_error},
+        after={"status": NotificationStatus.pending.value},
+    )
     notify.resend(row)
 
 

@@ -38,10 +38,13 @@ from review.workflow.context import OPEN_FOR_REVIEW
 
 def pillars() -> list[Pillar]:
     """Return every pillar in the agenda's order, with its co-chairs: two statements."""
-    return list(db.session.scalars(
-        sa.select(Pillar).order_by(Pillar.position)
-        .options(selectinload(Pillar.cochair_assignments).joinedload(CochairAssignment.user))
-    ))  # fmt: skip
+    return list(
+        db.session.scalars(
+            sa.select(Pillar)
+            .order_by(Pillar.position)
+            .options(selectinload(Pillar.cochair_assignments).joinedload(CochairAssignment.user))
+        )
+    )
 
 
 def pillars_without_cochairs() -> list[Pillar]:
@@ -51,9 +54,11 @@ def pillars_without_cochairs() -> list[Pillar]:
         .join(User, User.id == CochairAssignment.user_id)
         .where(User.is_active.is_(True))
     )
-    return list(db.session.scalars(
-        sa.select(Pillar).where(Pillar.id.not_in(active)).order_by(Pillar.position)
-    ))  # fmt: skip
+    return list(
+        db.session.scalars(
+            sa.select(Pillar).where(Pillar.id.not_in(active)).order_by(Pillar.position)
+        )
+    )
 
 
 def people_query(q: str = "", kind: str = "", status: str = "") -> sa.Select:
@@ -63,11 +68,20 @@ def people_query(q: str = "", kind: str = "", status: str = "") -> sa.Select:
     )
     if q:
         like = f"%{_escape_like(q.strip().lower())}%"
-        stmt = stmt.where(sa.or_(*(
-            sa.func.lower(col).like(like, escape="\\")
-            for col in (User.name, User.email, User.office, User.jurisdiction,
-                        User.organisation)
-        )))  # fmt: skip
+        stmt = stmt.where(
+            sa.or_(
+                *(
+                    sa.func.lower(col).like(like, escape="\\")
+                    for col in (
+                        User.name,
+                        User.email,
+                        User.office,
+                        User.jurisdiction,
+                        User.organisation,
+                    )
+                )
+            )
+        )
     if kind in UserKind.__members__:
         stmt = stmt.where(User.kind == UserKind(kind))
     if status == "active":
@@ -81,19 +95,28 @@ def people_query(q: str = "", kind: str = "", status: str = "") -> sa.Select:
 
 def pending_access_requests() -> list[AccessRequest]:
     """Return the access requests staff have not decided, oldest first."""
-    return list(db.session.scalars(
-        sa.select(AccessRequest).where(AccessRequest.status == AccessRequestStatus.pending)
-        .order_by(AccessRequest.created_at)
-    ))  # fmt: skip
+    return list(
+        db.session.scalars(
+            sa.select(AccessRequest)
+            .where(AccessRequest.status == AccessRequestStatus.pending)
+            .order_by(AccessRequest.created_at)
+        )
+    )
 
 
 def authored_by(user: User) -> list[CaseStudy]:
     """Return the studies the person authors, most recently changed first."""
-    return list(db.session.scalars(
-        sa.select(CaseStudy).where(CaseStudy.id.in_(
-            sa.select(StudyAuthor.study_id).where(StudyAuthor.user_id == user.id)
-        )).order_by(CaseStudy.updated_at.desc())
-    ))  # fmt: skip
+    return list(
+        db.session.scalars(
+            sa.select(CaseStudy)
+            .where(
+                CaseStudy.id.in_(
+                    sa.select(StudyAuthor.study_id).where(StudyAuthor.user_id == user.id)
+                )
+            )
+            .order_by(CaseStudy.updated_at.desc())
+        )
+    )
 
 
 def session_count(user: User) -> int:
@@ -165,10 +188,13 @@ def open_window(study: CaseStudy) -> AffirmationWindow | None:
 
 def past_draft_counts(pillar_rows: list[Pillar]) -> dict[int, int]:
     """Return {pillar id: studies past draft}: one grouped statement."""
-    counts = dict(db.session.execute(
-        sa.select(CaseStudy.pillar_id, sa.func.count())
-        .where(CaseStudy.state != StudyState.draft).group_by(CaseStudy.pillar_id)
-    ).all())  # fmt: skip
+    counts = dict(
+        db.session.execute(
+            sa.select(CaseStudy.pillar_id, sa.func.count())
+            .where(CaseStudy.state != StudyState.draft)
+            .group_by(CaseStudy.pillar_id)
+        ).all()
+    )
     return {p.id: counts.get(p.id, 0) for p in pillar_rows}
 
 
@@ -225,9 +251,9 @@ def notifications_query(
 
 
 def notification_kinds() -> list[str]:
-    return list(db.session.scalars(
-        sa.select(Notification.kind).distinct().order_by(Notification.kind)
-    ))  # fmt: skip
+    return list(
+        db.session.scalars(sa.select(Notification.kind).distinct().order_by(Notification.kind))
+    )
 
 
 # ---------------------------------------------------------------- the audit log, read
@@ -268,6 +294,6 @@ def _day_start(day) -> datetime:
 
 
 def audit_events() -> list[str]:
-    return list(db.session.scalars(
-        sa.select(AuditEvent.event).distinct().order_by(AuditEvent.event)
-    ))  # fmt: skip
+    return list(
+        db.session.scalars(sa.select(AuditEvent.event).distinct().order_by(AuditEvent.event))
+    )

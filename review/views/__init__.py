@@ -21,10 +21,21 @@ from review.views import (
 )
 
 BLUEPRINTS = (
-    main.bp, auth.bp, account.bp, studies.bp, cochair.bp, affirmation.bp, library.bp,
-    commitments.bp, feeds.bp, api.bp, staff.bp, broadcasts.bp, imports.bp,
+    main.bp,
+    auth.bp,
+    account.bp,
+    studies.bp,
+    cochair.bp,
+    affirmation.bp,
+    library.bp,
+    commitments.bp,
+    feeds.bp,
+    api.bp,
+    staff.bp,
+    broadcasts.bp,
+    imports.bp,
     synonyms.bp,
-)  # fmt: skip
+)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -35,16 +35,13 @@ def _forms(**bound) -> dict:
         else:
             bound.setdefault("profile_form", ProfileEditForm(formdata=rescued))
     forms = {
-        "profile_form": bound.get("profile_form") or ProfileEditForm(
-            formdata=None, obj=current_user
-        ),
-        "email_form": bound.get("email_form") or EmailChangeForm(
-            formdata=None, prefix=EMAIL_PREFIX
-        ),
-        "password_form": bound.get("password_form") or PasswordChangeForm(
-            formdata=None, prefix=PASSWORD_PREFIX
-        ),
-    }  # fmt: skip
+        "profile_form": bound.get("profile_form")
+        or ProfileEditForm(formdata=None, obj=current_user),
+        "email_form": bound.get("email_form")
+        or EmailChangeForm(formdata=None, prefix=EMAIL_PREFIX),
+        "password_form": bound.get("password_form")
+        or PasswordChangeForm(formdata=None, prefix=PASSWORD_PREFIX),
+    }
     return forms
 
 
@@ -71,10 +68,13 @@ def index():
     if not form.validate_on_submit():
         return _page(profile_form=form)
     accounts.update_profile(
-        current_user, name=form.name.data, office=form.office.data,
-        jurisdiction=form.jurisdiction.data, state=form.state.data or "",
+        current_user,
+        name=form.name.data,
+        office=form.office.data,
+        jurisdiction=form.jurisdiction.data,
+        state=form.state.data or "",
         organisation=form.organisation.data,
-    )  # fmt: skip
+    )
     db.session.commit()
     flash("Your profile is saved.", "success")
     return redirect(url_for("account.index"))

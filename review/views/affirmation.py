@@ -30,8 +30,17 @@ def index():
     return render_template("affirmation/index.html", rows=rows)
 
 
-def _page(study, window, *, status=200, vote_form=None, comment_form=None, extend_form=None,
-          close_form=None, refusal=None):  # fmt: skip
+def _page(
+    study,
+    window,
+    *,
+    status=200,
+    vote_form=None,
+    comment_form=None,
+    extend_form=None,
+    close_form=None,
+    refusal=None,
+):
     is_open = affirmation.is_open(window)
     mine = affirmation.vote_of(window, current_user)
     if vote_form is None and policy.may_vote(current_user, study):

@@ -51,12 +51,14 @@ def studies():
     if errors:
         return _bad_request(errors)
     page = library.library_page(query)
-    return jsonify({
-        "items": [_card(c) for c in page.cards],
-        "page": query.page,
-        "per_page": query.per_page,
-        "total": page.total,
-    })  # fmt: skip
+    return jsonify(
+        {
+            "items": [_card(c) for c in page.cards],
+            "page": query.page,
+            "per_page": query.per_page,
+            "total": page.total,
+        }
+    )
 
 
 @bp.get("/studies/<slug>")
@@ -67,32 +69,50 @@ def study(slug: str):
     if found.state != StudyState.published:
         abort(410, "This case study has been withdrawn from the public library.")
     card = library.Card(
-        found.id, found.slug, found.title, found.summary, found.kind, found.place,
-        found.state_code, found.government_type, found.population_band, found.year_start,
-        found.year_end, found.published_at, found.corrected_at, found.pillar.slug,
-        found.pillar.name, [t.name for t in found.topics],
-    )  # fmt: skip
+        found.id,
+        found.slug,
+        found.title,
+        found.summary,
+        found.kind,
+        found.place,
+        found.state_code,
+        found.government_type,
+        found.population_band,
+        found.year_start,
+        found.year_end,
+        found.published_at,
+        found.corrected_at,
+        found.pillar.slug,
+        found.pillar.name,
+        [t.name for t in found.topics],
+    )
     body = _card(card)
-    body.update({
-        "years": {"start": found.year_start, "end": found.year_end},
-        "affirmed_at": found.affirmed_at.isoformat() if found.affirmed_at else None,
-        "updated_at": found.corrected_at.isoformat() if found.corrected_at else None,
-        "authors": [
-            {"name": a.user.name, "office": a.user.display_office or a.user.organisation,
-             "url": library.public_url(url_for("commitments.official", user_id=a.user_id))}
-            for a in found.authors
-        ],
-        "sections": {
-            s.value: getattr(found, f"{s.value}_html") or "" for s in MARKDOWN_SECTIONS
-        },
-        "timeline": [{"date": e.date_text, "description": e.description}
-                     for e in found.timeline],
-        "stakeholders": [
-            {"name": s.name, "type": s.type.value, "role": s.role, "stance": s.stance.value}
-            for s in found.stakeholders
-        ],
-        "links": [{"label": link.label, "url": link.url} for link in found.links],
-    })  # fmt: skip
+    body.update(
+        {
+            "years": {"start": found.year_start, "end": found.year_end},
+            "affirmed_at": found.affirmed_at.isoformat() if found.affirmed_at else None,
+            "updated_at": found.corrected_at.isoformat() if found.corrected_at else None,
+            "authors": [
+                {
+                    "name": a.user.name,
+                    "office": a.user.display_office or a.user.organisation,
+                    "url": library.public_url(url_for("commitments.official", user_id=a.user_id)),
+                }
+                for a in found.authors
+            ],
+            "sections": {
+                s.value: getattr(found, f"{s.value}_html") or "" for s in MARKDOWN_SECTIONS
+            },
+            "timeline": [
+                {"date": e.date_text, "description": e.description} for e in found.timeline
+            ],
+            "stakeholders": [
+                {"name": s.name, "type": s.type.value, "role": s.role, "stance": s.stance.value}
+                for s in found.stakeholders
+            ],
+            "links": [{"label": link.label, "url": link.url} for link in found.links],
+        }
+    )
     return jsonify(body)
 
 
@@ -106,15 +126,21 @@ def pillars():
         ).all()
     )
     rows = db.session.scalars(sa.select(Pillar).order_by(Pillar.position)).all()
-    return jsonify({
-        "items": [
-            {"slug": p.slug, "name": p.name, "description": p.description,
-             "studies": counts.get(p.id, 0),
-             "url": library.public_url(url_for("library.index", pillar=p.slug)),
-             "feed": library.public_url(url_for("feeds.pillar", slug=p.slug))}
-            for p in rows
-        ]
-    })  # fmt: skip
+    return jsonify(
+        {
+            "items": [
+                {
+                    "slug": p.slug,
+                    "name": p.name,
+                    "description": p.description,
+                    "studies": counts.get(p.id, 0),
+                    "url": library.public_url(url_for("library.index", pillar=p.slug)),
+                    "feed": library.public_url(url_for("feeds.pillar", slug=p.slug)),
+                }
+                for p in rows
+            ]
+        }
+    )
 
 
 @bp.get("/commitments")
@@ -126,16 +152,24 @@ def commitments():
     if state:
         stmt = stmt.where(Commitment.state == state)
     rows = db.session.scalars(stmt).all()
-    return jsonify({
-        "items": [
-            {"name": c.name, "office": c.office, "jurisdiction": c.jurisdiction,
-             "state": c.state, "committed_at": c.committed_at.isoformat(),
-             "url": library.public_url(url_for("commitments.official", user_id=c.user_id))
-             if c.user_id else None}
-            for c in rows
-        ],
-        "total": len(rows),
-    })  # fmt: skip
+    return jsonify(
+        {
+            "items": [
+                {
+                    "name": c.name,
+                    "office": c.office,
+                    "jurisdiction": c.jurisdiction,
+                    "state": c.state,
+                    "committed_at": c.committed_at.isoformat(),
+                    "url": library.public_url(url_for("commitments.official", user_id=c.user_id))
+                    if c.user_id
+                    else None,
+                }
+                for c in rows
+            ],
+            "total": len(rows),
+        }
+    )
 
 
 @bp.get("/openapi.json")

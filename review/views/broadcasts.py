@@ -27,8 +27,11 @@ def index():
         query = query.where(Broadcast.id.in_(broadcasts.stalled_ids()))
     page = db.paginate(query.order_by(Broadcast.id.desc()), per_page=PER_PAGE, error_out=False)
     return render_template(
-        "broadcasts/index.html", page=page, now=utcnow(), only_stalled=only_stalled,
-    )  # fmt: skip
+        "broadcasts/index.html",
+        page=page,
+        now=utcnow(),
+        only_stalled=only_stalled,
+    )
 
 
 @bp.post("/<int:broadcast_id>/resume")

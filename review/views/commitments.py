@@ -82,9 +82,13 @@ def add():
     form = CommitmentAddForm()
     if form.validate_on_submit():
         commitments.add(
-            current_user, form.name.data, form.office.data or "", form.jurisdiction.data or "",
-            form.state.data, form.committed_on.data,
-        )  # fmt: skip
+            current_user,
+            form.name.data,
+            form.office.data or "",
+            form.jurisdiction.data or "",
+            form.state.data,
+            form.committed_on.data,
+        )
         db.session.commit()
         flash(f"{form.name.data} is added to the committed officials.", "success")
         return redirect(url_for("commitments.index", state=form.state.data))
@@ -122,10 +126,11 @@ def import_csv():
                 count = commitments.run_import(current_user, plan)
                 db.session.commit()
                 refused = f"; {len(plan.refused)} refused" if plan.refused else ""
-                flash(f"{count} committed official{'s' if count != 1 else ''} imported{refused}.",
-                      "success")  # fmt: skip
-                return render_template("commitments/import.html", form=form, plan=plan,
-                                       done=count)  # fmt: skip
+                flash(
+                    f"{count} committed official{'s' if count != 1 else ''} imported{refused}.",
+                    "success",
+                )
+                return render_template("commitments/import.html", form=form, plan=plan, done=count)
             form.csv_text.data = text
     return render_template("commitments/import.html", form=form, plan=plan, done=None)
 

@@ -39,7 +39,11 @@ def pillar(slug: str):
 def _feed(cards, title: str, self_url: str, alternate: str):
     stamps = [c.corrected_at or c.published_at for c in cards]
     body = render_template(
-        "feeds/atom.xml", cards=cards, title=title, self_url=self_url, alternate=alternate,
+        "feeds/atom.xml",
+        cards=cards,
+        title=title,
+        self_url=self_url,
+        alternate=alternate,
         updated=max(stamps) if stamps else utcnow(),
-    )  # fmt: skip
+    )
     return body, 200, {"Content-Type": "application/atom+xml; charset=utf-8"}

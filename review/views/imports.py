@@ -29,9 +29,12 @@ def index():
             file_error = str(error)
         else:
             report = imports.import_studies(
-                rows, current_user, source=upload.filename or "upload", dry_run=dry_run,
+                rows,
+                current_user,
+                source=upload.filename or "upload",
+                dry_run=dry_run,
                 invite=form.invite.data,
-            )  # fmt: skip
+            )
             if dry_run:
                 db.session.rollback()
             else:
@@ -39,6 +42,9 @@ def index():
                 flash(imports.summary(report), "success")
     status = 422 if file_error or (form.errors and not report) else 200
     return render_template(
-        "imports/index.html", form=form, report=report, file_error=file_error,
+        "imports/index.html",
+        form=form,
+        report=report,
+        file_error=file_error,
         summary=imports.summary(report) if report else "",
-    ), status  # fmt: skip
+    ), status

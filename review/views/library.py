@@ -31,11 +31,15 @@ def index():
     )
     map_html = library.cached_fragment(
         ("map", *key),
-        lambda: Markup(render_template(
-            "library/_map.html", query=query, tiles=TILES,
-            state_counts={v.value: v.count for v in page.facets.by_name["state"] if v.count},
-        )),
-    )  # fmt: skip
+        lambda: Markup(
+            render_template(
+                "library/_map.html",
+                query=query,
+                tiles=TILES,
+                state_counts={v.value: v.count for v in page.facets.by_name["state"] if v.count},
+            )
+        ),
+    )
     return render_template(
         "library/index.html",
         page=page,
@@ -94,8 +98,7 @@ def correct(slug: str):
             return render_template(
                 "library/correct.html", study=found, form=form, slug_form=_slug_form(found)
             ), 409
-        flash("The correction is published; the page now says when it was last updated.",
-              "success")  # fmt: skip
+        flash("The correction is published; the page now says when it was last updated.", "success")
         return redirect(url_for("library.study", slug=found.slug))
     return render_template(
         "library/correct.html", study=found, form=form, slug_form=_slug_form(found)
@@ -103,10 +106,16 @@ def correct(slug: str):
 
 
 def _correction_form(found: CaseStudy, posted: bool = False) -> StudyCorrectionForm:
-    return StudyCorrectionForm(data=None if posted else {
-        "version": found.version, "title": found.title, "summary": found.summary,
-        **{f"{s.value}_md": getattr(found, f"{s.value}_md") for s in MARKDOWN_SECTIONS},
-    })  # fmt: skip
+    return StudyCorrectionForm(
+        data=None
+        if posted
+        else {
+            "version": found.version,
+            "title": found.title,
+            "summary": found.summary,
+            **{f"{s.value}_md": getattr(found, f"{s.value}_md") for s in MARKDOWN_SECTIONS},
+        }
+    )
 
 
 def _slug_form(found: CaseStudy) -> StudySlugForm:
@@ -130,8 +139,10 @@ def change_slug(slug: str):
         else:
             db.session.commit()
             if changed:
-                flash(f"The address is now /library/{found.slug}; /library/{slug} redirects "
-                      "to it.", "success")  # fmt: skip
+                flash(
+                    f"The address is now /library/{found.slug}; /library/{slug} redirects to it.",
+                    "success",
+                )
             return redirect(url_for("library.study", slug=found.slug))
     return render_template(
         "library/correct.html", study=found, form=_correction_form(found), slug_form=form
@@ -145,8 +156,11 @@ def slug_check():
         abort(404)
     slug = (request.args.get("slug") or "").strip()
     study = db.session.get(CaseStudy, request.args.get("study", type=int) or 0)
-    return {"slug": slug, "problem": library.slug_problem(slug, study),
-            "suggestion": library.slugify(slug) if slug else ""}  # fmt: skip
+    return {
+        "slug": slug,
+        "problem": library.slug_problem(slug, study),
+        "suggestion": library.slugify(slug) if slug else "",
+    }
 
 
 @bp.get("/<slug>/files/<int:attachment_id>")

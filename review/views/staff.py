@@ -99,11 +99,19 @@ def studies():
     pillar_id = request.args.get("pillar", type=int)
     overdue = request.args.get("overdue") == "1"
     q = (request.args.get("q") or "")[:200]
-    page = db.paginate(staff.studies_query(state, pillar_id, overdue, q), per_page=PER_PAGE,
-                       error_out=False)  # fmt: skip
+    page = db.paginate(
+        staff.studies_query(state, pillar_id, overdue, q), per_page=PER_PAGE, error_out=False
+    )
     pillars = staff.pillars()
-    return render_template("staff/studies.html", page=page, pillars=pillars, state=state,
-                           pillar_id=pillar_id, overdue=overdue, q=q)  # fmt: skip
+    return render_template(
+        "staff/studies.html",
+        page=page,
+        pillars=pillars,
+        state=state,
+        pillar_id=pillar_id,
+        overdue=overdue,
+        q=q,
+    )
 
 
 def _study_page(study: CaseStudy, status: int = 200, **forms):
@@ -117,11 +125,17 @@ def _study_page(study: CaseStudy, status: int = 200, **forms):
     if window is not None and extend_form.closes_at.data is None:
         extend_form.closes_at.data = window.closes_at.astimezone(UTC).replace(tzinfo=None)
     return render_template(
-        "staff/study.html", study=study, events=events, window=window, rnd=rnd,
+        "staff/study.html",
+        study=study,
+        events=events,
+        window=window,
+        rnd=rnd,
         waiting=staff.waiting_cochairs([rnd.id]).get(rnd.id, []) if rnd else [],
-        turn=workflow.whose_turn(study), history=workflow.history(study),
-        may_extend=window is not None and study.state == StudyState.in_affirmation, **forms,
-    ), status  # fmt: skip
+        turn=workflow.whose_turn(study),
+        history=workflow.history(study),
+        may_extend=window is not None and study.state == StudyState.in_affirmation,
+        **forms,
+    ), status
 
 
 @bp.get("/studies/<int:study_id>")
@@ -143,8 +157,9 @@ def act(study_id: int, event: str):
             return _study_page(study, 422, **{f"{event}_form": form})
         kwargs["reason"] = form.reason.data
     if event == "override":
-        kwargs.update(recommendation=form.recommendation.data, overall=form.overall.data or "",
-                      items=())  # fmt: skip
+        kwargs.update(
+            recommendation=form.recommendation.data, overall=form.overall.data or "", items=()
+        )
     version = request.form.get("version", type=int)
     try:
         workflow.apply(study, event, current_user, expected_version=version, **kwargs)
@@ -177,8 +192,9 @@ def extend(study_id: int):
         flash("This study is not open for affirmation: there is no window to extend.", "error")
         return redirect(url_for("staff.study", study_id=study_id))
     try:
-        staff.extend_affirmation(current_user, window, form.closes_at.data.replace(tzinfo=UTC),
-                                 form.reason.data)  # fmt: skip
+        staff.extend_affirmation(
+            current_user, window, form.closes_at.data.replace(tzinfo=UTC), form.reason.data
+        )
     except staff.StaffError as exc:
         db.session.rollback()
         message = str(exc)
@@ -198,16 +214,20 @@ def extend(study_id: int):
 @bp.get("/pillars")
 def pillars():
     rows = staff.pillars()
-    return render_template("staff/pillars.html", pillars=rows,
-                           open_counts=staff.past_draft_counts(rows),
-                           uncovered={p.id for p in staff.pillars_without_cochairs()})  # fmt: skip
+    return render_template(
+        "staff/pillars.html",
+        pillars=rows,
+        open_counts=staff.past_draft_counts(rows),
+        uncovered={p.id for p in staff.pillars_without_cochairs()},
+    )
 
 
 def _pillar_page(
     pillar: Pillar, form: PillarForm, cochair_form: CochairPersonForm, status: int = 200
 ):
-    return render_template("staff/pillar.html", pillar=pillar, form=form,
-                           cochair_form=cochair_form), status  # fmt: skip
+    return render_template(
+        "staff/pillar.html", pillar=pillar, form=form, cochair_form=cochair_form
+    ), status
 
 
 @bp.route("/pillars/<int:pillar_id>", methods=["GET", "POST"])
@@ -216,10 +236,13 @@ def pillar(pillar_id: int):
     form = PillarForm(obj=pillar)
     if form.validate_on_submit():
         changed = staff.update_pillar(
-            current_user, pillar, name=form.name.data.strip(),
+            current_user,
+            pillar,
+            name=form.name.data.strip(),
             description=(form.description.data or "").strip(),
-            review_quorum=form.review_quorum.data, review_due_days=form.review_due_days.data,
-        )  # fmt: skip
+            review_quorum=form.review_quorum.data,
+            review_due_days=form.review_due_days.data,
+        )
         db.session.commit()
         flash(f"{pillar.name} is saved." if changed else "Nothing changed.", "success")
         return redirect(url_for("staff.pillar", pillar_id=pillar.id))
@@ -253,10 +276,11 @@ def settings():
     form = SettingsForm(data=staff.settings())
     if form.validate_on_submit():
         changed = staff.update_settings(
-            current_user, affirmation_days=form.affirmation_days.data,
+            current_user,
+            affirmation_days=form.affirmation_days.data,
             affirmation_min_votes=form.affirmation_min_votes.data,
             affirmation_threshold=float(form.affirmation_threshold.data),
-        )  # fmt: skip
+        )
         db.session.commit()
         flash("The settings are saved." if changed else "Nothing changed.", "success")
         return redirect(url_for("staff.settings"))
@@ -276,17 +300,21 @@ def _audit_filters():
         person = accounts.find_user(form.person.data)
         person_id = person.id if person is not None else -1
     return form, staff.audit_query(
-        study_id=form.study.data, person_id=person_id, event=form.event.data or "",
-        date_from=form.date_from.data, date_to=form.date_to.data,
-    )  # fmt: skip
+        study_id=form.study.data,
+        person_id=person_id,
+        event=form.event.data or "",
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+    )
 
 
 @bp.get("/audit")
 def audit():
     form, stmt = _audit_filters()
     page = db.paginate(stmt, per_page=PER_PAGE, error_out=False) if stmt is not None else None
-    return render_template("staff/audit.html", form=form, page=page,
-                           args=request.args.to_dict()), 200 if page else 422  # fmt: skip
+    return render_template(
+        "staff/audit.html", form=form, page=page, args=request.args.to_dict()
+    ), 200 if page else 422
 
 
 @bp.get("/audit.csv")
@@ -296,8 +324,11 @@ def audit_csv():
         abort(400, "Correct the filters first.")
     body = staff.audit_csv(db.session.scalars(stmt))
     stamp = utcnow().strftime("%Y%m%d-%H%M")
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'})  # fmt: skip
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'},
+    )
 
 
 # ---------------------------------------------------------------- notifications
@@ -309,19 +340,27 @@ def notifications():
     study_id = request.args.get("study", type=int)
     kind = (request.args.get("kind") or "")[:60]
     status = request.args.get("status", "")
-    page = db.paginate(staff.notifications_query(person, study_id, kind, status),
-                       per_page=PER_PAGE, error_out=False)  # fmt: skip
+    page = db.paginate(
+        staff.notifications_query(person, study_id, kind, status),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
     return render_template(
-        "staff/notifications.html", page=page, person=person, study_id=study_id, kind=kind,
-        status=status, kinds=staff.notification_kinds(), summary=staff.notification_summary(),
-    )  # fmt: skip
+        "staff/notifications.html",
+        page=page,
+        person=person,
+        study_id=study_id,
+        kind=kind,
+        status=status,
+        kinds=staff.notification_kinds(),
+        summary=staff.notification_summary(),
+    )
 
 
 @bp.get("/notifications/<int:notification_id>")
 def notification(notification_id: int):
     row = row_or_404(Notification, notification_id)
-    return render_template("staff/notification.html", n=row,
-                           NotificationStatus=NotificationStatus)  # fmt: skip
+    return render_template("staff/notification.html", n=row, NotificationStatus=NotificationStatus)
 
 
 @bp.get("/notifications/<int:notification_id>/html")

@@ -22,10 +22,15 @@ def people():
     status = request.args.get("status", "")
     page = db.paginate(staff.people_query(q, kind, status), per_page=PER_PAGE, error_out=False)
     return render_template(
-        "staff/people.html", page=page, q=q, kind=kind, status=status,
+        "staff/people.html",
+        page=page,
+        q=q,
+        kind=kind,
+        status=status,
         requests=staff.pending_access_requests(),
-        uncovered=staff.pillars_without_cochairs(), invite_form=InviteForm(),
-    )  # fmt: skip
+        uncovered=staff.pillars_without_cochairs(),
+        invite_form=InviteForm(),
+    )
 
 
 @bp.route("/people/invite", methods=["GET", "POST"])
@@ -33,8 +38,12 @@ def invite():
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            user = staff.invite(current_user, email=form.email.data, name=form.name.data,
-                                kind=UserKind(form.kind.data))  # fmt: skip
+            user = staff.invite(
+                current_user,
+                email=form.email.data,
+                name=form.name.data,
+                kind=UserKind(form.kind.data),
+            )
         except staff.StaffError as exc:
             db.session.rollback()
             form.email.errors.append(str(exc))
@@ -67,8 +76,13 @@ def _person_page(user: User, status: int = 200, **forms):
     cochair_form = forms.setdefault("cochair_form", CochairAddForm())
     cochair_form.pillar_id.choices = [(p.id, p.name) for p in staff.pillars() if p.id not in taken]
     forms.setdefault("kind_form", KindForm(kind=user.kind.value))
-    return render_template("staff/person.html", user=user, authored=staff.authored_by(user),
-                           sessions=staff.session_count(user), **forms), status  # fmt: skip
+    return render_template(
+        "staff/person.html",
+        user=user,
+        authored=staff.authored_by(user),
+        sessions=staff.session_count(user),
+        **forms,
+    ), status
 
 
 @bp.get("/people/<int:user_id>")
@@ -132,8 +146,11 @@ def remove_cochair(user_id: int, pillar_id: int):
 @bp.post("/people/<int:user_id>/<any(deactivate, reactivate, resend_invitation):action>")
 def person_action(user_id: int, action: str):
     user = row_or_404(User, user_id)
-    operation = {"deactivate": staff.deactivate, "reactivate": staff.reactivate,
-                 "resend_invitation": staff.resend_invitation}[action]  # fmt: skip
+    operation = {
+        "deactivate": staff.deactivate,
+        "reactivate": staff.reactivate,
+        "resend_invitation": staff.resend_invitation,
+    }[action]
     try:
         operation(current_user, user)
     except staff.StaffError as exc:
@@ -141,10 +158,13 @@ def person_action(user_id: int, action: str):
         flash(str(exc), "error")
         return redirect(url_for("staff.person", user_id=user.id))
     db.session.commit()
-    flash({
-        "deactivate": f"{user.name} is deactivated: signed out everywhere, no more email. "
-                      "Their studies stay as they are.",
-        "reactivate": f"{user.name} can sign in again.",
-        "resend_invitation": f"The invitation is sent again to {user.email}.",
-    }[action], "success")  # fmt: skip
+    flash(
+        {
+            "deactivate": f"{user.name} is deactivated: signed out everywhere, no more email. "
+            "Their studies stay as they are.",
+            "reactivate": f"{user.name} can sign in again.",
+            "resend_invitation": f"The invitation is sent again to {user.email}.",
+        }[action],
+        "success",
+    )
     return redirect(url_for("staff.person", user_id=user.id))
