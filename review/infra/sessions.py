@@ -15,6 +15,7 @@ from flask_login import current_user, login_user, logout_user
 from models import Login, User
 from models.base import db
 from models.clock import utcnow
+from review.infra import i18n
 from review.infra.extensions import login_manager
 from review.infra.rescue import keep_posted_form
 
@@ -107,6 +108,8 @@ def sign_in(user: User, remember: bool = False) -> None:
     """Open a server-side session for the person and set the cookies; flush, never commit."""
     agent = request.headers.get("User-Agent", "")[:200] if has_request_context() else ""
     login = Login(user_id=user.id, created_at=utcnow(), last_seen_at=utcnow(), user_agent=agent)
+    if has_request_context():
+        i18n.remember_first_locale(user)
     db.session.add(login)
     db.session.flush()
     user.current_login = login
