@@ -10,7 +10,6 @@ from models.base import db
 from review import library
 from review.infra import i18n
 from review.infra.queue import QUEUES, redis_connection, rq_queue
-
 from review.views.auth import safe_next
 
 bp = Blueprint("main", __name__)
