@@ -1,5 +1,6 @@
 """The account page's forms: the profile, a new email address, a new password."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
@@ -8,28 +9,28 @@ from forms.auth import STATE_CHOICES
 
 
 class ProfileEditForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired(), Length(max=120)])
-    office = StringField("Office", validators=[Optional(), Length(max=160)])
-    jurisdiction = StringField("Jurisdiction", validators=[Optional(), Length(max=160)])
-    state = SelectField("State", choices=STATE_CHOICES, validators=[Optional()])
-    organisation = StringField("Organisation", validators=[Optional(), Length(max=160)])
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
+    office = StringField(_l("Office"), validators=[Optional(), Length(max=160)])
+    jurisdiction = StringField(_l("Jurisdiction"), validators=[Optional(), Length(max=160)])
+    state = SelectField(_l("State"), choices=STATE_CHOICES, validators=[Optional()])
+    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=160)])
 
 
 class EmailChangeForm(FlaskForm):
     new_email = EmailField(
-        "New email address", validators=[InputRequired(), Email(), Length(max=254)]
+        _l("New email address"), validators=[InputRequired(), Email(), Length(max=254)]
     )
     current_password = PasswordField(
-        "Your current password", validators=[InputRequired(), Length(max=1024)]
+        _l("Your current password"), validators=[InputRequired(), Length(max=1024)]
     )
 
 
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(
-        "Current password", validators=[InputRequired(), Length(max=1024)]
+        _l("Current password"), validators=[InputRequired(), Length(max=1024)]
     )
-    password = PasswordField("New password", validators=[InputRequired(), Length(max=1024)])
+    password = PasswordField(_l("New password"), validators=[InputRequired(), Length(max=1024)])
     confirm = PasswordField(
-        "Repeat the new password",
-        validators=[InputRequired(), EqualTo("password", message="The two passwords differ.")],
+        _l("Repeat the new password"),
+        validators=[InputRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )

@@ -4,6 +4,8 @@ import re
 from datetime import date
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.datastructures import MultiDict
@@ -68,7 +70,7 @@ _WORDS = re.compile(r"^(?:(\d{1,2})\s+)?([a-z]+)\.?(?:\s+(\d{1,2}),?)?\s+(\d{4})
 MONTH_NAMES = {name.lower(): n for n, name in enumerate(MONTHS, start=1)}
 MONTH_NAMES.update({name[:3].lower(): n for n, name in enumerate(MONTHS, start=1)})
 MONTH_NAMES["sept"] = 9
-DATE_EXAMPLES = "a year (2019), a month (April 2019 or 2019-04) or a day (14 April 2019)"
+DATE_EXAMPLES = _l("a year (2019), a month (April 2019 or 2019-04) or a day (14 April 2019)")
 
 
 def parse_event_date(text: str) -> tuple[int, int | None, int | None]:
@@ -82,19 +84,19 @@ def parse_event_date(text: str) -> tuple[int, int | None, int | None]:
     else:
         words = _WORDS.match(cleaned)
         if not words or words[2] not in MONTH_NAMES or (words[1] and words[3]):
-            raise ValueError(f"Write the date as {DATE_EXAMPLES}.")
+            raise ValueError(_("Write the date as %(examples)s.", examples=DATE_EXAMPLES))
         year, month, day = int(words[4]), MONTH_NAMES[words[2]], words[1] or words[3]
     month = int(month) if month else None
     day = int(day) if day else None
     if not 1800 <= year <= 2100:
-        raise ValueError("The year must be between 1800 and 2100.")
+        raise ValueError(_("The year must be between 1800 and 2100."))
     if month is not None and not 1 <= month <= 12:
-        raise ValueError("The month must be between 1 and 12.")
+        raise ValueError(_("The month must be between 1 and 12."))
     if day is not None:
         try:
             date(year, month, day)
         except ValueError:
-            raise ValueError("That day does not exist in that month.") from None
+            raise ValueError(_("That day does not exist in that month.")) from None
     return year, month, day
 
 
@@ -113,8 +115,8 @@ def _choices(enum, blank: str = "—") -> list[tuple[str, str]]:
 
 
 class TimelineRowForm(Form):
-    date = StringField("Date", validators=[Length(max=40)])
-    description = TextAreaField("What happened", validators=[Length(max=2000)])
+    date = StringField(_l("Date"), validators=[Length(max=40)])
+    description = TextAreaField(_l("What happened"), validators=[Length(max=2000)])
 
     def is_blank(self) -> bool:
         return not ((self.date.data or "").strip() or (self.description.data or "").strip())
@@ -123,7 +125,9 @@ class TimelineRowForm(Form):
         if self.is_blank():
             return
         if not (field.data or "").strip():
-            raise ValidationError(f"Give the date of this event: {DATE_EXAMPLES}.")
+            raise ValidationError(
+                _l("Give the date of this event: %(examples)s.", examples=DATE_EXAMPLES)
+            )
         try:
             parse_event_date(field.data)
         except ValueError as exc:
@@ -131,14 +135,14 @@ class TimelineRowForm(Form):
 
     def validate_description(self, field):
         if not self.is_blank() and not (field.data or "").strip():
-            raise ValidationError("Say what happened on this date.")
+            raise ValidationError(_l("Say what happened on this date."))
 
 
 class StakeholderRowForm(Form):
-    name = StringField("Name", validators=[Length(max=200)])
-    type = SelectField("Type", choices=_choices(StakeholderType), default="")
-    role = StringField("Role", validators=[Length(max=2000)])
-    stance = SelectField("Stance", choices=_choices(Stance), default="")
+    name = StringField(_l("Name"), validators=[Length(max=200)])
+    type = SelectField(_l("Type"), choices=_choices(StakeholderType), default="")
+    role = StringField(_l("Role"), validators=[Length(max=2000)])
+    stance = SelectField(_l("Stance"), choices=_choices(Stance), default="")
 
     def is_blank(self) -> bool:
         return not any(
@@ -147,84 +151,84 @@ class StakeholderRowForm(Form):
 
     def validate_name(self, field):
         if not self.is_blank() and not (field.data or "").strip():
-            raise ValidationError("Give the name of this stakeholder.")
+            raise ValidationError(_l("Give the name of this stakeholder."))
 
     def validate_type(self, field):
         if not self.is_blank() and not field.data:
-            raise ValidationError("Choose what kind of stakeholder this is.")
+            raise ValidationError(_l("Choose what kind of stakeholder this is."))
 
     def validate_stance(self, field):
         if not self.is_blank() and not field.data:
-            raise ValidationError("Choose whether they were an ally, neutral or opposed.")
+            raise ValidationError(_l("Choose whether they were an ally, neutral or opposed."))
 
 
 class LinkRowForm(Form):
-    label = StringField("Label", validators=[Length(max=200)])
-    url = StringField("Address (URL)", validators=[Length(max=2000)])
+    label = StringField(_l("Label"), validators=[Length(max=200)])
+    url = StringField(_l("Address (URL)"), validators=[Length(max=2000)])
 
     def is_blank(self) -> bool:
         return not ((self.label.data or "").strip() or (self.url.data or "").strip())
 
     def validate_label(self, field):
         if not self.is_blank() and not (field.data or "").strip():
-            raise ValidationError("Give this link a label a reader will understand.")
+            raise ValidationError(_l("Give this link a label a reader will understand."))
 
     def validate_url(self, field):
         if self.is_blank():
             return
         parts = urlsplit((field.data or "").strip())
         if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
-            raise ValidationError("Use a full web address starting with http:// or https://.")
+            raise ValidationError(_l("Use a full web address starting with http:// or https://."))
 
 
 class StudyNewForm(FlaskForm):
-    title = StringField("Title", validators=[InputRequired(), Length(max=200)])
-    pillar_id = SelectField("Pillar", coerce=int, validators=[InputRequired()])
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
+    pillar_id = SelectField(_l("Pillar"), coerce=int, validators=[InputRequired()])
 
 
 class StudyEditForm(FlaskForm):
     """The whole working copy on one page; a draft needs only a title and a pillar."""
 
     version = HiddenField()
-    title = StringField("Title", validators=[InputRequired(), Length(max=200)])
-    pillar_id = SelectField("Pillar", coerce=int, validators=[InputRequired()])
-    kind = SelectField("Kind", choices=_choices(StudyKind), validators=[Optional()])
-    place = StringField("Place", validators=[Optional(), Length(max=160)])
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
+    pillar_id = SelectField(_l("Pillar"), coerce=int, validators=[InputRequired()])
+    kind = SelectField(_l("Kind"), choices=_choices(StudyKind), validators=[Optional()])
+    place = StringField(_l("Place"), validators=[Optional(), Length(max=160)])
     state_code = SelectField(
-        "State", choices=[("", "—")] + list(US_STATES.items()), validators=[Optional()]
+        _l("State"), choices=[("", "—")] + list(US_STATES.items()), validators=[Optional()]
     )
     government_type = SelectField(
-        "Government type", choices=_choices(GovernmentType), validators=[Optional()]
+        _l("Government type"), choices=_choices(GovernmentType), validators=[Optional()]
     )
     population_band = SelectField(
-        "Population", choices=_choices(PopulationBand), validators=[Optional()]
+        _l("Population"), choices=_choices(PopulationBand), validators=[Optional()]
     )
     year_start = IntegerField(
-        "Year started",
+        _l("Year started"),
         validators=[Optional(), NumberRange(1800, 2100, "Give a year between 1800 and 2100.")],
     )
     year_end = IntegerField(
-        "Year won or finished",
+        _l("Year won or finished"),
         validators=[Optional(), NumberRange(1800, 2100, "Give a year between 1800 and 2100.")],
     )
-    topics = StringField("Topics", validators=[Optional(), Length(max=1000)])
+    topics = StringField(_l("Topics"), validators=[Optional(), Length(max=1000)])
 
     summary = TextAreaField(
-        Section.summary.label,
-        validators=[Optional(), Length(max=400, message="At most 400 characters, please.")],
+        Section.summary.lazy_label,
+        validators=[Optional(), Length(max=400, message=_l("At most 400 characters, please."))],
     )
-    overview_md = TextAreaField(Section.overview.label, validators=[Length(max=100_000)])
+    overview_md = TextAreaField(Section.overview.lazy_label, validators=[Length(max=100_000)])
     timeline = FieldList(FormField(TimelineRowForm), max_entries=MAX_ROWS)
     political_environment_md = TextAreaField(
-        Section.political_environment.label, validators=[Length(max=100_000)]
+        Section.political_environment.lazy_label, validators=[Length(max=100_000)]
     )
     stakeholders = FieldList(FormField(StakeholderRowForm), max_entries=MAX_ROWS)
     collaborative_governance_md = TextAreaField(
-        Section.collaborative_governance.label, validators=[Length(max=100_000)]
+        Section.collaborative_governance.lazy_label, validators=[Length(max=100_000)]
     )
-    equity_md = TextAreaField(Section.equity.label, validators=[Length(max=100_000)])
-    outcomes_md = TextAreaField(Section.outcomes.label, validators=[Length(max=100_000)])
-    lessons_md = TextAreaField(Section.lessons.label, validators=[Length(max=100_000)])
+    equity_md = TextAreaField(Section.equity.lazy_label, validators=[Length(max=100_000)])
+    outcomes_md = TextAreaField(Section.outcomes.lazy_label, validators=[Length(max=100_000)])
+    lessons_md = TextAreaField(Section.lessons.lazy_label, validators=[Length(max=100_000)])
     links = FieldList(FormField(LinkRowForm), max_entries=MAX_ROWS)
 
     def validate_topics(self, field):
@@ -232,13 +236,18 @@ class StudyEditForm(FlaskForm):
             name = " ".join(raw.split())
             if len(name) > TOPIC_MAX:
                 raise ValidationError(
-                    f"“{name[:20]}…” is {len(name)} characters long; a topic has at most "
-                    f"{TOPIC_MAX}. Shorten it or split it with a comma."
+                    _l(
+                        "“%(start)s…” is %(length)s characters long; a topic has at most "
+                        "%(max)s. Shorten it or split it with a comma.",
+                        start=name[:20],
+                        length=len(name),
+                        max=TOPIC_MAX,
+                    )
                 )
 
     def validate_year_end(self, field):
         if field.data and self.year_start.data and field.data < self.year_start.data:
-            raise ValidationError("The end year is before the start year.")
+            raise ValidationError(_l("The end year is before the start year."))
 
     def values(self) -> dict:
         """Return what to save: plain values, blank rows dropped, dates parsed."""
@@ -297,11 +306,13 @@ class StudyEditForm(FlaskForm):
 
 
 class CoauthorAddForm(FlaskForm):
-    email = EmailField("Co-author's email", validators=[InputRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("Co-author's email"), validators=[InputRequired(), Email(), Length(max=254)]
+    )
 
 
 class AttachmentUploadForm(FlaskForm):
-    file = FileField("File", validators=[FileRequired("Choose a file to upload.")])
+    file = FileField(_l("File"), validators=[FileRequired("Choose a file to upload.")])
 
 
 _ROW_KEY = re.compile(r"^(timeline|stakeholders|links)-(\d+)-(\w+)$")
@@ -375,14 +386,14 @@ def error_list(form) -> list[tuple[str, str]]:
         field = form._fields.get(name)
         label = field.label.text if field is not None else name
         for i, error in enumerate(errors):
-            if isinstance(error, str):
-                out.append((name, f"{label}: {error}"))
-            elif isinstance(error, dict):  # one row of a list: {sub-field: [messages]}
+            if not isinstance(error, dict):  # a message (a str, or a lazily translated one)
+                out.append((name, _("%(label)s: %(error)s", label=label, error=error)))
+            else:  # one row of a list: {sub-field: [messages]}
                 row = field[i].form
                 for sub, messages in error.items():
                     sub_label = row[sub].label.text if sub in row else sub
+                    where = _("%(label)s, row %(row)s", label=label, row=i + 1)
                     out.extend(
-                        (f"{name}-{i}-{sub}", f"{label}, row {i + 1}, {sub_label}: {m}")
-                        for m in messages
+                        (f"{name}-{i}-{sub}", f"{where}, {sub_label}: {m}") for m in messages
                     )
     return out
