@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from models import Commitment, User
 from models.base import db
@@ -30,11 +31,13 @@ def commitment_of(user: User) -> Commitment | None:
 def commit(user: User) -> Commitment:
     """Record a member's own commitment from their profile; refuse a second one."""
     if user.kind != UserKind.member:
-        raise CommitmentError("Only member officials can commit to the agenda.")
+        raise CommitmentError(_("Only member officials can commit to the agenda."))
     if commitment_of(user) is not None:
-        raise CommitmentError("You have already committed to the agenda.")
+        raise CommitmentError(_("You have already committed to the agenda."))
     if user.state not in US_STATES:
-        raise CommitmentError("Add your state to your account first: the list is grouped by state.")
+        raise CommitmentError(
+            _("Add your state to your account first: the list is grouped by state.")
+        )
     commitment = Commitment(
         user_id=user.id,
         name=user.name,
@@ -54,7 +57,7 @@ def withdraw(user: User) -> None:
     """Remove a member's own commitment; refuse when there is none."""
     commitment = commitment_of(user)
     if commitment is None:
-        raise CommitmentError("You have not committed to the agenda.")
+        raise CommitmentError(_("You have not committed to the agenda."))
     db.session.delete(commitment)
     db.session.flush()
 

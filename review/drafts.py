@@ -1,6 +1,7 @@
 """Drafts: what a study still needs before it can be submitted, and saving the working copy."""
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -224,11 +225,11 @@ def add_coauthor(study: CaseStudy, email: str, actor) -> User:
     """Add the person with this email as a co-author and record it; flush only."""
     user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
     if user is None or not user.is_active:
-        raise CoauthorError("No one with that email has an account. Ask staff to invite them.")
+        raise CoauthorError(_("No one with that email has an account. Ask staff to invite them."))
     if user.kind not in (UserKind.member, UserKind.partner):
-        raise CoauthorError("Only members and partners can be co-authors.")
+        raise CoauthorError(_("Only members and partners can be co-authors."))
     if user.id in study.author_ids:
-        raise CoauthorError(f"{user.name} is already an author.")
+        raise CoauthorError(_("%(name)s is already an author.", name=user.name))
     position = max((a.position for a in study.authors), default=0) + 1
     # Added beside the study, not through it, so co-authors' open editors stay current.
     db.session.add(
@@ -244,9 +245,9 @@ def remove_coauthor(study: CaseStudy, user_id: int, actor) -> User:
     """Remove a co-author (never the submitter) and record it; flush only."""
     author = next((a for a in study.authors if a.user_id == user_id), None)
     if author is None:
-        raise CoauthorError("That person is not an author of this study.")
+        raise CoauthorError(_("That person is not an author of this study."))
     if author.is_submitter:
-        raise CoauthorError("The submitter cannot be removed.")
+        raise CoauthorError(_("The submitter cannot be removed."))
     user = author.user
     db.session.delete(author)
     _record(study, actor, "coauthor_removed", user)

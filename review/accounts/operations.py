@@ -8,6 +8,7 @@ import hashlib
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from models import AccessRequest, User
@@ -43,7 +44,7 @@ def create_user(
     """Create an account; flush, never commit."""
     email = normalise_email(email)
     if find_user(email) is not None:
-        raise AccountError(f"An account for {email} already exists.")
+        raise AccountError(_("An account for %(email)s already exists.", email=email))
     if password is not None and (problem := password_problem(password)):
         raise AccountError(problem)
     user = User(
@@ -77,12 +78,12 @@ def read_token(purpose: str, token: str, max_age: int) -> tuple[User, dict]:
     try:
         data = _serializer(purpose).loads(token, max_age=max_age)
     except SignatureExpired as exc:
-        raise AccountError("This link has expired. Ask for a new one.") from exc
+        raise AccountError(_("This link has expired. Ask for a new one.")) from exc
     except BadSignature as exc:
-        raise AccountError("This link is not valid. Ask for a new one.") from exc
+        raise AccountError(_("This link is not valid. Ask for a new one.")) from exc
     user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
     if user is None or not user.is_active or data.get("fp") != _fingerprint(user):
-        raise AccountError("This link has already been used or is no longer valid.")
+        raise AccountError(_("This link has already been used or is no longer valid."))
     return user, data
 
 
@@ -98,7 +99,7 @@ def set_password(user: User, password: str) -> None:
 def change_password(user: User, current: str, new: str) -> None:
     """Change the password of a signed-in person who proved the current one; flush only."""
     if not verify_password(user.password_hash, current or ""):
-        raise AccountError("The current password is not right.", field="current_password")
+        raise AccountError(_("The current password is not right."), field="current_password")
     set_password(user, new)
 
 
@@ -155,9 +156,9 @@ def request_email_change(user: User, new_email: str) -> None:
     """Email a confirmation link to the new address; the change happens when it is followed."""
     new_email = normalise_email(new_email)
     if new_email == user.email:
-        raise AccountError("That is already your email address.", field="new_email")
+        raise AccountError(_("That is already your email address."), field="new_email")
     if find_user(new_email) is not None:
-        raise AccountError("That email address belongs to another account.", field="new_email")
+        raise AccountError(_("That email address belongs to another account."), field="new_email")
     token = make_token("email", user, new=new_email, old=user.email)
     notify.notify_address(
         "email_change",
@@ -171,7 +172,7 @@ def request_email_change(user: User, new_email: str) -> None:
 def change_email(user: User, current_password: str, new_email: str) -> None:
     """Check the person's password, then email a confirmation link to the new address."""
     if not verify_password(user.password_hash, current_password or ""):
-        raise AccountError("The current password is not right.", field="current_password")
+        raise AccountError(_("The current password is not right."), field="current_password")
     request_email_change(user, new_email)
 
 
@@ -179,9 +180,9 @@ def read_email_change(token: str) -> tuple[User, str]:
     """Return the person and the new address of a valid email-change link, or raise."""
     user, data = read_token("email", token, current_app.config["EMAIL_CHANGE_MAX_AGE"])
     if data.get("old") != user.email:
-        raise AccountError("This link has already been used or is no longer valid.")
+        raise AccountError(_("This link has already been used or is no longer valid."))
     if find_user(data["new"]) is not None:
-        raise AccountError("That email address belongs to another account.")
+        raise AccountError(_("That email address belongs to another account."))
     return user, data["new"]
 
 
@@ -196,7 +197,7 @@ def confirm_email_change(token: str) -> User:
 def decide_access_request(request_row: AccessRequest, staff: User, approve: bool) -> User | None:
     """Approve (inviting the person) or reject a request for access; flush only."""
     if request_row.status != AccessRequestStatus.pending:
-        raise AccountError("This request has already been decided.")
+        raise AccountError(_("This request has already been decided."))
     request_row.status = AccessRequestStatus.approved if approve else AccessRequestStatus.rejected
     request_row.decided_at = utcnow()
     request_row.decided_by_id = staff.id

@@ -5,6 +5,7 @@ import contextlib
 import logging
 
 from flask import Flask, flash, g, jsonify, redirect, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -60,8 +61,10 @@ def csrf_error(exc: CSRFError):
         path = None
     if path is not None:
         flash(
-            "Your form was open a long time, so for your security we could not save it yet. "
-            "Everything you typed is below: please check it and save again.",
+            _(
+                "Your form was open a long time, so for your security we could not save it yet. "
+                "Everything you typed is below: please check it and save again."
+            ),
             "warning",
         )
         return redirect(path)

@@ -2,6 +2,7 @@
 current revision, vote and comment, and the authors and co-chairs reply."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from forms.affirmation import CloseEarlyForm, CommentForm, ExtendForm, VoteForm
@@ -112,7 +113,10 @@ def vote(study_id: int):
         study, window = _load(study_id)
         return _page(study, window, vote_form=form, status=409, refusal=exc.message)
     label = VoteChoice(form.choice.data).label.lower()
-    flash(f"Your vote is recorded: {label}. You can change it until the deadline.", "success")
+    flash(
+        _("Your vote is recorded: %(label)s. You can change it until the deadline.", label=label),
+        "success",
+    )
     return redirect(url_for("affirmation.show", study_id=study.id, _anchor="vote"))
 
 
@@ -139,7 +143,7 @@ def comment(study_id: int):
         db.session.rollback()
         study, window = _load(study_id)
         return _page(study, window, comment_form=form, status=409, refusal=exc.message)
-    flash("Your reply is posted." if parent else "Your comment is posted.", "success")
+    flash(_("Your reply is posted.") if parent else _("Your comment is posted."), "success")
     return redirect(url_for("affirmation.show", study_id=study.id, _anchor=f"c{posted.id}"))
 
 
@@ -159,7 +163,7 @@ def extend(study_id: int):
         db.session.rollback()
         study, window = _load(study_id)
         return _page(study, window, extend_form=form, status=409, refusal=exc.message)
-    flash("The deadline is extended; the change is recorded in the study's history.", "success")
+    flash(_("The deadline is extended; the change is recorded in the study's history."), "success")
     return redirect(url_for("affirmation.show", study_id=study.id))
 
 
@@ -179,5 +183,7 @@ def close_early(study_id: int):
         db.session.rollback()
         study, window = _load(study_id)
         return _page(study, window, close_form=form, status=409, refusal=exc.message)
-    flash("The vote is closed and counted, as at its deadline; the reason is recorded.", "success")
+    flash(
+        _("The vote is closed and counted, as at its deadline; the reason is recorded."), "success"
+    )
     return redirect(url_for("affirmation.show", study_id=study.id))

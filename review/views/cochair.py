@@ -2,6 +2,7 @@
 in their place, with a reason) reads the current revision and writes the review."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
@@ -176,19 +177,23 @@ def save_review(study_id: int):
         study = _load(study_id)
         # Keep what was typed and offer it again against the study as it is now.
         posted["version"] = str(study.version)
-        text = exc.message + " Your review was not saved; it is below, as you typed it."
+        text = exc.message + " " + _("Your review was not saved; it is below, as you typed it.")
         if exc.what_happened:
-            text += " Since you opened the page: " + "; ".join(exc.what_happened) + "."
+            text += " " + _(
+                "Since you opened the page: %(what)s.", what="; ".join(exc.what_happened)
+            )
         flash(text, "error")
         rnd = reviews.current_round(study)
         form = _review_form(study, rnd, formdata=posted)
         return _page(study, form, status=409)
     if study.state == StudyState.in_review:
-        flash("Your review is saved. You can change it until the round is decided.", "success")
+        flash(_("Your review is saved. You can change it until the round is decided."), "success")
     else:
         flash(
-            f"Your review is saved, and it completed the round: the study is now "
-            f"{study.state.label.lower()}.",
+            _(
+                "Your review is saved, and it completed the round: the study is now %(state)s.",
+                state=study.state.label.lower(),
+            ),
             "success",
         )
     return redirect(url_for("cochair.study", study_id=study.id, _anchor="review"))
@@ -203,8 +208,10 @@ def _save_draft(study: CaseStudy, rnd, posted: MultiDict):
     working_copies.keep("review", rnd.id, current_user, posted)
     db.session.commit()
     flash(
-        "Your draft is saved. It does not count toward the decision until you press "
-        "“Record my review”.",
+        _(
+            "Your draft is saved. It does not count toward the decision until you press “Record "
+            "my review”."
+        ),
         "success",
     )
     return redirect(url_for("cochair.study", study_id=study.id, _anchor="review"))
@@ -217,7 +224,7 @@ def declare_conflict(study_id: int):
     form = ConflictForm()
     if not form.validate():
         for error in form.comment.errors:
-            flash(f"{form.comment.label.text} {error}", "error")
+            flash(_("%(text)s %(error)s", text=form.comment.label.text, error=error), "error")
         return redirect(url_for("cochair.study", study_id=study.id))
     version = (form.version.data or "").strip()
     try:
@@ -236,9 +243,11 @@ def declare_conflict(study_id: int):
     except workflow.Changed as exc:
         db.session.rollback()
         study = _load(study_id)
-        flash(exc.message + " Nothing was applied; your comment is below, as typed.", "error")
+        flash(
+            exc.message + " " + _("Nothing was applied; your comment is below, as typed."), "error"
+        )
         posted = MultiDict(request.form)
         posted["version"] = str(study.version)
         return _page(study, status=409, conflict=ConflictForm(formdata=posted))
-    flash("Your conflict of interest is recorded; you are no longer counted for this study.")
+    flash(_("Your conflict of interest is recorded; you are no longer counted for this study."))
     return redirect(url_for("cochair.index"))

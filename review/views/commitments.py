@@ -5,6 +5,8 @@ from itertools import groupby
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from forms.commitments import CommitmentAddForm, CommitmentImportForm
@@ -56,7 +58,7 @@ def commit():
         flash(str(exc), "error")
         return redirect(url_for("commitments.index"))
     db.session.commit()
-    flash("Thank you: you are now listed as committed to the agenda.", "success")
+    flash(_("Thank you: you are now listed as committed to the agenda."), "success")
     return redirect(url_for("commitments.index", state=current_user.state))
 
 
@@ -71,7 +73,7 @@ def withdraw():
         flash(str(exc), "error")
         return redirect(url_for("commitments.index"))
     db.session.commit()
-    flash("Your commitment is withdrawn; you are no longer listed.", "success")
+    flash(_("Your commitment is withdrawn; you are no longer listed."), "success")
     return redirect(url_for("commitments.index"))
 
 
@@ -90,7 +92,7 @@ def add():
             form.committed_on.data,
         )
         db.session.commit()
-        flash(f"{form.name.data} is added to the committed officials.", "success")
+        flash(_("%(data)s is added to the committed officials.", data=form.name.data), "success")
         return redirect(url_for("commitments.index", state=form.state.data))
     return render_template("commitments/add.html", form=form)
 
@@ -105,7 +107,7 @@ def remove(commitment_id: int):
     name = commitment.name
     commitments.remove(commitment)
     db.session.commit()
-    flash(f"{name} is removed from the committed officials.", "success")
+    flash(_("%(name)s is removed from the committed officials.", name=name), "success")
     return redirect(url_for("commitments.index"))
 
 
@@ -125,9 +127,14 @@ def import_csv():
             if confirmed and not plan.error and plan.rows:
                 count = commitments.run_import(current_user, plan)
                 db.session.commit()
-                refused = f"; {len(plan.refused)} refused" if plan.refused else ""
                 flash(
-                    f"{count} committed official{'s' if count != 1 else ''} imported{refused}.",
+                    ngettext(
+                        "%(num)s committed official imported",
+                        "%(num)s committed officials imported",
+                        count,
+                    )
+                    + (_("; %(n)s refused", n=len(plan.refused)) if plan.refused else "")
+                    + ".",
                     "success",
                 )
                 return render_template("commitments/import.html", form=form, plan=plan, done=count)

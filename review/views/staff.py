@@ -17,6 +17,8 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from forms.staff import (
@@ -86,7 +88,10 @@ def remind(round_id: int):
         flash(str(exc), "error")
         return back(url_for("staff.index"))
     db.session.commit()
-    flash(f"Reminder sent to {told} co-chair{'s' if told != 1 else ''}.", "success")
+    flash(
+        ngettext("Reminder sent to %(num)s co-chair.", "Reminder sent to %(num)s co-chairs.", told),
+        "success",
+    )
     return back(url_for("staff.index"))
 
 
@@ -173,11 +178,20 @@ def act(study_id: int, event: str):
         db.session.rollback()
         text = exc.message
         if exc.what_happened:
-            text += " Since you opened the page: " + "; ".join(exc.what_happened) + "."
-        flash(text + " Nothing was done; what you typed is kept below.", "error")
+            text += " " + _(
+                "Since you opened the page: %(what)s.", what="; ".join(exc.what_happened)
+            )
+        flash(text + " " + _("Nothing was done; what you typed is kept below."), "error")
         kept = {f"{event}_form": form} if form else {}
         return _study_page(row_or_404(CaseStudy, study_id), 409, **kept)
-    flash(f"Done: “{study.title}” is now {study.state.label.lower()}.", "success")
+    flash(
+        _(
+            "Done: “%(title)s” is now %(state)s.",
+            title=study.title,
+            state=study.state.label.lower(),
+        ),
+        "success",
+    )
     return redirect(url_for("staff.study", study_id=study_id))
 
 
@@ -189,7 +203,7 @@ def extend(study_id: int):
         return _study_page(study, 422, extend_form=form)
     window = staff.open_window(study)
     if window is None or study.state != StudyState.in_affirmation:
-        flash("This study is not open for affirmation: there is no window to extend.", "error")
+        flash(_("This study is not open for affirmation: there is no window to extend."), "error")
         return redirect(url_for("staff.study", study_id=study_id))
     try:
         staff.extend_affirmation(
@@ -204,7 +218,7 @@ def extend(study_id: int):
             form.closes_at.errors.append(message.removeprefix("New deadline: "))
         return _study_page(row_or_404(CaseStudy, study_id), 422, extend_form=form)
     db.session.commit()
-    flash("The affirmation window is extended.", "success")
+    flash(_("The affirmation window is extended."), "success")
     return redirect(url_for("staff.study", study_id=study_id))
 
 
@@ -244,7 +258,10 @@ def pillar(pillar_id: int):
             review_due_days=form.review_due_days.data,
         )
         db.session.commit()
-        flash(f"{pillar.name} is saved." if changed else "Nothing changed.", "success")
+        flash(
+            _("%(name)s is saved.", name=pillar.name) if changed else _("Nothing changed."),
+            "success",
+        )
         return redirect(url_for("staff.pillar", pillar_id=pillar.id))
     return _pillar_page(pillar, form, CochairPersonForm(), 422 if form.errors else 200)
 
@@ -265,7 +282,14 @@ def pillar_add_cochair(pillar_id: int):
                 form.email.errors.append(str(exc).removeprefix("Co-chair: "))
             else:
                 db.session.commit()
-                flash(f"{user.name} now co-chairs {pillar.name}.", "success")
+                flash(
+                    _(
+                        "%(name)s now co-chairs %(pillar_name)s.",
+                        name=user.name,
+                        pillar_name=pillar.name,
+                    ),
+                    "success",
+                )
                 return redirect(url_for("staff.pillar", pillar_id=pillar.id))
     pillar = row_or_404(Pillar, pillar_id)
     return _pillar_page(pillar, PillarForm(obj=pillar, formdata=None), form, 422)
@@ -282,7 +306,7 @@ def settings():
             affirmation_threshold=float(form.affirmation_threshold.data),
         )
         db.session.commit()
-        flash("The settings are saved." if changed else "Nothing changed.", "success")
+        flash(_("The settings are saved.") if changed else _("Nothing changed."), "success")
         return redirect(url_for("staff.settings"))
     return render_template("staff/settings.html", form=form), 422 if form.errors else 200
 
@@ -386,7 +410,7 @@ def resend(notification_id: int):
         flash(str(exc), "error")
         return back(url_for("staff.notification", notification_id=row.id))
     db.session.commit()
-    flash(f"The email to {row.email} is back in the outbox.", "success")
+    flash(_("The email to %(email)s is back in the outbox.", email=row.email), "success")
     return back(url_for("staff.notification", notification_id=row.id))
 
 

@@ -12,6 +12,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -113,7 +115,7 @@ def new():
     if request.method == "POST" and form.validate():
         study = drafts.create_draft(current_user, form.title.data, form.pillar_id.data)
         db.session.commit()
-        flash("Your draft is saved. Add the rest whenever you are ready.", "success")
+        flash(_("Your draft is saved. Add the rest whenever you are ready."), "success")
         return redirect(url_for("studies.edit", study_id=study.id))
     return render_template("studies/new.html", form=form)
 
@@ -186,8 +188,8 @@ def save(study_id: int):
         )
     if action == "preview":
         return redirect(url_for("studies.preview", study_id=study.id))
-    flash("Saved.", "success")
-    verb, _, rest = action.partition(":")
+    flash(_("Saved."), "success")
+    verb, _sep, rest = action.partition(":")
     name = rest.partition(":")[0]
     if verb == "add" and name in ROW_LISTS:
         return redirect(url_for("studies.edit", study_id=study.id, more=name) + f"#part-{name}")
@@ -237,16 +239,16 @@ def add_coauthor(study_id: int):
     form = CoauthorAddForm()
     if not form.validate():
         for error in form.email.errors:
-            flash(f"{form.email.label.text}: {error}", "error")
+            flash(_("%(text)s: %(error)s", text=form.email.label.text, error=error), "error")
         return redirect(url_for("studies.edit", study_id=study.id) + "#part-authors")
     try:
         user = drafts.add_coauthor(study, form.email.data, current_user)
     except drafts.CoauthorError as exc:
         db.session.rollback()
-        flash(f"{form.email.label.text}: {exc}", "error")
+        flash(_("%(text)s: %(exc)s", text=form.email.label.text, exc=exc), "error")
         return redirect(url_for("studies.edit", study_id=study.id) + "#part-authors")
     db.session.commit()
-    flash(f"{user.name} is now a co-author.", "success")
+    flash(_("%(name)s is now a co-author.", name=user.name), "success")
     return redirect(url_for("studies.edit", study_id=study.id) + "#part-authors")
 
 
@@ -263,7 +265,7 @@ def remove_coauthor(study_id: int, user_id: int):
         flash(str(exc), "error")
         return redirect(url_for("studies.edit", study_id=study.id) + "#part-authors")
     db.session.commit()
-    flash(f"{user.name} is no longer a co-author.", "success")
+    flash(_("%(name)s is no longer a co-author.", name=user.name), "success")
     return redirect(url_for("studies.edit", study_id=study.id) + "#part-authors")
 
 
@@ -274,16 +276,16 @@ def upload(study_id: int):
     form = AttachmentUploadForm()
     if not form.validate():
         for error in form.file.errors:
-            flash(f"{form.file.label.text}: {error}", "error")
+            flash(_("%(text)s: %(error)s", text=form.file.label.text, error=error), "error")
         return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
     try:
         attachment = attachments.add_attachment(study, form.file.data, current_user)
     except attachments.AttachmentError as exc:
         db.session.rollback()
-        flash(f"{form.file.label.text}: {exc}", "error")
+        flash(_("%(text)s: %(exc)s", text=form.file.label.text, exc=exc), "error")
         return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
     db.session.commit()
-    flash(f"“{attachment.filename}” is attached.", "success")
+    flash(_("“%(filename)s” is attached.", filename=attachment.filename), "success")
     return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
 
 
@@ -308,7 +310,7 @@ def delete_attachment(study_id: int, attachment_id: int):
     name = attachment.filename
     attachments.remove_attachment(study, attachment)
     db.session.commit()
-    flash(f"“{name}” is removed.", "success")
+    flash(_("“%(name)s” is removed.", name=name), "success")
     return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
 
 
@@ -320,10 +322,10 @@ def _turn_back(study_id: int):
 
 
 def _changed_message(exc) -> str:
-    text = exc.message + " Nothing was applied."
+    text = exc.message + " " + _("Nothing was applied.")
     if exc.what_happened:
-        text += " Since you opened it: " + "; ".join(exc.what_happened) + "."
-    return text + " Here it is as it is now."
+        text += " " + _("Since you opened it: %(what)s.", what="; ".join(exc.what_happened))
+    return text + " " + _("Here it is as it is now.")
 
 
 @bp.post("/<int:study_id>/act/<event>")
@@ -336,7 +338,9 @@ def act(study_id: int, event: str):
     if not form.validate():
         for name, errors in form.errors.items():
             label = form[name].label.text if name in form else name
-            flash(f"{label}: {' '.join(map(str, errors))}", "error")
+            flash(
+                _("%(label)s: %(errors)s", label=label, errors=" ".join(map(str, errors))), "error"
+            )
         return _turn_back(study_id)
     try:
         workflow.apply(
@@ -359,7 +363,7 @@ def act(study_id: int, event: str):
         db.session.rollback()
         flash(_changed_message(exc), "error")
         return _turn_back(study_id)
-    flash(f"Done: the study is now {study.state.label.lower()}.", "success")
+    flash(_("Done: the study is now %(state)s.", state=study.state.label.lower()), "success")
     return _turn_back(study_id)
 
 
@@ -371,7 +375,7 @@ def respond(study_id: int):
         abort(403, "Only the authors can respond to the feedback.")
     responses = {}
     for key, value in request.form.items():
-        name, _, item_id = key.partition("-")
+        name, _sep, item_id = key.partition("-")
         if name == "response" and item_id.isdigit():
             responses[int(item_id)] = value
     try:
@@ -382,10 +386,12 @@ def respond(study_id: int):
         flash(str(exc), "error")
         return _turn_back(study_id)
     left = len(reviews.unanswered(reviews.current_round(study)))
-    message = f"Responses saved ({saved} changed)."
+    message = _("Responses saved (%(saved)s changed).", saved=saved)
     if left:
-        message += f" {left} item{'s' if left != 1 else ''} still need a response."
+        message += " " + ngettext(
+            "%(num)s item still needs a response.", "%(num)s items still need a response.", left
+        )
     else:
-        message += " Every item has a response: you can resubmit when your edits are done."
+        message += " " + _("Every item has a response: you can resubmit when your edits are done.")
     flash(message, "success")
     return redirect(url_for("studies.show", study_id=study_id) + "#feedback")

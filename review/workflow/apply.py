@@ -7,6 +7,7 @@ assigns a study's state.
 """
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -43,16 +44,20 @@ def apply(
     """
     rows = rows_for(event)
     if not rows:
-        raise Refused("That is not something that can be done to a study.")
+        raise Refused(_("That is not something that can be done to a study."))
     if expected_version is not None and expected_version != study.version:
         raise _changed(study, expected_version)
     row = row_for(study, event)
     if row is None:
         raise Refused(
-            f"This study is {study.state.label.lower()}: it cannot be {rows[0].done} now."
+            _(
+                "This study is %(state)s: it cannot be %(done)s now.",
+                state=study.state.label.lower(),
+                done=rows[0].done,
+            )
         )
     if actor is not None and not policy.signed_in(actor):
-        raise Refused("Sign in first.")
+        raise Refused(_("Sign in first."))
     if not row.who(actor, study):
         raise Refused(row.who_text)
     ctx = Context(
