@@ -31,7 +31,7 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $
 	$(BIN)/pybabel compile -q -d translations -l $*
 
 messages: $(BIN)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --sort-by-file \
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -k N_ --sort-by-file \
 		--project="Reimagine Review" -o translations/messages.pot .
 	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -q -d translations

@@ -9,6 +9,7 @@ import hashlib
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from models import AccessRequest, User
@@ -17,6 +18,7 @@ from models.clock import utcnow
 from models.enums import AccessRequestStatus, NotificationCategory, UserKind
 from review import notify
 from review.errors import OperationError
+from review.infra.i18n import locale_of
 from review.infra.passwords import hash_password, password_problem, verify_password
 from review.infra.sessions import current_token, end_all_sessions
 
@@ -125,7 +127,7 @@ def send_invitation(user: User, invited_by: User | None = None) -> None:
     notify.notify(
         "invitation",
         [user],
-        subject="You are invited to Dare to Reimagine",
+        subject=_l("You are invited to Dare to Reimagine"),
         event_key=f"{user.id}:{user.invited_at.timestamp():.0f}",
         category=NotificationCategory.account,
         context={
@@ -145,7 +147,7 @@ def request_password_reset(email: str) -> None:
     notify.notify(
         "password_reset",
         [user],
-        subject="Reset your Dare to Reimagine password",
+        subject=_l("Reset your Dare to Reimagine password"),
         event_key=f"{user.id}:{utcnow().timestamp():.3f}",
         category=NotificationCategory.account,
         context={"path": f"/auth/reset/{token}", "name": user.name},
@@ -163,9 +165,10 @@ def request_email_change(user: User, new_email: str) -> None:
     notify.notify_address(
         "email_change",
         new_email,
-        subject="Confirm your new email address for Dare to Reimagine",
+        subject=_l("Confirm your new email address for Dare to Reimagine"),
         event_key=f"{user.id}:{new_email}:{utcnow().timestamp():.3f}",
         context={"path": f"/account/email/{token}", "name": user.name, "new_email": new_email},
+        locale=locale_of(user),
     )
 
 

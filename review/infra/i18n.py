@@ -7,7 +7,7 @@ Emails are rendered in the recipient's language (workers.mail, under force_local
 """
 
 from flask import Flask, has_request_context, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, gettext
 from flask_login import current_user
 
 import config as config_module
@@ -28,6 +28,18 @@ def init_app(app: Flask) -> None:
     )
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals.update(LOCALES=LOCALES, current_locale=current_locale)
+    app.jinja_env.filters["translate"] = translate
+
+
+def N_(text: str) -> str:
+    """Mark a text for extraction only: it is stored in English and translated where shown
+    (an email's context is written once and rendered in each recipient's language)."""
+    return text
+
+
+def translate(text: str | None) -> str:
+    """Translate a stored English text (a label kept in an email's context); a filter."""
+    return gettext(text) if text else ""
 
 
 def current_locale() -> str:

@@ -5,6 +5,7 @@ after. Operations flush, never commit."""
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from models import (
     AccessRequest,
@@ -266,7 +267,9 @@ def remind_now(staff: User, rnd: Round) -> int:
     rows = notify.notify(
         "review_overdue" if rnd.due_at <= now else "review_due_soon",
         people,
-        subject=subject_for(study, f"Reminder from staff: review round {rnd.number}"),
+        subject=subject_for(
+            study, _l("Reminder from staff: review round %(round)s", round=rnd.number)
+        ),
         event_key=f"{rnd.id}:staff:{now.timestamp():.3f}",
         category=NotificationCategory.action,
         study=study,
