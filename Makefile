@@ -28,13 +28,14 @@ CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 translations: $(CATALOGUES:.po=.mo)
 
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(BIN)/.installed
-	$(BIN)/pybabel compile -q -d translations -l $*
+	$(BIN)/pybabel -q compile -d translations -l $*
 
 messages: $(BIN)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -k N_ --sort-by-file \
-		--project="Reimagine Review" -o translations/messages.pot .
-	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k N_ --sort-by-file \
+		--add-location=file --project="Reimagine Review" -o translations/messages.pot \
+		--ignore-dirs=".* _* node_modules tests bench migrations static" .
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel -q compile -d translations
 
 # Test-only tools from npm (package-lock.json pins them): axe-core for the browser sweep.
 node_modules/.package-lock.json: package.json package-lock.json

@@ -123,7 +123,7 @@ def plan_import(text: str) -> ImportPlan:
     """Read a CSV of commitments; check every row and return what would be imported."""
     plan = ImportPlan()
     if len(text.encode()) > MAX_IMPORT_BYTES:
-        plan.error = "The file is larger than 1 MB; split it into smaller files."
+        plan.error = _("The file is larger than 1 MB; split it into smaller files.")
         return plan
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     try:
@@ -174,9 +174,9 @@ def _check_row(number, values, existing, committed_users, seen_emails):
     office = values.get("office", "")
     jurisdiction = values.get("jurisdiction", "")
     if not name:
-        return "name is empty", None
+        return _("name is empty"), None
     if len(name) > 120 or len(office) > 160 or len(jurisdiction) > 160:
-        return "a value is too long (name ≤ 120, office and jurisdiction ≤ 160 characters)", None
+        return _("a value is too long (name ≤ 120, office and jurisdiction ≤ 160 characters)"), None
     if state not in US_STATES:
         return f"state “{values.get('state', '')}” is not a state or territory code", None
     committed_on = None
@@ -186,7 +186,7 @@ def _check_row(number, values, existing, committed_users, seen_emails):
         except ValueError:
             return f"date “{values['date']}” is not a date like 2024-05-31", None
         if committed_on > utcnow().date():
-            return "date is in the future", None
+            return _("date is in the future"), None
     user = None
     email = values.get("email", "").lower()
     if email:
@@ -197,7 +197,7 @@ def _check_row(number, values, existing, committed_users, seen_emails):
             return f"{email} has already committed", None
         seen_emails.add(email)
     if (name.lower(), jurisdiction.lower(), state) in existing:
-        return "this official is already on the list", None
+        return _("this official is already on the list"), None
     return None, ImportRow(number, name, office, jurisdiction, state, committed_on, user)
 
 

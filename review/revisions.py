@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from models import CaseStudy, Pillar, Revision
 from models.base import db
@@ -184,8 +185,8 @@ def _metadata_lines(content: dict) -> list[str]:
         f"Government type: {_label(GovernmentType, meta.get('government_type'))}",
         f"Population: {_label(PopulationBand, meta.get('population_band'))}",
         f"Years: {years}",
-        "Topics: " + ", ".join(content.get("topics", [])),
-        "Authors: " + ", ".join(a.get("name", "") for a in content.get("authors", [])),
+        _("Topics: ") + ", ".join(content.get("topics", [])),
+        _("Authors: ") + ", ".join(a.get("name", "") for a in content.get("authors", [])),
     ]
 
 
@@ -254,7 +255,7 @@ def diff_lines(old: list[str], new: list[str]) -> list[DiffRow]:
 
 def section_keys() -> list[tuple[str, str]]:
     """Return (key, label) of every compared part: metadata first, then sections in SPEC order."""
-    return [("metadata", "Details")] + [(s.value, s.label) for s in Section]
+    return [("metadata", _("Details"))] + [(s.value, s.label) for s in Section]
 
 
 def diff_contents(old: dict, new: dict) -> list[SectionDiff]:

@@ -28,7 +28,8 @@ def close_early(window: AffirmationWindow, staff, reason: str) -> AuditEvent:
         )
     if len(reason) > REASON_MAX:
         raise AffirmationError(
-            _("Reason: keep it under %(max)s characters.", max=f"{REASON_MAX:,}"), field="reason"
+            _("Reason: keep it under %(max)s characters.", max=format(REASON_MAX, ",")),
+            field="reason",
         )
     if not is_open(window):
         raise AffirmationError(_("This affirmation has already closed."))

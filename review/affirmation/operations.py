@@ -73,7 +73,7 @@ def _closed_message(window: AffirmationWindow) -> str:
     when = window.closed_at or window.closes_at
     return _(
         "Voting closed on %(when)s UTC: your vote was not recorded.",
-        when=f"{when:%-d %b %Y, %H:%M}",
+        when=when.strftime("%-d %b %Y, %H:%M"),
     )
 
 
@@ -99,7 +99,8 @@ def cast_vote(window: AffirmationWindow, user, choice: str | VoteChoice, reason:
         )
     if len(reason) > REASON_MAX:
         raise AffirmationError(
-            _("Reason: keep it under %(max)s characters.", max=f"{REASON_MAX:,}"), field="reason"
+            _("Reason: keep it under %(max)s characters.", max=format(REASON_MAX, ",")),
+            field="reason",
         )
     if not _lock(window, open_until=utcnow()):
         raise AffirmationError(_closed_message(window))
@@ -140,7 +141,8 @@ def post_comment(
         raise AffirmationError(_("Comment: write something first."), field="body")
     if len(body) > COMMENT_MAX:
         raise AffirmationError(
-            _("Comment: keep it under %(max)s characters.", max=f"{COMMENT_MAX:,}"), field="body"
+            _("Comment: keep it under %(max)s characters.", max=format(COMMENT_MAX, ",")),
+            field="body",
         )
     if not is_open(window):
         raise AffirmationError(_("This affirmation has closed: comments are no longer taken."))
@@ -251,7 +253,8 @@ def extend(window: AffirmationWindow, staff, new_closes_at: datetime, reason: st
         )
     if len(reason) > REASON_MAX:
         raise AffirmationError(
-            _("Reason: keep it under %(max)s characters.", max=f"{REASON_MAX:,}"), field="reason"
+            _("Reason: keep it under %(max)s characters.", max=format(REASON_MAX, ",")),
+            field="reason",
         )
     if new_closes_at.tzinfo is None:
         raise AffirmationError(_("New deadline: give a time zone (UTC)."), field="closes_at")

@@ -68,7 +68,7 @@ def csrf_error(exc: CSRFError):
             "warning",
         )
         return redirect(path)
-    return render_error(400, "This form expired. Please reload the page and try again.")
+    return render_error(400, _("This form expired. Please reload the page and try again."))
 
 
 def database_down(exc: OperationalError):
@@ -79,8 +79,10 @@ def database_down(exc: OperationalError):
     g._login_user = login_manager.anonymous_user()
     return _render_error(
         503,
-        "The site cannot reach its database just now. Nothing you sent "
-        "was half-saved: please try again in a few minutes.",
+        _(
+            "The site cannot reach its database just now. Nothing you sent was half-saved: "
+            "please try again in a few minutes."
+        ),
     )
 
 
@@ -90,8 +92,10 @@ def unstorable_value(exc: DataError):
     db.session.rollback()
     return render_error(
         400,
-        "One of the values you sent could not be saved (it is too long "
-        "or out of range). Nothing was saved: please go back and check it.",
+        _(
+            "One of the values you sent could not be saved (it is too long or out of range). "
+            "Nothing was saved: please go back and check it."
+        ),
     )
 
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Flask, current_app, flash, has_request_context, redirect, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
 from models import Login, User
@@ -17,13 +18,15 @@ from models.base import db
 from models.clock import utcnow
 from review.infra import i18n
 from review.infra.extensions import login_manager
+from review.infra.i18n import N_
 from review.infra.rescue import keep_posted_form
 
 
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message = N_("Please sign in to continue.")
+    login_manager.localize_callback = gettext
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(_unauthorized)

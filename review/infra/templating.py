@@ -4,6 +4,7 @@ the policy, the enums, file sizes and filters for dates."""
 from datetime import UTC, datetime
 
 from flask import Flask, current_app
+from flask_babel import gettext as _
 
 from models import enums
 from models.clock import utcnow
@@ -73,15 +74,15 @@ def ago(value: datetime | None) -> str:
 
 def nav_links(user) -> list[tuple[str, str]]:
     """Return the (endpoint, label) pairs of the main navigation for this person's roles."""
-    links = [("library.index", "Library"), ("commitments.index", "Committed officials")]
+    links = [("library.index", _("Library")), ("commitments.index", _("Committed officials"))]
     if policy.may_write_studies(user):
-        links.append(("studies.index", "My studies"))
+        links.append(("studies.index", _("My studies")))
     if policy.is_member(user) or policy.is_partner(user):
-        links.append(("affirmation.index", "Affirmation"))
+        links.append(("affirmation.index", _("Affirmation")))
     if policy.is_cochair(user):
-        links.append(("cochair.index", "Co-chair review"))
+        links.append(("cochair.index", _("Co-chair review")))
     if policy.is_staff(user):
-        links.append(("staff.index", "Staff"))
+        links.append(("staff.index", _("Staff")))
     if policy.signed_in(user):
-        links.append(("account.index", "Account"))
+        links.append(("account.index", _("Account")))
     return [(e, label) for e, label in links if e in current_app.view_functions]

@@ -4,6 +4,7 @@ single published studies (related, recent, by author, the sitemap)."""
 from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from models import (
@@ -90,19 +91,21 @@ def loosen(query: Query) -> list[tuple[str, dict]]:
     """Suggest what to remove from a query that found nothing: (what, url args) pairs."""
     suggestions = []
     names = {
-        "pillar": "the pillar",
-        "kind": "the kind",
-        "state": "the state",
-        "government": "the government type",
-        "topic": "the topic",
-        "year": "the year",
+        "pillar": _("the pillar"),
+        "kind": _("the kind"),
+        "state": _("the state"),
+        "government": _("the government type"),
+        "topic": _("the topic"),
+        "year": _("the year"),
     }
     for name, value in query.filters.items():
-        suggestions.append((f"Remove {names[name]} “{value}”", query.without(name)))
+        suggestions.append(
+            (_("Remove %(what)s “%(value)s”", what=names[name], value=value), query.without(name))
+        )
     if query.q and query.filters:
-        suggestions.append(("Search all studies for these words", Query(q=query.q).args()))
+        suggestions.append((_("Search all studies for these words"), Query(q=query.q).args()))
     if query.q:
-        suggestions.append(("Browse without the search words", query.without("q")))
+        suggestions.append((_("Browse without the search words"), query.without("q")))
     return suggestions
 
 

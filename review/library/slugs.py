@@ -8,6 +8,7 @@ that "Prince George’s County" reads `prince-georges-county`; letters beyond a�
 import re
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from models import CaseStudy, SlugRedirect, User
 from models.base import db
@@ -71,7 +72,7 @@ def slug_problem(slug: str, study: CaseStudy | None = None) -> str | None:
     if len(slug) > MAX_LENGTH:
         return f"must be at most {MAX_LENGTH} characters (it has {len(slug)})"
     if not SLUG_PATTERN.fullmatch(slug):
-        return "may hold only lower-case letters a–z, digits and single hyphens between words"
+        return _("may hold only lower-case letters a–z, digits and single hyphens between words")
     owner = slug_owner(slug)
     if owner is not None and (study is None or owner != study.id):
         return f"“{slug}” is already the address of another case study"

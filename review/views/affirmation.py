@@ -100,8 +100,8 @@ def vote(study_id: int):
     study, window = _load(study_id)
     if not policy.may_vote(current_user, study):
         if policy.is_author(current_user, study):
-            abort(403, "Authors cannot vote on their own study.")
-        abort(403, "Only members of the network vote; partners and staff may comment or read.")
+            abort(403, _("Authors cannot vote on their own study."))
+        abort(403, _("Only members of the network vote; partners and staff may comment or read."))
     form = VoteForm()
     if not form.validate():
         return _page(study, window, vote_form=form, status=422)
@@ -131,9 +131,9 @@ def comment(study_id: int):
         if parent is None or parent.window_id != window.id:
             abort(404)
         if not policy.may_reply(current_user, study):
-            abort(403, "You cannot reply to comments on this study.")
+            abort(403, _("You cannot reply to comments on this study."))
     elif not policy.may_comment(current_user, study):
-        abort(403, "Only members and partners post comments; authors and co-chairs reply.")
+        abort(403, _("Only members and partners post comments; authors and co-chairs reply."))
     if not form.validate():
         return _page(study, window, comment_form=form, status=422)
     try:
@@ -152,7 +152,7 @@ def comment(study_id: int):
 def extend(study_id: int):
     study, window = _load(study_id)
     if not policy.may_extend_affirmation(current_user):
-        abort(403, "Only staff can extend an affirmation.")
+        abort(403, _("Only staff can extend an affirmation."))
     form = ExtendForm()
     if not form.validate():
         return _page(study, window, extend_form=form, status=422)
@@ -172,7 +172,7 @@ def extend(study_id: int):
 def close_early(study_id: int):
     study, window = _load(study_id)
     if not policy.may_close_affirmation(current_user):
-        abort(403, "Only staff can close an affirmation early.")
+        abort(403, _("Only staff can close an affirmation early."))
     form = CloseEarlyForm()
     if not form.validate():
         return _page(study, window, close_form=form, status=422)

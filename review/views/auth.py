@@ -84,7 +84,7 @@ def login():
             db.session.commit()
             flash(_("Welcome, %(name)s.", name=user.name), "success")
             return redirect(safe_next(request.args.get("next")))
-        form.password.errors.append("The email or the password is not right.")
+        form.password.errors.append(_("The email or the password is not right."))
     return render_template("auth/login.html", form=form)
 
 

@@ -24,7 +24,7 @@ def _load(study_id: int) -> CaseStudy:
     if study is None or not policy.may_view_study(current_user, study):
         abort(404)
     if not policy.may_open_review_page(current_user, study):
-        abort(403, "This page is for the co-chairs of the study's pillar (who are not authors).")
+        abort(403, _("This page is for the co-chairs of the study's pillar (who are not authors)."))
     return study
 
 
@@ -32,7 +32,7 @@ def _load(study_id: int) -> CaseStudy:
 @login_required
 def index():
     if not policy.may_view_cochair(current_user):
-        abort(403, "The review queue is for co-chairs and staff.")
+        abort(403, _("The review queue is for co-chairs and staff."))
     page = request.args.get("decided", 1, type=int)
     queue = review_queue.queue_for(current_user, decided_page=page)
     return render_template("cochair/index.html", queue=queue)
@@ -204,7 +204,7 @@ def _save_draft(study: CaseStudy, rnd, posted: MultiDict):
     may_write = study.state in OPEN and rnd is not None and rnd.decided_at is None
     writer = policy.may_review(current_user, study) or policy.is_staff(current_user)
     if not (may_write and writer):
-        abort(403, "There is no review of yours to save on this study now.")
+        abort(403, _("There is no review of yours to save on this study now."))
     working_copies.keep("review", rnd.id, current_user, posted)
     db.session.commit()
     flash(

@@ -51,7 +51,7 @@ def index():
 @login_required
 def commit():
     if not policy.may_commit(current_user):
-        abort(403, "Only member officials can commit to the agenda.")
+        abort(403, _("Only member officials can commit to the agenda."))
     try:
         commitments.commit(current_user)
     except commitments.CommitmentError as exc:
@@ -66,7 +66,7 @@ def commit():
 @login_required
 def withdraw():
     if not policy.may_commit(current_user):
-        abort(403, "Only member officials can commit to the agenda.")
+        abort(403, _("Only member officials can commit to the agenda."))
     try:
         commitments.withdraw(current_user)
     except commitments.CommitmentError as exc:
@@ -121,7 +121,7 @@ def import_csv():
         confirmed = request.form.get("confirm") == "1"
         text = form.csv_text.data if confirmed else _read_upload(form)
         if text is None:
-            form.file.errors = ["Choose a CSV file encoded as UTF-8."]
+            form.file.errors = [_("Choose a CSV file encoded as UTF-8.")]
         else:
             plan = commitments.plan_import(text)
             if confirmed and not plan.error and plan.rows:
@@ -155,7 +155,7 @@ def _read_upload(form) -> str | None:
 
 def _require_staff() -> None:
     if not policy.may_manage_commitments(current_user):
-        abort(403, "Only staff manage the list of committed officials.")
+        abort(403, _("Only staff manage the list of committed officials."))
 
 
 @bp.get("/officials/<int:user_id>")

@@ -66,7 +66,7 @@ def study(slug: str):
             abort(404)
         return redirect(url_for("library.study", slug=current), 301)
     if found.state != StudyState.published:
-        abort(410, "This case study has been withdrawn from the public library.")
+        abort(410, _("This case study has been withdrawn from the public library."))
     return render_template(
         "library/study.html",
         study=found,
@@ -82,7 +82,7 @@ def correct(slug: str):
     if found is None:
         abort(404)
     if not policy.may_correct_study(current_user, found):
-        abort(403, "Only staff can correct a published case study.")
+        abort(403, _("Only staff can correct a published case study."))
     form = _correction_form(found, posted=request.method == "POST")
     if form.validate_on_submit():
         expected = int(form.version.data) if (form.version.data or "").isdigit() else -1
@@ -136,7 +136,7 @@ def change_slug(slug: str):
     if found is None:
         abort(404)
     if not policy.may_correct_study(current_user, found):
-        abort(403, "Only staff can change the address of a published case study.")
+        abort(403, _("Only staff can change the address of a published case study."))
     form = StudySlugForm()
     if form.validate_on_submit():
         try:

@@ -212,10 +212,12 @@ def extend(study_id: int):
     except staff.StaffError as exc:
         db.session.rollback()
         message = str(exc)
-        if message.startswith("Reason: "):
-            form.reason.errors.append(message.removeprefix("Reason: "))
+        # The message names its field ("Reason: …"); beside the field, the name goes.
+        text = message.partition(": ")[2] or message
+        if exc.field == "reason":
+            form.reason.errors.append(text)
         else:
-            form.closes_at.errors.append(message.removeprefix("New deadline: "))
+            form.closes_at.errors.append(text)
         return _study_page(row_or_404(CaseStudy, study_id), 422, extend_form=form)
     db.session.commit()
     flash(_("The affirmation window is extended."), "success")
@@ -273,13 +275,13 @@ def pillar_add_cochair(pillar_id: int):
     if form.validate():
         user = accounts.find_user(form.email.data)
         if user is None:
-            form.email.errors.append("No one has an account with this email.")
+            form.email.errors.append(_("No one has an account with this email."))
         else:
             try:
                 staff.add_cochair(current_user, pillar, user)
             except staff.StaffError as exc:
                 db.session.rollback()
-                form.email.errors.append(str(exc).removeprefix("Co-chair: "))
+                form.email.errors.append(str(exc).partition(": ")[2] or str(exc))
             else:
                 db.session.commit()
                 flash(
@@ -316,7 +318,7 @@ def settings():
 
 def _audit_filters():
     form = AuditFilterForm(request.args)
-    form.event.choices = [("", "Any event")] + [(e, e) for e in staff.audit_events()]
+    form.event.choices = [("", _("Any event"))] + [(e, e) for e in staff.audit_events()]
     if not form.validate():
         return form, None
     person_id = None
@@ -345,7 +347,7 @@ def audit():
 def audit_csv():
     form, stmt = _audit_filters()
     if stmt is None:
-        abort(400, "Correct the filters first.")
+        abort(400, _("Correct the filters first."))
     body = staff.audit_csv(db.session.scalars(stmt))
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     return Response(

@@ -101,7 +101,7 @@ def change_kind(user_id: int):
         staff.change_kind(current_user, user, UserKind(form.kind.data))
     except staff.StaffError as exc:
         db.session.rollback()
-        form.kind.errors.append(str(exc).removeprefix("Kind: "))
+        form.kind.errors.append(str(exc).partition(": ")[2] or str(exc))
         return _person_page(row_or_404(User, user_id), 422, kind_form=form)
     db.session.commit()
     flash(_("%(name)s is now %(kind)s.", name=user.name, kind=user.kind.label.lower()), "success")
@@ -120,7 +120,7 @@ def add_cochair(user_id: int):
         staff.add_cochair(current_user, pillar, user)
     except staff.StaffError as exc:
         db.session.rollback()
-        form.pillar_id.errors.append(str(exc).removeprefix("Co-chair: "))
+        form.pillar_id.errors.append(str(exc).partition(": ")[2] or str(exc))
         return _person_page(row_or_404(User, user_id), 422, cochair_form=form)
     db.session.commit()
     flash(

@@ -55,8 +55,14 @@ def _load_editable(study_id: int) -> CaseStudy:
     study = _load(study_id)
     if not policy.may_edit_study(current_user, study):
         if policy.is_author(current_user, study):
-            abort(403, f"This study is {study.state.label.lower()}: it cannot be edited now.")
-        abort(403, "Only the authors can edit this study.")
+            abort(
+                403,
+                _(
+                    "This study is %(state)s: it cannot be edited now.",
+                    state=study.state.label.lower(),
+                ),
+            )
+        abort(403, _("Only the authors can edit this study."))
     return study
 
 
@@ -106,7 +112,7 @@ def index():
 @login_required
 def new():
     if not policy.may_write_studies(current_user):
-        abort(403, "Members and partners write case studies; staff accounts cannot author them.")
+        abort(403, _("Members and partners write case studies; staff accounts cannot author them."))
     rescued = take_rescued_form() if request.method == "GET" else None
     if rescued is not None:
         db.session.commit()  # the kept copy is handed back once
@@ -235,7 +241,7 @@ def compare(study_id: int):
 def add_coauthor(study_id: int):
     study = _load(study_id)
     if not policy.may_manage_authors(current_user, study):
-        abort(403, "Only the submitter can add co-authors, while the study can be edited.")
+        abort(403, _("Only the submitter can add co-authors, while the study can be edited."))
     form = CoauthorAddForm()
     if not form.validate():
         for error in form.email.errors:
@@ -257,7 +263,7 @@ def add_coauthor(study_id: int):
 def remove_coauthor(study_id: int, user_id: int):
     study = _load(study_id)
     if not policy.may_manage_authors(current_user, study):
-        abort(403, "Only the submitter can remove co-authors, while the study can be edited.")
+        abort(403, _("Only the submitter can remove co-authors, while the study can be edited."))
     try:
         user = drafts.remove_coauthor(study, user_id, current_user)
     except drafts.CoauthorError as exc:
@@ -372,7 +378,7 @@ def act(study_id: int, event: str):
 def respond(study_id: int):
     study = _load(study_id)
     if not policy.is_author(current_user, study):
-        abort(403, "Only the authors can respond to the feedback.")
+        abort(403, _("Only the authors can respond to the feedback."))
     responses = {}
     for key, value in request.form.items():
         name, _sep, item_id = key.partition("-")
