@@ -34,7 +34,7 @@ messages: $(BIN)/.installed
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k N_ --sort-by-file \
 		--add-location=file --project="Reimagine Review" -o translations/messages.pot \
 		--ignore-dirs=".* _* node_modules tests bench migrations static" .
-	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel -q compile -d translations
 
 # Test-only tools from npm (package-lock.json pins them): axe-core for the browser sweep.
