@@ -32,6 +32,8 @@ READ_ATTRIBUTES = (
 )
 # Names that stay as they are in every language.
 PROPER_NAMES = {"Local Progress", "Reimagine"}
+# Exceptions for programmers, not people (StateGuardError: a state moved outside apply()).
+NOT_FOR_PEOPLE = {"ValueError", "TypeError", "KeyError", "RuntimeError", "StateGuardError"}
 PLACEHOLDER = re.compile(r"%\((\w+)\)s|%[sd%]")
 
 
@@ -152,15 +154,9 @@ def python_unmarked(source: str) -> list[tuple[int, str]]:
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
             name = _name(node.exc.func)
-            if re.search(r"(Error|Refused|Stale)$", name) and name not in (
-                "ValueError",
-                "TypeError",
-                "KeyError",
-                "RuntimeError",
-                "StateGuardError",  # a programming error: the code moved a state outside apply()
-            ):
-                if node.exc.args and _is_text(node.exc.args[0]):
-                    found.append((node.lineno, f"raise {name}"))
+            refusal = re.search(r"(Error|Refused|Stale)$", name) and name not in NOT_FOR_PEOPLE
+            if refusal and node.exc.args and _is_text(node.exc.args[0]):
+                found.append((node.lineno, f"raise {name}"))
         if not isinstance(node, ast.Call):
             continue
         name = _name(node.func)
@@ -168,9 +164,9 @@ def python_unmarked(source: str) -> list[tuple[int, str]]:
             found.append((node.lineno, "flash"))
         if name == "abort" and len(node.args) > 1 and _is_text(node.args[1]):
             found.append((node.lineno, "abort"))
-        if (name.endswith("Field") or name == "PillarCheckboxes") and node.args:
-            if _is_text(node.args[0]):
-                found.append((node.lineno, f"{name} label"))
+        labelled = name.endswith("Field") or name == "PillarCheckboxes"
+        if labelled and node.args and _is_text(node.args[0]):
+            found.append((node.lineno, f"{name} label"))
         for keyword in node.keywords:
             if keyword.arg in ("message", "description", "subject") and _is_text(keyword.value):
                 found.append((node.lineno, f"{name}({keyword.arg}=)"))
