@@ -6,6 +6,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 
 from forms.auth import STATE_CHOICES
+from models.enums import LOCALES
 
 
 class ProfileEditForm(FlaskForm):
@@ -14,6 +15,12 @@ class ProfileEditForm(FlaskForm):
     jurisdiction = StringField(_l("Jurisdiction"), validators=[Optional(), Length(max=160)])
     state = SelectField(_l("State"), choices=STATE_CHOICES, validators=[Optional()])
     organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=160)])
+    # Each language by its own name, as the footer's switch shows it.
+    locale = SelectField(
+        _l("Language of pages and emails"),
+        choices=list(LOCALES.items()),
+        validators=[InputRequired(message=_l("Choose a language."))],
+    )
 
 
 class EmailChangeForm(FlaskForm):

@@ -233,6 +233,10 @@ LABELS = {
     "resources": _l("Resources"),
 }
 
+# The languages the product speaks, each by its own name (the footer's switch shows these);
+# English is the source language and the default.
+LOCALES = {"en": "English", "es": "Español"}
+
 US_STATES = {
     "AL": "Alabama",
     "AK": "Alaska",

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from models import AccessRequest, User
@@ -18,7 +19,7 @@ from models.clock import utcnow
 from models.enums import AccessRequestStatus, NotificationCategory, UserKind
 from review import notify
 from review.errors import OperationError
-from review.infra.i18n import locale_of
+from review.infra.i18n import locale_of, supported
 from review.infra.passwords import hash_password, password_problem, verify_password
 from review.infra.sessions import current_token, end_all_sessions
 
@@ -106,10 +107,16 @@ def change_password(user: User, current: str, new: str) -> None:
 
 
 def update_profile(user: User, **fields: str) -> None:
-    """Save the person's name, office, jurisdiction, state and organisation; flush only."""
+    """Save the person's name, office, jurisdiction, state, organisation and language; flush
+    only. A language the product does not speak is refused (AccountError naming `locale`)."""
     for name in ("name", "office", "jurisdiction", "state", "organisation"):
         if name in fields:
             setattr(user, name, (fields[name] or "").strip())
+    if "locale" in fields:
+        if not supported(fields["locale"]):
+            raise AccountError(_("Choose a language."), field="locale")
+        user.locale = fields["locale"]
+        refresh()  # what this request still says (the flash) is in the new language
     db.session.flush()
 
 

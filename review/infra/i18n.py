@@ -7,13 +7,12 @@ Emails are rendered in the recipient's language (workers.mail, under force_local
 """
 
 from flask import Flask, has_request_context, request
-from flask_babel import Babel, get_locale, gettext
+from flask_babel import Babel, get_locale, gettext, refresh
 from flask_login import current_user
 
 import config as config_module
+from models.enums import LOCALES
 
-# The languages the product speaks, with their names in themselves (the switch shows these).
-LOCALES = {"en": "English", "es": "Español"}
 DEFAULT_LOCALE = "en"
 COOKIE = "lang"
 COOKIE_AGE = 365 * 86400
@@ -27,6 +26,9 @@ def init_app(app: Flask) -> None:
         "BABEL_TRANSLATION_DIRECTORIES", str(config_module.BASE_DIR / "translations")
     )
     babel.init_app(app, locale_selector=select_locale)
+    # Flask-Babel keeps the chosen language on `g`, which lives as long as the app context: a
+    # request that reuses one (the tests', a job's) chooses again.
+    app.before_request(refresh)
     app.jinja_env.globals.update(LOCALES=LOCALES, current_locale=current_locale)
     app.jinja_env.filters["translate"] = translate
 
@@ -75,3 +77,4 @@ def remember_first_locale(user) -> None:
     """At the first sign-in, take the person's language from the switch or the browser."""
     if not supported(user.locale):
         user.locale = supported(request.cookies.get(COOKIE)) or browser_locale()
+        refresh()  # the rest of this request (the welcome) speaks it

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask_babel import refresh
 from flask_login import current_user
 from redis.exceptions import RedisError
 
@@ -63,6 +64,7 @@ def language():
     if current_user.is_authenticated:
         current_user.locale = code
         db.session.commit()
+    refresh()  # the language chosen is the one of whatever this request still says
     response = redirect(safe_next(request.form.get("next")), 303)
     response.set_cookie(i18n.COOKIE, code, max_age=i18n.COOKIE_AGE, samesite="Lax", httponly=True)
     return response

@@ -111,7 +111,12 @@ def _submit(ctx: Context) -> None:
         changed=[],
     )
     _tell(
-        ctx, "submission_received", _authors(ctx.study), "Submitted", due_at=due, resubmitted=False
+        ctx,
+        "submission_received",
+        _authors(ctx.study),
+        _l("Submitted"),
+        due_at=due,
+        resubmitted=False,
     )
     _tell_if_nobody_reviews(ctx)
 
@@ -141,7 +146,12 @@ def _resubmit(ctx: Context) -> None:
         changed=changed,
     )
     _tell(
-        ctx, "submission_received", _authors(ctx.study), "Resubmitted", due_at=due, resubmitted=True
+        ctx,
+        "submission_received",
+        _authors(ctx.study),
+        _l("Resubmitted"),
+        due_at=due,
+        resubmitted=True,
     )
     _tell_if_nobody_reviews(ctx)
 
@@ -305,7 +315,11 @@ def _publish(ctx: Context) -> None:
     study = ctx.study
     people = {u.id: u for u in _authors(study) + _cochairs(study)}
     _tell(
-        ctx, "study_published", people.values(), "Published", public_path=f"/library/{study.slug}"
+        ctx,
+        "study_published",
+        people.values(),
+        _l("Published"),
+        public_path=f"/library/{study.slug}",
     )
     broadcasts.newly_published(study)
 
