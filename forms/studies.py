@@ -1,7 +1,6 @@
 """Case-study authoring forms: the new-study form, the one-page editor, co-authors, files."""
 
 import re
-from datetime import date
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
@@ -21,7 +20,7 @@ from wtforms import (
 from wtforms.fields import FieldList, FormField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from models.case_study import MONTHS
+from forms.dates import DATE_EXAMPLES, parse_event_date
 from models.enums import (
     MARKDOWN_SECTIONS,
     US_STATES,
@@ -38,66 +37,43 @@ TOPIC_MAX = 60  # the length of Topic.name
 BLANK_ROWS = {"timeline": 2, "stakeholders": 1, "links": 1}
 MAX_ROWS = 100
 
+_TOPIC_TOO_LONG = _l(
+    "“%(start)s…” is %(length)s characters long; a topic has at most %(max)s. "
+    "Shorten it or split it with a comma."
+)
+
 # One line under each part of the editor: what a reader elsewhere will need from it.
 HINTS = {
-    "title": "A short name another official would search for.",
-    "pillar_id": "The Dare to Reimagine pillar whose co-chairs will review it.",
-    "kind": "A policy that was won, or an example of organizing.",
-    "place": "The city, county, town or district, e.g. “Takoma Park”.",
-    "state_code": "The state or territory.",
-    "government_type": "The level of government where this happened.",
-    "population_band": "Roughly how many people live there.",
-    "year_start": "The year the work began.",
-    "year_end": "The year it was won or finished (leave empty if ongoing).",
-    "topics": "Comma-separated tags, e.g. housing, public safety.",
-    Section.summary.value: "One or two sentences (at most 400 characters), shown on library cards.",
-    Section.overview.value: "The policy or program: what was won or built.",
-    Section.timeline.value: "The dated events a peer would need to plan their own campaign; "
-    "at least two. A date may be a year (2019), a month (April 2019) or a day (14 April 2019).",
-    Section.political_environment.value: "The context, the opposition, and what made it "
-    "possible (at least 150 characters).",
-    Section.stakeholders.value: "Who was involved, what they did, and where they stood.",
-    Section.collaborative_governance.value: "How the community shared power in the work.",
-    Section.equity.value: "Who benefits, and how equity was centred (optional).",
-    Section.outcomes.value: "What changed, with numbers where you have them.",
-    Section.lessons.value: "What you would tell someone doing this at home (optional).",
-    Section.resources.value: "Links and files a reader can use (optional): PDF, DOCX, PNG or "
-    "JPEG, up to 10 MB each.",
+    "title": _l("A short name another official would search for."),
+    "pillar_id": _l("The Dare to Reimagine pillar whose co-chairs will review it."),
+    "kind": _l("A policy that was won, or an example of organizing."),
+    "place": _l("The city, county, town or district, e.g. “Takoma Park”."),
+    "state_code": _l("The state or territory."),
+    "government_type": _l("The level of government where this happened."),
+    "population_band": _l("Roughly how many people live there."),
+    "year_start": _l("The year the work began."),
+    "year_end": _l("The year it was won or finished (leave empty if ongoing)."),
+    "topics": _l("Comma-separated tags, e.g. housing, public safety."),
+    Section.summary.value: _l(
+        "One or two sentences (at most 400 characters), shown on library cards."
+    ),
+    Section.overview.value: _l("The policy or program: what was won or built."),
+    Section.timeline.value: _l(
+        "The dated events a peer would need to plan their own campaign; "
+        "at least two. A date may be a year (2019), a month (April 2019) or a day (14 April 2019)."
+    ),
+    Section.political_environment.value: _l(
+        "The context, the opposition, and what made it possible (at least 150 characters)."
+    ),
+    Section.stakeholders.value: _l("Who was involved, what they did, and where they stood."),
+    Section.collaborative_governance.value: _l("How the community shared power in the work."),
+    Section.equity.value: _l("Who benefits, and how equity was centred (optional)."),
+    Section.outcomes.value: _l("What changed, with numbers where you have them."),
+    Section.lessons.value: _l("What you would tell someone doing this at home (optional)."),
+    Section.resources.value: _l(
+        "Links and files a reader can use (optional): PDF, DOCX, PNG or JPEG, up to 10 MB each."
+    ),
 }
-
-_ISO = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
-_WORDS = re.compile(r"^(?:(\d{1,2})\s+)?([a-z]+)\.?(?:\s+(\d{1,2}),?)?\s+(\d{4})$")
-MONTH_NAMES = {name.lower(): n for n, name in enumerate(MONTHS, start=1)}
-MONTH_NAMES.update({name[:3].lower(): n for n, name in enumerate(MONTHS, start=1)})
-MONTH_NAMES["sept"] = 9
-DATE_EXAMPLES = _l("a year (2019), a month (April 2019 or 2019-04) or a day (14 April 2019)")
-
-
-def parse_event_date(text: str) -> tuple[int, int | None, int | None]:
-    """Parse a date as people write it: "2019", "2019-04", "April 2019", "Apr 2019",
-    "14 April 2019", "April 14, 2019" or "2019-04-14". Return (year, month, day), month and
-    day None when not given; raise ValueError with a message a person understands."""
-    cleaned = " ".join((text or "").replace(",", " , ").split()).replace(" ,", ",").lower()
-    match = _ISO.match(cleaned)
-    if match:
-        year, month, day = int(match[1]), match[2], match[3]
-    else:
-        words = _WORDS.match(cleaned)
-        if not words or words[2] not in MONTH_NAMES or (words[1] and words[3]):
-            raise ValueError(_("Write the date as %(examples)s.", examples=DATE_EXAMPLES))
-        year, month, day = int(words[4]), MONTH_NAMES[words[2]], words[1] or words[3]
-    month = int(month) if month else None
-    day = int(day) if day else None
-    if not 1800 <= year <= 2100:
-        raise ValueError(_("The year must be between 1800 and 2100."))
-    if month is not None and not 1 <= month <= 12:
-        raise ValueError(_("The month must be between 1 and 12."))
-    if day is not None:
-        try:
-            date(year, month, day)
-        except ValueError:
-            raise ValueError(_("That day does not exist in that month.")) from None
-    return year, month, day
 
 
 def parse_topics(text: str) -> list[str]:
@@ -235,15 +211,8 @@ class StudyEditForm(FlaskForm):
         for raw in (field.data or "").split(","):
             name = " ".join(raw.split())
             if len(name) > TOPIC_MAX:
-                raise ValidationError(
-                    _l(
-                        "“%(start)s…” is %(length)s characters long; a topic has at most "
-                        "%(max)s. Shorten it or split it with a comma.",
-                        start=name[:20],
-                        length=len(name),
-                        max=TOPIC_MAX,
-                    )
-                )
+                too_long = dict(start=name[:20], length=len(name), max=TOPIC_MAX)
+                raise ValidationError(_TOPIC_TOO_LONG % too_long)
 
     def validate_year_end(self, field):
         if field.data and self.year_start.data and field.data < self.year_start.data:

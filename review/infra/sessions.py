@@ -147,5 +147,5 @@ def _unauthorized():
     # A POST from someone whose session ended keeps what they typed.
     if request.method == "POST":
         keep_posted_form()
-    flash(login_manager.login_message, "info")
+    flash(gettext(login_manager.login_message), "info")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

@@ -16,6 +16,7 @@ from models import (
 )
 from models.base import db
 from models.enums import StudyState
+from review.infra.i18n import current_locale
 from review.library.facets import Facets, cached_facets, facet_cache, generation_and_synonyms
 from review.library.forgiving import did_you_mean
 from review.library.search import Card, Query, _cards, card_select, ranked, results, search_terms
@@ -78,12 +79,14 @@ def library_page(query: Query, forgive: bool = False) -> Page:
 
 
 def cached_fragment(key: tuple, render) -> str:
-    """Return a rendered fragment cached under `key` (which must hold the generation)."""
+    """Return a rendered fragment cached under `key` (which must hold the generation), one
+    per language."""
     cache = facet_cache()
-    found = cache.get(("fragment", *key))
+    key = ("fragment", current_locale(), *key)
+    found = cache.get(key)
     if found is None:
         found = render()
-        cache.put(("fragment", *key), found)
+        cache.put(key, found)
     return found
 
 
