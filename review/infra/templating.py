@@ -30,7 +30,7 @@ def init_app(app: Flask) -> None:
         human_size=attachments.human_size,
         session_handle=sessions.handle,
         is_stalled=broadcasts.is_stalled,
-        required_sections=[(s.value, s.label) for s in drafts.REQUIRED_SECTIONS],
+        required_sections=[(s.value, s.lazy_label) for s in drafts.REQUIRED_SECTIONS],
     )
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
