@@ -15,11 +15,9 @@ class ProfileEditForm(FlaskForm):
     jurisdiction = StringField(_l("Jurisdiction"), validators=[Optional(), Length(max=160)])
     state = SelectField(_l("State"), choices=STATE_CHOICES, validators=[Optional()])
     organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=160)])
-    # Each language by its own name, as the footer's switch shows it.
+    # Each language by its own name, as the footer's switch shows it; not sent: unchanged.
     locale = SelectField(
-        _l("Language of pages and emails"),
-        choices=list(LOCALES.items()),
-        validators=[InputRequired(message=_l("Choose a language."))],
+        _l("Language of pages and emails"), choices=list(LOCALES.items()), validators=[Optional()]
     )
 
 

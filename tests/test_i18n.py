@@ -238,3 +238,28 @@ def test_the_catalogue_check_sees_a_fuzzy_or_missing_message(tmp_path):
     with open(po, "rb") as f:
         catalogue = {m.id: m for m in read_po(f) if m.id}
     assert catalogue["Save"].fuzzy and not catalogue["Cancel"].string
+
+
+def test_no_function_hides_gettext_behind_a_local_underscore():
+    """`user, _ = …` in a function that also calls `_()` makes `_` a local there: a 500."""
+    hiding = []
+    for folder in ("review", "forms", "workers", "models"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for func in ast.walk(ast.parse(path.read_text())):
+                if not isinstance(func, ast.FunctionDef):
+                    continue
+                nodes = list(ast.walk(func))
+                stores = {
+                    n.lineno
+                    for n in nodes
+                    if isinstance(n, ast.Name)
+                    and n.id == "_"
+                    and isinstance(n.ctx, ast.Store)
+                    and not any(
+                        isinstance(c, ast.comprehension) and n in ast.walk(c.target) for c in nodes
+                    )
+                }
+                calls = any(isinstance(n, ast.Call) and _name(n.func) == "_" for n in nodes)
+                if stores and calls:
+                    hiding.append(f"{path.relative_to(ROOT)}:{min(stores)} {func.name}")
+    assert not hiding, hiding

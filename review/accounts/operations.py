@@ -112,7 +112,7 @@ def update_profile(user: User, **fields: str) -> None:
     for name in ("name", "office", "jurisdiction", "state", "organisation"):
         if name in fields:
             setattr(user, name, (fields[name] or "").strip())
-    if "locale" in fields:
+    if fields.get("locale") is not None:
         if not supported(fields["locale"]):
             raise AccountError(_("Choose a language."), field="locale")
         user.locale = fields["locale"]

@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, flash, g, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -40,6 +41,7 @@ def render_error(code: int, description: str = ""):
 
 
 def _render_error(code: int, description: str):
+    description = str(description)  # a lazily translated one, in the language of the page
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return jsonify({"error": code, "message": description}), code
     template = f"errors/{code}.html" if code in PAGES else "errors/generic.html"
@@ -68,7 +70,8 @@ def csrf_error(exc: CSRFError):
             "warning",
         )
         return redirect(path)
-    return render_error(400, _("This form expired. Please reload the page and try again."))
+    # Lazy: translated while the page is drawn, where a database that is down is handled.
+    return render_error(400, _l("This form expired. Please reload the page and try again."))
 
 
 def database_down(exc: OperationalError):

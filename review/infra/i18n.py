@@ -9,6 +9,7 @@ Emails are rendered in the recipient's language (workers.mail, under force_local
 from flask import Flask, has_request_context, request
 from flask_babel import Babel, get_locale, gettext, refresh
 from flask_login import current_user
+from sqlalchemy.exc import OperationalError
 
 import config as config_module
 from models.enums import LOCALES
@@ -63,8 +64,11 @@ def select_locale() -> str:
     """The signed-in person's preference, else the switch's cookie, else the browser's."""
     if not has_request_context():
         return DEFAULT_LOCALE  # a job or a command: it says which language it writes in
-    if current_user and current_user.is_authenticated and supported(current_user.locale):
-        return current_user.locale
+    try:
+        if current_user and current_user.is_authenticated and supported(current_user.locale):
+            return current_user.locale
+    except OperationalError:
+        pass  # the database is down: the error page is drawn in the browser's language
     return supported(request.cookies.get(COOKIE)) or browser_locale()
 
 

@@ -75,7 +75,7 @@ def index():
         jurisdiction=form.jurisdiction.data,
         state=form.state.data or "",
         organisation=form.organisation.data,
-        locale=form.locale.data,
+        locale=form.locale.data or current_user.locale,
     )
     db.session.commit()
     flash(_("Your profile is saved."), "success")

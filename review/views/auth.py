@@ -114,7 +114,7 @@ def reset_request():
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset(token: str):
     try:
-        user, _ = accounts.read_token("reset", token, current_app.config["PASSWORD_RESET_MAX_AGE"])
+        user, _c = accounts.read_token("reset", token, current_app.config["PASSWORD_RESET_MAX_AGE"])
     except accounts.AccountError as exc:
         flash(str(exc), "error")
         return redirect(url_for("auth.reset_request"))
@@ -134,7 +134,7 @@ def reset(token: str):
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def invite(token: str):
     try:
-        user, _ = accounts.read_token("invite", token, current_app.config["INVITATION_MAX_AGE"])
+        user, _c = accounts.read_token("invite", token, current_app.config["INVITATION_MAX_AGE"])
     except accounts.AccountError as exc:
         flash(str(exc), "error")
         return redirect(url_for("auth.login"))
