@@ -55,13 +55,8 @@ def _load_editable(study_id: int) -> CaseStudy:
     study = _load(study_id)
     if not policy.may_edit_study(current_user, study):
         if policy.is_author(current_user, study):
-            abort(
-                403,
-                _(
-                    "This study is %(state)s: it cannot be edited now.",
-                    state=study.state.label.lower(),
-                ),
-            )
+            state = study.state.label.lower()
+            abort(403, _("This study is %(state)s: it cannot be edited now.", state=state))
         abort(403, _("Only the authors can edit this study."))
     return study
 
@@ -344,9 +339,8 @@ def act(study_id: int, event: str):
     if not form.validate():
         for name, errors in form.errors.items():
             label = form[name].label.text if name in form else name
-            flash(
-                _("%(label)s: %(errors)s", label=label, errors=" ".join(map(str, errors))), "error"
-            )
+            errors = " ".join(map(str, errors))
+            flash(_("%(label)s: %(errors)s", label=label, errors=errors), "error")
         return _turn_back(study_id)
     try:
         workflow.apply(
@@ -392,12 +386,13 @@ def respond(study_id: int):
         flash(str(exc), "error")
         return _turn_back(study_id)
     left = len(reviews.unanswered(reviews.current_round(study)))
-    message = _("Responses saved (%(saved)s changed).", saved=saved)
-    if left:
-        message += " " + ngettext(
+    message = _("Responses saved (%(saved)s changed).", saved=saved) + " "
+    message += (
+        ngettext(
             "%(num)s item still needs a response.", "%(num)s items still need a response.", left
         )
-    else:
-        message += " " + _("Every item has a response: you can resubmit when your edits are done.")
+        if left
+        else _("Every item has a response: you can resubmit when your edits are done.")
+    )
     flash(message, "success")
     return redirect(url_for("studies.show", study_id=study_id) + "#feedback")
