@@ -11,7 +11,7 @@ class ProfileEditForm(FlaskForm):
     name = StringField("Name", validators=[InputRequired(), Length(max=120)])
     office = StringField("Office", validators=[Optional(), Length(max=160)])
     jurisdiction = StringField("Jurisdiction", validators=[Optional(), Length(max=160)])
-    state = SelectField("State", choices=STATE_CHOICES, validators=[Optional()])
+    us_state = SelectField("State", choices=STATE_CHOICES, validators=[Optional()])
     organisation = StringField("Organisation", validators=[Optional(), Length(max=160)])
 
 

@@ -46,5 +46,5 @@ class AccessRequestForm(FlaskForm):
     jurisdiction = StringField(
         "Jurisdiction or organisation", validators=[Optional(), Length(max=160)]
     )
-    state = SelectField("State", choices=STATE_CHOICES, validators=[Optional()])
+    us_state = SelectField("State", choices=STATE_CHOICES, validators=[Optional()])
     message = TextAreaField("Anything staff should know", validators=[Optional(), Length(max=2000)])

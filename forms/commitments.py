@@ -14,7 +14,7 @@ class CommitmentAddForm(FlaskForm):
     name = StringField("Name", validators=[InputRequired(), Length(max=120)])
     office = StringField("Office", validators=[Optional(), Length(max=160)])
     jurisdiction = StringField("Jurisdiction", validators=[Optional(), Length(max=160)])
-    state = SelectField(
+    us_state = SelectField(
         "State",
         choices=STATE_CHOICES,
         validators=[InputRequired(message="Choose the official's state.")],

@@ -14,7 +14,7 @@ class Commitment(db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
     office: Mapped[str] = mapped_column(sa.String(160), default="")
     jurisdiction: Mapped[str] = mapped_column(sa.String(160), default="")
-    state: Mapped[str] = mapped_column(sa.String(2), index=True)
+    us_state: Mapped[str] = mapped_column(sa.String(2), index=True)
     committed_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     source: Mapped[str] = mapped_column(sa.String(10), default="self")

@@ -26,7 +26,7 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
     office: Mapped[str] = mapped_column(sa.String(160), default="")
     jurisdiction: Mapped[str] = mapped_column(sa.String(160), default="")
-    state: Mapped[str] = mapped_column(sa.String(2), default="")
+    us_state: Mapped[str] = mapped_column(sa.String(2), default="")
     organisation: Mapped[str] = mapped_column(sa.String(160), default="")
     kind: Mapped[UserKind] = mapped_column(enum_type(UserKind), default=UserKind.member)
     is_active: Mapped[bool] = mapped_column(default=True)
@@ -92,7 +92,7 @@ class AccessRequest(db.Model):
     kind: Mapped[UserKind] = mapped_column(enum_type(UserKind), default=UserKind.member)
     office: Mapped[str] = mapped_column(sa.String(160), default="")
     jurisdiction: Mapped[str] = mapped_column(sa.String(160), default="")
-    state: Mapped[str] = mapped_column(sa.String(2), default="")
+    us_state: Mapped[str] = mapped_column(sa.String(2), default="")
     organisation: Mapped[str] = mapped_column(sa.String(160), default="")
     message: Mapped[str] = mapped_column(sa.Text, default="")
     status: Mapped[AccessRequestStatus] = mapped_column(

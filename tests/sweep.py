@@ -93,7 +93,7 @@ def build_world(make_user) -> World:
     """Create the people of every role and the rich studies; commit; return the world."""
     pillars = list(db.session.scalars(sa.select(Pillar).order_by(Pillar.position)))
     pillar, other = pillars[0], pillars[1]
-    member = make_user(UserKind.member, name="Mona Member", office="Council Member", state="MD")
+    member = make_user(UserKind.member, name="Mona Member", office="Council Member", us_state="MD")
     cast = Cast(
         author=make_user(UserKind.member, name="Ada Author"),
         coauthor=make_user(UserKind.member, name="Cory Coauthor"),

@@ -14,7 +14,7 @@ from tests.publishing import published_study, set_state, unpublish
 
 @pytest.fixture
 def api_data(app, make_user):
-    author = make_user(office="Council Member", jurisdiction="Takoma Park", state="MD")
+    author = make_user(office="Council Member", jurisdiction="Takoma Park", us_state="MD")
     shown = published_study(author, topics=("housing", "tenants"))
     published_study(
         author,

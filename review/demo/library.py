@@ -667,7 +667,7 @@ def seed_library() -> None:
     staff = db.session.scalar(sa.select(User).where(User.kind == UserKind.staff))
     by_state = {}
     for m in members:
-        by_state.setdefault(m.state, []).append(m)
+        by_state.setdefault(m.us_state, []).append(m)
     topics: dict[str, Topic] = {}
     now = utcnow()
     for i, row in enumerate(STUDIES):
@@ -754,7 +754,7 @@ def _commitments(members, staff, now) -> None:
     for i, m in enumerate(members):
         if (
             i % 4 == 3
-            or not m.state
+            or not m.us_state
             or db.session.scalar(sa.select(Commitment.id).where(Commitment.user_id == m.id))
         ):
             continue
@@ -764,7 +764,7 @@ def _commitments(members, staff, now) -> None:
                 name=m.name,
                 office=m.office,
                 jurisdiction=m.jurisdiction,
-                state=m.state,
+                us_state=m.us_state,
                 committed_at=now - timedelta(days=5 + i * 11),
                 source="self",
                 created_by_id=m.id,
@@ -776,7 +776,7 @@ def _commitments(members, staff, now) -> None:
                 name=name,
                 office=office,
                 jurisdiction=place,
-                state=state,
+                us_state=state,
                 source="import",
                 committed_at=now - timedelta(days=60 + i * 13),
                 created_by_id=staff.id,

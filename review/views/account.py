@@ -72,7 +72,7 @@ def index():
         name=form.name.data,
         office=form.office.data,
         jurisdiction=form.jurisdiction.data,
-        state=form.state.data or "",
+        us_state=form.us_state.data or "",
         organisation=form.organisation.data,
     )
     db.session.commit()

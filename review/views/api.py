@@ -148,9 +148,9 @@ def commitments():
     state = request.args.get("state")
     if state is not None and state not in US_STATES:
         return _bad_request({"state": "unknown state code"})
-    stmt = sa.select(Commitment).order_by(Commitment.state, Commitment.name, Commitment.id)
+    stmt = sa.select(Commitment).order_by(Commitment.us_state, Commitment.name, Commitment.id)
     if state:
-        stmt = stmt.where(Commitment.state == state)
+        stmt = stmt.where(Commitment.us_state == state)
     rows = db.session.scalars(stmt).all()
     return jsonify(
         {
@@ -159,7 +159,7 @@ def commitments():
                     "name": c.name,
                     "office": c.office,
                     "jurisdiction": c.jurisdiction,
-                    "state": c.state,
+                    "state": c.us_state,
                     "committed_at": c.committed_at.isoformat(),
                     "url": library.public_url(url_for("commitments.official", user_id=c.user_id))
                     if c.user_id

@@ -165,7 +165,7 @@ def request_access():
                 kind=UserKind(form.kind.data),
                 office=form.office.data or "",
                 jurisdiction=form.jurisdiction.data or "",
-                state=form.state.data or "",
+                us_state=form.us_state.data or "",
                 message=form.message.data or "",
                 created_at=utcnow(),
             )
