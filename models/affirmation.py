@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db
 from models.clock import UTCDateTime, utcnow
-from models.enums import VoteChoice, enum_type
+from models.enums import VoteChoice, WindowResult, enum_type
 
 
 class AffirmationWindow(db.Model):
@@ -20,7 +20,7 @@ class AffirmationWindow(db.Model):
     closes_at: Mapped[object] = mapped_column(UTCDateTime(), index=True)
     closed_at: Mapped[object | None] = mapped_column(UTCDateTime())
     # affirmed or returned, once closed
-    result: Mapped[str | None] = mapped_column(sa.String(20))
+    result: Mapped[WindowResult | None] = mapped_column(enum_type(WindowResult, length=20))
     affirm_count: Mapped[int | None]
     object_count: Mapped[int | None]
     reminder_sent_at: Mapped[object | None] = mapped_column(UTCDateTime())

@@ -5,15 +5,19 @@ from enum import StrEnum
 import sqlalchemy as sa
 
 
-def enum_type(enum: type[StrEnum]) -> sa.Enum:
-    """Store a StrEnum by value in a VARCHAR with a CHECK constraint on both engines."""
+def enum_type(enum: type[StrEnum], length: int | None = None, name: str | None = None) -> sa.Enum:
+    """Store a StrEnum by value in a VARCHAR with a CHECK constraint on both engines.
+
+    `length` keeps a column's existing width; `name` tells apart two columns of one table that
+    hold the same enum (their CHECKs are named ck_<table>_<name>).
+    """
     return sa.Enum(
         enum,
         native_enum=False,
         create_constraint=True,
-        length=max(len(m.value) for m in enum),
+        length=length or max(len(m.value) for m in enum),
         values_callable=lambda e: [m.value for m in e],
-        name=enum.__name__.lower(),
+        name=name or enum.__name__.lower(),
         validate_strings=True,
     )
 
@@ -46,6 +50,46 @@ class StudyState(Labeled):
     published = "published"
     declined = "declined"
     withdrawn = "withdrawn"
+
+
+class WindowResult(StrEnum):
+    """How an affirmation window closed: the network affirmed or returned the study, or the
+    vote was void because the study left affirmation another way (withdrawn) first."""
+
+    affirmed = "affirmed"
+    returned = "returned"
+    void = "void"
+
+
+class FeedbackSource(StrEnum):
+    """Where a feedback item came from: a co-chair's review or the network's objections."""
+
+    review = "review"
+    affirmation = "affirmation"
+
+
+class CommitmentSource(StrEnum):
+    """Who listed an official: they themselves, staff by hand, or a staff CSV import."""
+
+    self_ = "self"
+    staff = "staff"
+    import_ = "import"
+
+
+class RevisionReason(StrEnum):
+    """Why a revision was frozen."""
+
+    submit = "submit"
+    resubmit = "resubmit"
+    correction = "correction"
+    import_ = "import"
+
+
+class Transport(StrEnum):
+    """How a sent notification left: by SMTP, or written to the mail store (the embedded mode)."""
+
+    smtp = "smtp"
+    store = "store"
 
 
 class StudyKind(Labeled):
