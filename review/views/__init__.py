@@ -16,6 +16,7 @@ from review.views import (
     main,
     staff,
     staff_people,  # noqa: F401 (the people routes of staff.bp, added as it is imported)
+    staff_records,  # noqa: F401 (the audit, outbox and export routes of staff.bp)
     studies,
     synonyms,
 )
