@@ -27,6 +27,26 @@ def commitment_of(user: User) -> Commitment | None:
     return db.session.scalar(sa.select(Commitment).where(Commitment.user_id == user.id))
 
 
+def listed(us_state: str = "") -> list[Commitment]:
+    """Every listed official by state and name, or those of one state."""
+    stmt = sa.select(Commitment).order_by(Commitment.us_state, Commitment.name, Commitment.id)
+    if us_state:
+        stmt = stmt.where(Commitment.us_state == us_state)
+    return list(db.session.scalars(stmt))
+
+
+def counts_by_state() -> dict[str, int]:
+    return dict(
+        db.session.execute(
+            sa.select(Commitment.us_state, sa.func.count()).group_by(Commitment.us_state)
+        ).all()
+    )
+
+
+def total() -> int:
+    return db.session.scalar(sa.select(sa.func.count(Commitment.id)))
+
+
 def commit(user: User) -> Commitment:
     """Record a member's own commitment from their profile; refuse a second one."""
     if user.kind != UserKind.member:

@@ -1,14 +1,13 @@
 """The account area: the profile, email and password, and notification preferences."""
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from forms.account import EmailChangeForm, PasswordChangeForm, ProfileEditForm
 from forms.notifications import NotificationPreferencesForm
-from models import Pillar
 from models.base import db
 from models.enums import NetworkPreference
+from models.pillar import pillars_in_order
 from review import accounts
 from review.accounts import preferences
 from review.infra import sessions
@@ -160,7 +159,7 @@ def change_password():
 @bp.route("/notifications", methods=["GET", "POST"])
 @login_required
 def notifications():
-    pillars = db.session.scalars(sa.select(Pillar).order_by(Pillar.position)).all()
+    pillars = pillars_in_order()
     form = NotificationPreferencesForm(
         network_preference=current_user.network_preference.value,
         pillars=[p.id for p in current_user.followed_pillars],

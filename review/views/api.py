@@ -4,10 +4,12 @@ document. The shapes here and in review/api_schema.py are tested against each ot
 import sqlalchemy as sa
 from flask import Blueprint, abort, jsonify, request, url_for
 
-from models import CaseStudy, Commitment, Pillar
+from models import CaseStudy
 from models.base import db
 from models.enums import MARKDOWN_SECTIONS, US_STATES, StudyState
+from models.pillar import pillars_in_order
 from review import library
+from review.commitments import listed as commitments_listed
 from review.library.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -125,7 +127,7 @@ def pillars():
             .group_by(CaseStudy.pillar_id)
         ).all()
     )
-    rows = db.session.scalars(sa.select(Pillar).order_by(Pillar.position)).all()
+    rows = pillars_in_order()
     return jsonify(
         {
             "items": [
@@ -148,10 +150,7 @@ def commitments():
     state = request.args.get("state")
     if state is not None and state not in US_STATES:
         return _bad_request({"state": "unknown state code"})
-    stmt = sa.select(Commitment).order_by(Commitment.us_state, Commitment.name, Commitment.id)
-    if state:
-        stmt = stmt.where(Commitment.us_state == state)
-    rows = db.session.scalars(stmt).all()
+    rows = commitments_listed(state or "")
     return jsonify(
         {
             "items": [

@@ -3,7 +3,6 @@ CSV import, and an official's public profile."""
 
 from itertools import groupby
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -22,15 +21,8 @@ def index():
     state = (request.args.get("state") or "").upper()
     if state not in US_STATES:
         state = ""
-    stmt = sa.select(Commitment).order_by(Commitment.us_state, Commitment.name)
-    if state:
-        stmt = stmt.where(Commitment.us_state == state)
-    rows = db.session.scalars(stmt).all()
-    counts = dict(
-        db.session.execute(
-            sa.select(Commitment.us_state, sa.func.count()).group_by(Commitment.us_state)
-        ).all()
-    )
+    rows = commitments.listed(state)
+    counts = commitments.counts_by_state()
     mine = commitments.commitment_of(current_user) if policy.may_commit(current_user) else None
     return render_template(
         "commitments/index.html",

@@ -4,9 +4,9 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 from redis.exceptions import RedisError
 
-from models import Commitment, Pillar
 from models.base import db
-from review import library
+from models.pillar import pillars_in_order
+from review import commitments, library
 from review.infra.queue import QUEUES, redis_connection, rq_queue
 
 bp = Blueprint("main", __name__)
@@ -14,10 +14,11 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def home():
-    pillars = db.session.scalars(sa.select(Pillar).order_by(Pillar.position)).all()
-    committed = db.session.scalar(sa.select(sa.func.count(Commitment.id)))
     return render_template(
-        "main/home.html", pillars=pillars, committed=committed, recent=library.recent(6)
+        "main/home.html",
+        pillars=pillars_in_order(),
+        committed=commitments.total(),
+        recent=library.recent(6),
     )
 
 

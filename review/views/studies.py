@@ -1,7 +1,6 @@
 """My studies: write a case study, save it as a draft, manage co-authors and files, and
 compare revisions."""
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -28,8 +27,9 @@ from forms.studies import (
     error_list,
     initial_data,
 )
-from models import Attachment, CaseStudy, Pillar
+from models import Attachment, CaseStudy
 from models.base import db
+from models.pillar import pillars_in_order
 from review import attachments, drafts, policy, reviews, revisions, workflow, working_copies
 from review.errors import Stale
 from review.infra.rescue import take_rescued_form
@@ -38,7 +38,7 @@ bp = Blueprint("studies", __name__, url_prefix="/studies")
 
 
 def _pillar_choices() -> list[tuple[int, str]]:
-    return [(p.id, p.name) for p in db.session.scalars(sa.select(Pillar).order_by(Pillar.position))]
+    return [(p.id, p.name) for p in pillars_in_order()]
 
 
 def _load(study_id: int) -> CaseStudy:
