@@ -32,7 +32,7 @@ from models.enums import (
     StudyState,
     UserKind,
 )
-from models.setting import DEFAULTS, get_setting
+from models.setting import DEFAULTS, get_settings
 from review.workflow.context import OPEN_FOR_REVIEW
 
 
@@ -132,7 +132,7 @@ def _escape_like(text: str) -> str:
 
 def settings() -> dict:
     """Return the current value of every global setting."""
-    return {key: get_setting(key) for key in DEFAULTS}
+    return get_settings(*DEFAULTS)
 
 
 # ---------------------------------------------------------------- studies
