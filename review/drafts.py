@@ -1,5 +1,7 @@
 """Drafts: what a study still needs before it can be submitted, and saving the working copy."""
 
+import functools
+
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -154,13 +156,10 @@ ROWS = {
 }
 
 
-def _stored_rows(study_id: int) -> dict[str, list[tuple]]:
-    """Return the study's topics, timeline, stakeholders and links as saved, in one statement.
-
-    Each row is the (position, fields…) a save would write, every field as text (None for
-    NULL), so that a save compares them with what was posted without loading the objects.
-    """
-    text = sa.String
+@functools.cache
+def _stored_rows_query() -> sa.CompoundSelect:
+    """Build (once) the statement _stored_rows runs, for the bound `study_id`."""
+    text, study_id = sa.String, sa.bindparam("study_id", type_=sa.Integer)
 
     def part(kind: str, position, *columns, table, where):
         cells = [sa.cast(c, text) for c in columns] + [sa.null()] * (4 - len(columns))
@@ -174,7 +173,7 @@ def _stored_rows(study_id: int) -> dict[str, list[tuple]]:
             .where(where)
         )
 
-    query = sa.union_all(
+    return sa.union_all(
         part(
             "topics",
             0,
@@ -211,8 +210,16 @@ def _stored_rows(study_id: int) -> dict[str, list[tuple]]:
             where=Link.study_id == study_id,
         ),
     )
+
+
+def _stored_rows(study_id: int) -> dict[str, list[tuple]]:
+    """Return the study's topics, timeline, stakeholders and links as saved, in one statement.
+
+    Each row is the (position, fields…) a save would write, every field as text (None for
+    NULL), so that a save compares them with what was posted without loading the objects.
+    """
     rows: dict[str, list[tuple]] = {name: [] for name in ROWS}
-    for kind, position, *cells in db.session.execute(query):
+    for kind, position, *cells in db.session.execute(_stored_rows_query(), {"study_id": study_id}):
         rows[kind].append((position, *cells))
     for name in ROWS:
         rows[name].sort()

@@ -39,7 +39,8 @@ bp = Blueprint("studies", __name__, url_prefix="/studies")
 
 
 def _pillar_choices() -> list[tuple[int, str]]:
-    return [(p.id, p.name) for p in db.session.scalars(sa.select(Pillar).order_by(Pillar.position))]
+    query = sa.select(Pillar.id, Pillar.name).order_by(Pillar.position)
+    return [(pillar_id, name) for pillar_id, name in db.session.execute(query)]
 
 
 def _load(study_id: int) -> CaseStudy:
