@@ -18,11 +18,14 @@ import sqlalchemy as sa
 
 from models import CaseStudy, Link, TimelineEvent
 from models.base import db
+from review import workflow
 from review.demo.rich import seed_rich
 from review.infra.markdown import render
+from tests.conftest import PASSWORD
 from tests.factories import complete_study
 from tests.sweep import ROLES, build_world, pages, sign_in
 from tests.test_authoring import edit_data
+from workers.sweep import TASKS, sweep
 
 # Grown world: this many more rich sets (one study in every state, and a returned one, each).
 GROWTH = 2
@@ -147,3 +150,39 @@ def test_a_section_save_costs_six_statements_whatever_the_rows(app, client, make
     assert [e.description for e in saved.timeline][:2] == ["Moved first", "Council passes bill"]
     assert [e.position for e in saved.timeline] == list(range(12))
     assert [link.label for link in saved.links] == ["L0", "L1", "L2", "L3", "Last"]
+
+
+def test_sign_in_costs_two_statements(app, client, make_user):
+    """The account by its email and the INSERT of the session: nothing read again after the
+    commit (the welcome names the person from the row already loaded)."""
+    user = make_user(name="Ada Lovelace")
+    data = {"email": user.email, "password": PASSWORD}
+    status, count, lines = statements_of(app, client, "/auth/login", "post", data=data)
+    assert status == 302
+    assert count == 2, "\n".join(lines)
+    page = client.get("/").get_data(as_text=True)
+    assert "Welcome, Ada Lovelace." in page
+
+
+def test_sweep_with_nothing_due_reads_no_row_it_does_not_act_on(app, make_user, pillar):
+    """One statement per task: an open round that is not due loads no study, and no one is
+    looked up when no digest is held."""
+    author = make_user()
+    study = complete_study(author, pillar)
+    workflow.apply(study, "submit", author)
+    db.session.commit()
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        seen.append(" ".join(statement.split()))
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with app.app_context():
+            report = sweep()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert "failed" not in report.values(), report
+    assert len(seen) == len(TASKS), "\n".join(seen)
+    # The open round's study (its texts) is not loaded: nothing is due for it.
+    assert not any("case_study.overview_md" in line for line in seen), seen
