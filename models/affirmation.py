@@ -61,6 +61,8 @@ class Vote(db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("window_id", "user_id", name="uq_vote_window_user"),
+        # A window's tally counts its votes per choice from this index alone (0007_perf).
+        sa.Index("ix_vote_window_choice", "window_id", "choice"),
         sa.CheckConstraint("choice <> 'object' OR length(reason) > 0", name="objection_reason"),
     )
 

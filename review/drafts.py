@@ -1,10 +1,21 @@
 """Drafts: what a study still needs before it can be submitted, and saving the working copy."""
 
+import functools
+
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from models import CaseStudy, Link, Stakeholder, StudyAuthor, TimelineEvent, Topic, User
+from models import (
+    CaseStudy,
+    Link,
+    Stakeholder,
+    StudyAuthor,
+    TimelineEvent,
+    Topic,
+    User,
+    study_topics,
+)
 from models.base import db
 from models.clock import utcnow
 from models.enums import MARKDOWN_SECTIONS, Section, StudyState, UserKind
@@ -48,11 +59,17 @@ def _metadata_missing(study: CaseStudy) -> list[str]:
     return missing
 
 
-def missing_sections(study: CaseStudy) -> dict[str, str]:
+def missing_sections(study: CaseStudy, counts: dict[str, int] | None = None) -> dict[str, str]:
     """Return {section value or "metadata": what is missing}; an empty dict means complete.
 
     Keys follow SPEC order, metadata first; each value is a sentence an author can act on.
+    `counts` ({"timeline": n, "stakeholders": n}, see row_counts) stands in for the study's
+    rows when the caller has just written them, so they need not be loaded.
     """
+    counts = counts or {
+        "timeline": len(study.timeline),
+        "stakeholders": len(study.stakeholders),
+    }
     missing: dict[str, str] = {}
     meta = _metadata_missing(study)
     if meta:
@@ -66,7 +83,7 @@ def missing_sections(study: CaseStudy) -> dict[str, str]:
         )
     if not (study.overview_md or "").strip():
         missing[Section.overview.value] = "Describe the policy or program: what was won or built."
-    events = len(study.timeline)
+    events = counts["timeline"]
     if events < TIMELINE_MIN:
         missing[Section.timeline.value] = (
             f"Add at least {TIMELINE_MIN} dated events (it has {events})."
@@ -77,7 +94,7 @@ def missing_sections(study: CaseStudy) -> dict[str, str]:
             f"Write at least {POLITICAL_MIN} characters about the context, the opposition and "
             f"what made it possible (it has {political})."
         )
-    if len(study.stakeholders) < STAKEHOLDERS_MIN:
+    if counts["stakeholders"] < STAKEHOLDERS_MIN:
         missing[Section.stakeholders.value] = "Add at least 1 stakeholder."
     if not (study.collaborative_governance_md or "").strip():
         missing[Section.collaborative_governance.value] = (
@@ -130,15 +147,117 @@ def _topics(names: list[str]) -> list[Topic]:
     return [existing[name] for name in names]
 
 
+# The lists a save rewrites, and the fields of each row in the order _stored_rows reads them.
+ROWS = {
+    "topics": None,
+    "timeline": None,
+    "stakeholders": ("name", "type", "role", "stance"),
+    "links": ("label", "url"),
+}
+
+
+@functools.cache
+def _stored_rows_query() -> sa.CompoundSelect:
+    """Build (once) the statement _stored_rows runs, for the bound `study_id`."""
+    text, study_id = sa.String, sa.bindparam("study_id", type_=sa.Integer)
+
+    def part(kind: str, position, *columns, table, where):
+        cells = [sa.cast(c, text) for c in columns] + [sa.null()] * (4 - len(columns))
+        return (
+            sa.select(
+                sa.literal(kind, text).label("kind"),
+                sa.cast(position, sa.Integer).label("position"),
+                *(cell.label(f"c{i}") for i, cell in enumerate(cells)),
+            )
+            .select_from(table)
+            .where(where)
+        )
+
+    return sa.union_all(
+        part(
+            "topics",
+            0,
+            Topic.name,
+            table=sa.join(study_topics, Topic, study_topics.c.topic_id == Topic.id),
+            where=study_topics.c.study_id == study_id,
+        ),
+        part(
+            "timeline",
+            TimelineEvent.position,
+            TimelineEvent.year,
+            TimelineEvent.month,
+            TimelineEvent.day,
+            TimelineEvent.description,
+            table=TimelineEvent.__table__,
+            where=TimelineEvent.study_id == study_id,
+        ),
+        part(
+            "stakeholders",
+            Stakeholder.position,
+            Stakeholder.name,
+            Stakeholder.type,
+            Stakeholder.role,
+            Stakeholder.stance,
+            table=Stakeholder.__table__,
+            where=Stakeholder.study_id == study_id,
+        ),
+        part(
+            "links",
+            Link.position,
+            Link.label,
+            Link.url,
+            table=Link.__table__,
+            where=Link.study_id == study_id,
+        ),
+    )
+
+
+def _stored_rows(study_id: int) -> dict[str, list[tuple]]:
+    """Return the study's topics, timeline, stakeholders and links as saved, in one statement.
+
+    Each row is the (position, fields…) a save would write, every field as text (None for
+    NULL), so that a save compares them with what was posted without loading the objects.
+    """
+    rows: dict[str, list[tuple]] = {name: [] for name in ROWS}
+    for kind, position, *cells in db.session.execute(_stored_rows_query(), {"study_id": study_id}):
+        rows[kind].append((position, *cells))
+    for name in ROWS:
+        rows[name].sort()
+    return rows
+
+
+def _as_stored(name: str, values: dict) -> list[tuple]:
+    """Return the posted rows of list `name` as _stored_rows gives the saved ones."""
+
+    def cells(row) -> tuple:
+        return tuple(None if v is None else str(v) for v in row) + (None,) * (4 - len(row))
+
+    if name == "topics":
+        return sorted((0, *cells([topic])) for topic in dict.fromkeys(values["topics"]))
+    fields = ROWS[name]
+    rows = values[name] if fields is None else [[r[f] for f in fields] for r in values[name]]
+    return [(i, *cells(row)) for i, row in enumerate(rows)]
+
+
+def row_counts(values: dict) -> dict[str, int]:
+    """Return the number of timeline events and stakeholders a save of `values` leaves."""
+    return {"timeline": len(values["timeline"]), "stakeholders": len(values["stakeholders"])}
+
+
 def save_draft(study: CaseStudy, values: dict, expected_version: int | None) -> CaseStudy:
     """Write the form's values into the working copy and render its Markdown; flush only.
 
     Raise Stale when `expected_version` (the version the person loaded) is not the
     study's current one; the database refuses a concurrent writer with StaleDataError.
+    Only what changed is written: a list whose rows are as saved is left alone, and an
+    unchanged section is not rendered again (its HTML is a function of its Markdown).
     """
     if expected_version is not None and expected_version != study.version:
         raise Stale()
-    topics = _topics(values["topics"])  # queried first: the query autoflushes
+    stored = _stored_rows(study.id)
+    changed = {name for name in ROWS if _as_stored(name, values) != stored[name]}
+    # Queried before any attribute is set: the query autoflushes.
+    topics = _topics(values["topics"]) if "topics" in changed else None
     for name in (
         "title",
         "pillar_id",
@@ -154,17 +273,25 @@ def save_draft(study: CaseStudy, values: dict, expected_version: int | None) -> 
     study.summary = (values.get("summary") or "").strip()
     for section in MARKDOWN_SECTIONS:
         text = values.get(f"{section.value}_md") or ""
+        if text == getattr(study, f"{section.value}_md") and (
+            getattr(study, f"{section.value}_html") or not text
+        ):
+            continue
         setattr(study, f"{section.value}_md", text)
         setattr(study, f"{section.value}_html", render(text))
-    study.topics = topics
-    study.timeline = [
-        TimelineEvent(position=i, year=year, month=month, day=day, description=description)
-        for i, (year, month, day, description) in enumerate(values["timeline"])
-    ]
-    study.stakeholders = [
-        Stakeholder(position=i, **row) for i, row in enumerate(values["stakeholders"])
-    ]
-    study.links = [Link(position=i, **row) for i, row in enumerate(values["links"])]
+    if topics is not None:
+        study.topics = topics
+    if "timeline" in changed:
+        study.timeline = [
+            TimelineEvent(position=i, year=year, month=month, day=day, description=description)
+            for i, (year, month, day, description) in enumerate(values["timeline"])
+        ]
+    if "stakeholders" in changed:
+        study.stakeholders = [
+            Stakeholder(position=i, **row) for i, row in enumerate(values["stakeholders"])
+        ]
+    if "links" in changed:
+        study.links = [Link(position=i, **row) for i, row in enumerate(values["links"])]
     # Always touch the row so its version moves even when only child rows changed.
     study.updated_at = utcnow()
     db.session.flush()

@@ -80,8 +80,9 @@ def login():
         ok = verify_password(user.password_hash if user else None, form.password.data)
         if ok and user.is_active:
             sign_in(user, remember=form.remember.data)
+            welcome = f"Welcome, {user.name}."  # read before the commit expires the user
             db.session.commit()
-            flash(f"Welcome, {user.name}.", "success")
+            flash(welcome, "success")
             return redirect(safe_next(request.args.get("next")))
         form.password.errors.append("The email or the password is not right.")
     return render_template("auth/login.html", form=form)

@@ -12,6 +12,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from forms.cochair import TransitionForm
@@ -43,7 +44,8 @@ def _pillar_choices() -> list[tuple[int, str]]:
 
 def _load(study_id: int) -> CaseStudy:
     """Return the study if the person may see it; 404 otherwise (no hint that it exists)."""
-    study = db.session.get(CaseStudy, study_id)
+    # The authors come with it: every check of who may do what reads them.
+    study = db.session.get(CaseStudy, study_id, options=[joinedload(CaseStudy.authors)])
     if study is None or not policy.may_view_study(current_user, study):
         abort(404)
     return study
@@ -176,24 +178,28 @@ def save(study_id: int):
         expected = int(form.version.data) if (form.version.data or "").isdigit() else -1
         drafts.save_draft(study, values, expected)
         working_copies.discard("study", study.id, current_user)
+        # Read before the commit expires the study: the answer needs no reload.
+        saved = {
+            "ok": True,
+            "version": study.version,
+            "missing": drafts.missing_sections(study, drafts.row_counts(values)),
+        }
         db.session.commit()
     except (Stale, StaleDataError):
         db.session.rollback()
         return _conflict(study_id, form, values)
     if _wants_json():
-        return jsonify(
-            {"ok": True, "version": study.version, "missing": drafts.missing_sections(study)}
-        )
+        return jsonify(saved)
     if action == "preview":
-        return redirect(url_for("studies.preview", study_id=study.id))
+        return redirect(url_for("studies.preview", study_id=study_id))
     flash("Saved.", "success")
     verb, _, rest = action.partition(":")
     name = rest.partition(":")[0]
     if verb == "add" and name in ROW_LISTS:
-        return redirect(url_for("studies.edit", study_id=study.id, more=name) + f"#part-{name}")
+        return redirect(url_for("studies.edit", study_id=study_id, more=name) + f"#part-{name}")
     if name in ROW_LISTS:
-        return redirect(url_for("studies.edit", study_id=study.id) + f"#part-{name}")
-    return redirect(url_for("studies.edit", study_id=study.id))
+        return redirect(url_for("studies.edit", study_id=study_id) + f"#part-{name}")
+    return redirect(url_for("studies.edit", study_id=study_id))
 
 
 def _conflict(study_id: int, form: StudyEditForm, values: dict):
