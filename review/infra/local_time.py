@@ -13,6 +13,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale
+from babel.dates import format_date as babel_date
 from babel.dates import format_datetime as babel_datetime
 from babel.dates import format_timedelta
 from flask import has_request_context
@@ -107,7 +108,7 @@ def show(
         return value or ""
     local = value.astimezone(zone(zone_name))
     if date_only:
-        return babel_datetime(local, DATE_PATTERNS.get(locale, "long"), locale=locale)
+        return babel_date(local.date(), DATE_PATTERNS.get(locale, "long"), locale=locale)
     text = babel_datetime(local, DATETIME_PATTERN, locale=locale)
     return f"{text} {local.tzname()}"
 
