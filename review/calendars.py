@@ -73,10 +73,12 @@ def deadlines_of(user: User, now: datetime | None = None) -> list[Deadline]:
     if user.kind == UserKind.member:
         pillars = sa.select(CochairAssignment.pillar_id).where(CochairAssignment.user_id == user.id)
         conflicted = sa.select(Conflict.study_id).where(Conflict.user_id == user.id)
-        for rnd, study in _open_rounds(since).where(
-            CaseStudy.pillar_id.in_(pillars),
-            CaseStudy.id.not_in(authored),
-            CaseStudy.id.not_in(conflicted),
+        for rnd, study in _rows(
+            _open_rounds(since).where(
+                CaseStudy.pillar_id.in_(pillars),
+                CaseStudy.id.not_in(authored),
+                CaseStudy.id.not_in(conflicted),
+            )
         ):
             out.append(
                 Deadline(
@@ -87,7 +89,7 @@ def deadlines_of(user: User, now: datetime | None = None) -> list[Deadline]:
                     f"Round {rnd.number} of co-chair review for {study.pillar.name}.",
                 )
             )
-        for window, study in _open_windows(since).where(CaseStudy.id.not_in(authored)):
+        for window, study in _rows(_open_windows(since).where(CaseStudy.id.not_in(authored))):
             out.append(
                 Deadline(
                     affirmation_uid(window.id),
@@ -97,7 +99,7 @@ def deadlines_of(user: User, now: datetime | None = None) -> list[Deadline]:
                     "Network affirmation: your vote counts until this time.",
                 )
             )
-    for rnd, study in _open_rounds(since).where(CaseStudy.id.in_(authored)):
+    for rnd, study in _rows(_open_rounds(since).where(CaseStudy.id.in_(authored))):
         out.append(
             Deadline(
                 review_uid(study.id, rnd.number),
@@ -107,7 +109,7 @@ def deadlines_of(user: User, now: datetime | None = None) -> list[Deadline]:
                 f"Round {rnd.number}: the co-chairs' review of your study is due.",
             )
         )
-    for window, study in _open_windows(since).where(CaseStudy.id.in_(authored)):
+    for window, study in _rows(_open_windows(since).where(CaseStudy.id.in_(authored))):
         out.append(
             Deadline(
                 affirmation_uid(window.id),
@@ -118,6 +120,10 @@ def deadlines_of(user: User, now: datetime | None = None) -> list[Deadline]:
             )
         )
     return sorted(out, key=lambda d: (d.at, d.uid))
+
+
+def _rows(query: sa.Select) -> list:
+    return db.session.execute(query).all()
 
 
 def _open_rounds(since: datetime) -> sa.Select:
