@@ -3,8 +3,8 @@ the search index knows each study's language
 
 `user.time_zone` (IANA name, "UTC" until the browser or the person sets it), `time_zone_set_at`,
 `calendar_token` (the secret of the ICS feed URL; every existing person gets a fresh one).
-`case_study.language` ("en" / "es") and `summary_translation`. On PostgreSQL, published studies
-keep their English index rows until `flask studies reindex` rewrites them per language.
+`case_study.language` ("en" / "es", every existing study English, as it was indexed) and
+`summary_translation`.
 
 Revision ID: 0007_zones_people_studies
 Revises: 0006_library_real
