@@ -20,7 +20,7 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[InputRequired(), Length(max=1024)])
     remember = BooleanField("Keep me signed in on this device")
     # Filled by static/timezone.js with the browser's IANA zone; kept at the first sign-in.
-    time_zone = HiddenField(validators=[Optional(), Length(max=64)])
+    time_zone = HiddenField()
 
 
 class PasswordResetRequestForm(FlaskForm):
@@ -37,7 +37,7 @@ class PasswordSetForm(FlaskForm):
 
 class InvitationAcceptForm(PasswordSetForm):
     name = StringField("Your name", validators=[InputRequired(), Length(max=120)])
-    time_zone = HiddenField(validators=[Optional(), Length(max=64)])
+    time_zone = HiddenField()
 
 
 STATE_CHOICES = [("", "—")] + [(code, name) for code, name in US_STATES.items()]

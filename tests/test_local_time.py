@@ -146,3 +146,26 @@ def test_emails_show_the_deadline_in_the_recipients_zone(app, smtp, make_user, p
         text, html = parts(message)
         assert f"Deadline: {local_time.show(due, zone)}" in text
         assert local_time.show(due, zone) in html
+
+
+@pytest.mark.browser
+def test_the_browser_tells_its_zone_at_first_sign_in(browser, live_app, live_server):
+    from tests.conftest import user_maker
+
+    user = user_maker()(name="Sofía San Antonio")
+    context = browser.new_context(timezone_id="America/Chicago", locale="es-US")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        page.goto(live_server.url + "/auth/login")
+        assert page.input_value("input[name=time_zone]") == "America/Chicago"
+        page.fill("#email", user.email)
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        db.session.expire_all()
+        assert db.session.get(User, user.id).time_zone == "America/Chicago"
+        page.goto(live_server.url + "/account/")
+        assert page.input_value("#time_zone") == "America/Chicago"
+    finally:
+        context.close()
