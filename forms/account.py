@@ -2,9 +2,18 @@
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from forms.auth import STATE_CHOICES
+from review.infra.local_time import zone_choices
+
+
+def known_zone(_form, field) -> None:
+    """Refuse a zone name that is not in the list, saying which it was."""
+    if field.data not in dict(zone_choices()):
+        raise ValidationError(
+            f"“{(field.data or '')[:64]}” is not a time zone we know; choose one from the list."
+        )
 
 
 class ProfileEditForm(FlaskForm):
@@ -13,6 +22,12 @@ class ProfileEditForm(FlaskForm):
     jurisdiction = StringField("Jurisdiction", validators=[Optional(), Length(max=160)])
     us_state = SelectField("State", choices=STATE_CHOICES, validators=[Optional()])
     organisation = StringField("Organisation", validators=[Optional(), Length(max=160)])
+    time_zone = SelectField(
+        "Time zone",
+        choices=zone_choices,
+        validate_choice=False,
+        validators=[Optional(), known_zone],
+    )
 
 
 class EmailChangeForm(FlaskForm):

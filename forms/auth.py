@@ -1,7 +1,15 @@
 """Sign-in and account-recovery forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 
 from models.enums import US_STATES
@@ -11,6 +19,8 @@ class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[InputRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[InputRequired(), Length(max=1024)])
     remember = BooleanField("Keep me signed in on this device")
+    # Filled by static/timezone.js with the browser's IANA zone; kept at the first sign-in.
+    time_zone = HiddenField()
 
 
 class PasswordResetRequestForm(FlaskForm):
@@ -27,6 +37,7 @@ class PasswordSetForm(FlaskForm):
 
 class InvitationAcceptForm(PasswordSetForm):
     name = StringField("Your name", validators=[InputRequired(), Length(max=120)])
+    time_zone = HiddenField()
 
 
 STATE_CHOICES = [("", "—")] + [(code, name) for code, name in US_STATES.items()]

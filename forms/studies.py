@@ -23,6 +23,7 @@ from models.case_study import MONTHS
 from models.enums import (
     MARKDOWN_SECTIONS,
     US_STATES,
+    ContentLanguage,
     GovernmentType,
     PopulationBand,
     Section,
@@ -35,6 +36,7 @@ from models.enums import (
 TOPIC_MAX = 60  # the length of Topic.name
 BLANK_ROWS = {"timeline": 2, "stakeholders": 1, "links": 1}
 MAX_ROWS = 100
+SUMMARY_LENGTH = Length(max=400, message="At most 400 characters, please.")
 
 # One line under each part of the editor: what a reader elsewhere will need from it.
 HINTS = {
@@ -48,6 +50,8 @@ HINTS = {
     "year_start": "The year the work began.",
     "year_end": "The year it was won or finished (leave empty if ongoing).",
     "topics": "Comma-separated tags, e.g. housing, public safety.",
+    "language": "The language the study is written in; the library can be filtered by it.",
+    "summary_translation": "Optional: the summary in the other language, for readers of it.",
     Section.summary.value: "One or two sentences (at most 400 characters), shown on library cards.",
     Section.overview.value: "The policy or program: what was won or built.",
     Section.timeline.value: "The dated events a peer would need to plan their own campaign; "
@@ -208,11 +212,10 @@ class StudyEditForm(FlaskForm):
         validators=[Optional(), NumberRange(1800, 2100, "Give a year between 1800 and 2100.")],
     )
     topics = StringField("Topics", validators=[Optional(), Length(max=1000)])
+    language = SelectField("Written in", choices=ContentLanguage.choices(), default="en")
 
-    summary = TextAreaField(
-        Section.summary.label,
-        validators=[Optional(), Length(max=400, message="At most 400 characters, please.")],
-    )
+    summary = TextAreaField(Section.summary.label, validators=[Optional(), SUMMARY_LENGTH])
+    summary_translation = TextAreaField("Summary in the other language", [SUMMARY_LENGTH])
     overview_md = TextAreaField(Section.overview.label, validators=[Length(max=100_000)])
     timeline = FieldList(FormField(TimelineRowForm), max_entries=MAX_ROWS)
     political_environment_md = TextAreaField(
@@ -249,6 +252,7 @@ class StudyEditForm(FlaskForm):
                 "pillar_id",
                 "place",
                 "summary",
+                "summary_translation",
                 "year_start",
                 "year_end",
                 "overview_md",
@@ -272,6 +276,7 @@ class StudyEditForm(FlaskForm):
             data = getattr(self, name).data
             values[name] = enum(data) if data else None
         values["state_code"] = self.state_code.data or ""
+        values["language"] = ContentLanguage(self.language.data or "en")
         values["topics"] = parse_topics(self.topics.data)
         values["timeline"] = [
             (*parse_event_date(row.form.date.data), row.form.description.data.strip())
@@ -358,6 +363,8 @@ def initial_data(study) -> dict:
         "year_end": study.year_end,
         "topics": ", ".join(t.name for t in study.topics),
         "summary": study.summary,
+        "language": study.language.value,
+        "summary_translation": study.summary_translation,
         **{f"{s.value}_md": getattr(study, f"{s.value}_md") for s in MARKDOWN_SECTIONS},
         "timeline": [{"date": e.date_label, "description": e.description} for e in study.timeline],
         "stakeholders": [

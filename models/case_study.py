@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import db
 from models.clock import UTCDateTime, utcnow
 from models.enums import (
+    ContentLanguage,
     GovernmentType,
     PopulationBand,
     StakeholderType,
@@ -74,6 +75,11 @@ class CaseStudy(db.Model):
     year_end: Mapped[int | None]
 
     summary: Mapped[str] = mapped_column(sa.String(400), default="")
+    # The language the study is written in, and optionally its summary in the other one.
+    language: Mapped[ContentLanguage] = mapped_column(
+        enum_type(ContentLanguage), default=ContentLanguage.en, server_default="en"
+    )
+    summary_translation: Mapped[str] = mapped_column(sa.String(400), default="", server_default="")
     overview_md: Mapped[str] = mapped_column(sa.Text, default="")
     overview_html: Mapped[str] = mapped_column(sa.Text, default="")
     political_environment_md: Mapped[str] = mapped_column(sa.Text, default="")

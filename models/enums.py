@@ -92,6 +92,18 @@ class Transport(StrEnum):
     store = "store"
 
 
+class ContentLanguage(Labeled):
+    """The language a study is written in (its content, not the reader's interface)."""
+
+    en = "en"
+    es = "es"
+
+    @property
+    def search_config(self) -> str:
+        """The PostgreSQL text search configuration that stems this language."""
+        return {"en": "english", "es": "spanish"}[self.value]
+
+
 class StudyKind(Labeled):
     policy_win = "policy_win"
     organizing_example = "organizing_example"
@@ -200,6 +212,8 @@ MARKDOWN_SECTIONS = (
 )
 
 LABELS = {
+    "en": "English",
+    "es": "Español",
     "in_review": "In review",
     "changes_requested": "Changes requested",
     "in_affirmation": "In network affirmation",

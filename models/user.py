@@ -37,6 +37,14 @@ class User(UserMixin, db.Model):
     last_digest_at: Mapped[object | None] = mapped_column(UTCDateTime())
     invited_at: Mapped[object | None] = mapped_column(UTCDateTime())
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+    # The IANA zone every date is shown in; the browser's at first sign-in until the person
+    # chooses one (time_zone_set_at says it was set, by either).
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="UTC", server_default="UTC")
+    time_zone_set_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    # The secret of the person's calendar feed URL; resetting it makes the old URL answer 404.
+    calendar_token: Mapped[str] = mapped_column(
+        sa.String(64), unique=True, default=lambda: secrets.token_urlsafe(32)
+    )
 
     cochair_assignments = relationship(
         "CochairAssignment", back_populates="user", cascade="all, delete-orphan"

@@ -18,7 +18,7 @@ from models import (
 )
 from models.base import db
 from models.clock import utcnow
-from models.enums import MARKDOWN_SECTIONS, Section, StudyState, UserKind
+from models.enums import MARKDOWN_SECTIONS, ContentLanguage, Section, StudyState, UserKind
 from review.audit import record
 from review.errors import OperationError, Stale
 from review.infra.markdown import render
@@ -271,6 +271,8 @@ def save_draft(study: CaseStudy, values: dict, expected_version: int | None) -> 
     ):
         setattr(study, name, values[name])
     study.summary = (values.get("summary") or "").strip()
+    study.summary_translation = (values.get("summary_translation") or "").strip()
+    study.language = values.get("language") or ContentLanguage.en
     for section in MARKDOWN_SECTIONS:
         text = values.get(f"{section.value}_md") or ""
         if text == getattr(study, f"{section.value}_md") and (

@@ -60,6 +60,7 @@ TOKEN_PAGES = {
     "auth.reset": 302,
     "account.confirm_email": 302,
     "account.unsubscribe": 404,
+    "calendar.feed": 404,
 }
 # Signed-in pages every signed-in person has.
 EVERYONE_SIGNED_IN = {

@@ -77,12 +77,14 @@ def test_studies_list_shape(app, client, api_data):
         "title",
         "summary",
         "kind",
+        "language",
         "pillar",
         "place",
         "topics",
         "published_at",
         "url",
     }
+    assert item["language"] == "en"
     assert set(item["pillar"]) == {"slug", "name"}
     assert item["place"] == {
         "name": "Takoma Park",

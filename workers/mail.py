@@ -19,11 +19,13 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_mail import Message
+from sqlalchemy.orm import selectinload
 
 from models import Broadcast, Notification, User
 from models.base import db
 from models.clock import utcnow
 from models.enums import NetworkPreference, NotificationCategory, NotificationStatus
+from review import calendars
 from review.infra.queue import enqueue
 from workers.delivery import ORDER_WAIT, deliver, outcomes, record, sent_values
 
@@ -63,7 +65,10 @@ def send_batch(
     if not leased:
         return 0
     rows = db.session.scalars(
-        sa.select(Notification).where(Notification.id.in_(leased)).order_by(Notification.id)
+        sa.select(Notification)
+        .where(Notification.id.in_(leased))
+        .order_by(Notification.id)
+        .options(selectinload(Notification.recipient))  # whose zone each reads in
     ).all()
     unsubscribed = _unsubscribed(
         {r.recipient_id for r in rows if r.category == NotificationCategory.network}
@@ -191,6 +196,10 @@ def render(row: Notification) -> tuple[str, str]:
     base = current_app.config["PUBLIC_BASE_URL"]
     context.setdefault("link", base + context["path"] if "path" in context else base + "/")
     context.update(notification=row, base_url=base, subject=row.subject)
+    # Its moments read in the recipient's zone (and language, once the person has one).
+    recipient = row.recipient
+    context.setdefault("reader_zone", getattr(recipient, "time_zone", None))
+    context.setdefault("reader_locale", getattr(recipient, "locale", None))
     return (
         render_template(f"email/{row.kind}.txt", **context),
         render_template(f"email/{row.kind}.html", **context),
@@ -230,6 +239,11 @@ def _message(row: Notification, text: str, html: str) -> Message:
         extra_headers={name: _OneLine(name, value) for name, value in headers.items()},
     )
     msg.msgId = row.message_id
+    event = calendars.email_event(row.kind, row.study_id, row.context or {})
+    if event is not None:
+        msg.attach(
+            "deadline.ics", "text/calendar; method=PUBLISH; charset=utf-8", event, "attachment"
+        )
     return msg
 
 

@@ -17,7 +17,7 @@ from models import (
     study_topics,
 )
 from models.base import db
-from models.enums import US_STATES, GovernmentType, StudyKind
+from models.enums import US_STATES, ContentLanguage, GovernmentType, StudyKind
 from review.library.forgiving import SYNONYMS_KEY, Synonyms, parse_synonyms, synonyms_text
 from review.library.publishing import GENERATION_KEY, _dialect
 from review.library.search import FACETS, YEAR, Query, _conditions, _hits
@@ -48,6 +48,7 @@ def facets(query: Query) -> Facets:
         CaseStudy.kind,
         CaseStudy.state_code,
         CaseStudy.government_type,
+        CaseStudy.language,
         YEAR.label("year"),
     ).where(*_conditions(query))
     if hits is not None:
@@ -92,6 +93,7 @@ def facets(query: Query) -> Facets:
             grouped("kind", h.c.kind),
             grouped("state", h.c.state_code),
             grouped("government", h.c.government_type),
+            grouped("language", h.c.language),
             grouped("year", h.c.year),
             topics,
             sa.select(
@@ -114,7 +116,7 @@ def facets(query: Query) -> Facets:
         by_name[facet].append(FacetValue(value, _label(facet, value, label), n))
     positions = {r[1]: r[4] for r in rows if r[0] == "pillar"}
     by_name["pillar"].sort(key=lambda v: positions.get(v.value, 0))
-    for name in ("kind", "government", "topic"):
+    for name in ("kind", "government", "language", "topic"):
         by_name[name].sort(key=lambda v: (-v.count, v.label))
     by_name["state"].sort(key=lambda v: v.label)
     by_name["year"].sort(key=lambda v: v.value, reverse=True)
@@ -128,6 +130,7 @@ def _grouping_sets(h, text):
         ("kind", (h.c.kind,)),
         ("state", (h.c.state_code,)),
         ("government", (h.c.government_type,)),
+        ("language", (h.c.language,)),
         ("year", (h.c.year,)),
     ]
     in_set = [(name, sa.func.grouping(columns[0]) == 0, columns[0]) for name, columns in sets]
@@ -157,6 +160,8 @@ def _label(facet: str, value: str, label: str | None) -> str:
         return StudyKind(value).label
     if facet == "government":
         return GovernmentType(value).label
+    if facet == "language":
+        return ContentLanguage(value).label
     if facet == "state":
         return US_STATES.get(value, value)
     return value

@@ -3,6 +3,7 @@ that the two cannot drift apart; tests/test_api.py checks the API against it."""
 
 from models.enums import (
     US_STATES,
+    ContentLanguage,
     GovernmentType,
     PopulationBand,
     StakeholderType,
@@ -35,6 +36,7 @@ CARD = _object(
         "title": STRING,
         "summary": STRING,
         "kind": _nullable({"type": "string", "enum": [k.value for k in StudyKind]}),
+        "language": {"type": "string", "enum": [lang.value for lang in ContentLanguage]},
         "pillar": _object({"slug": STRING, "name": STRING}),
         "place": _object(
             {
@@ -129,6 +131,11 @@ STUDY_PARAMETERS = [
         "government",
         {"type": "string", "enum": [g.value for g in GovernmentType]},
         "The type of government.",
+    ),
+    _query(
+        "language",
+        {"type": "string", "enum": [lang.value for lang in ContentLanguage]},
+        "The language the study is written in.",
     ),
     _query(
         "topic",

@@ -94,6 +94,7 @@ def loosen(query: Query) -> list[tuple[str, dict]]:
         "kind": "the kind",
         "state": "the state",
         "government": "the government type",
+        "language": "the language",
         "topic": "the topic",
         "year": "the year",
     }

@@ -21,7 +21,7 @@ from models import (
     study_topics,
 )
 from models.base import db
-from models.enums import US_STATES, GovernmentType, StudyKind, StudyState
+from models.enums import US_STATES, ContentLanguage, GovernmentType, StudyKind, StudyState
 from review.library.forgiving import Synonyms, clauses, fts5_query, search_terms, tsquery_text
 from review.library.publishing import _dialect
 
@@ -32,7 +32,7 @@ SORTS = ("relevance", "newest")
 # A search matching more studies than this lists them newest first instead of ranking them,
 # so that its cost stays bounded however common the word.
 RANK_CANDIDATES = 2000
-FACETS = ("pillar", "kind", "state", "government", "topic", "year")
+FACETS = ("pillar", "kind", "state", "government", "language", "topic", "year")
 # The year a study is filed under: the year the work concluded, else the year it began.
 YEAR = sa.func.coalesce(CaseStudy.year_end, CaseStudy.year_start)
 
@@ -53,6 +53,7 @@ class Query:
     kind: str = ""
     state: str = ""
     government: str = ""
+    language: str = ""
     topic: str = ""
     year: int | None = None
     sort: str = "relevance"
@@ -92,6 +93,7 @@ class Query:
             self.kind,
             self.state,
             self.government,
+            self.language,
             self.topic,
             self.year,
         )
@@ -115,10 +117,11 @@ def parse_query(args: MultiDict, strict: bool = False) -> tuple[Query, dict[str,
     choices = {
         "kind": {k.value for k in StudyKind},
         "government": {g.value for g in GovernmentType},
+        "language": {lang.value for lang in ContentLanguage},
         "state": set(US_STATES),
         "sort": set(SORTS),
     }
-    for name in ("pillar", "kind", "state", "government", "topic", "sort"):
+    for name in ("pillar", "kind", "state", "government", "language", "topic", "sort"):
         value = args.get(name)
         if value is None:
             continue
@@ -153,8 +156,15 @@ def parse_query(args: MultiDict, strict: bool = False) -> tuple[Query, dict[str,
 
 
 def _tsquery(query: Query):
+    """The search in every language a study may be written in: English and Spanish studies
+    are indexed with their own stemmer (review.library.publishing), so "presupuestos" finds a
+    Spanish "presupuesto" and "budgets" an English "budget"."""
     text = tsquery_text(clauses(query.q, query.synonyms))
-    return sa.func.to_tsquery(sa.literal_column("'english'::regconfig"), text)
+    parts = [
+        sa.func.to_tsquery(sa.literal_column(f"'{lang.search_config}'::regconfig"), text)
+        for lang in ContentLanguage
+    ]
+    return parts[0].op("||")(parts[1])
 
 
 def _fts_match(query: Query) -> str:
@@ -214,6 +224,8 @@ def _conditions(query: Query) -> list:
         conds.append(CaseStudy.state_code == query.state)
     if query.government:
         conds.append(CaseStudy.government_type == GovernmentType(query.government))
+    if query.language:
+        conds.append(CaseStudy.language == ContentLanguage(query.language))
     if query.year:
         conds.append(YEAR.__eq__(query.year))
     if query.topic:
@@ -261,6 +273,7 @@ class Card:
     pillar_slug: str
     pillar_name: str
     topics: list[str] = field(default_factory=list)
+    language: ContentLanguage = ContentLanguage.en
 
     @property
     def years(self) -> str:
@@ -291,14 +304,15 @@ CARD_COLUMNS = (
 def _cards(rows) -> list[Card]:
     out = []
     for row in rows:
-        *values, topics = row
-        out.append(Card(*values, topics=sorted(topics.split("|")) if topics else []))
+        *values, language, topics = row
+        topics = sorted(topics.split("|")) if topics else []
+        out.append(Card(*values, topics=topics, language=language))
     return out
 
 
 def card_select(conditions=(), hits=None):
     """Return a SELECT of Card rows (with topics) of published studies matching conditions."""
-    stmt = sa.select(*CARD_COLUMNS, _topic_names().label("topics")).join(
+    stmt = sa.select(*CARD_COLUMNS, CaseStudy.language, _topic_names().label("topics")).join(
         Pillar, Pillar.id == CaseStudy.pillar_id
     )
     if hits is not None:

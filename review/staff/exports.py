@@ -72,6 +72,8 @@ def record(study: CaseStudy) -> dict:
         "topics": [t.name for t in study.topics],
         "authors": [{"name": a.user.name, "email": a.user.email} for a in study.authors],
         "summary": study.summary,
+        "language": study.language.value,
+        "summary_translation": study.summary_translation,
         "sections": {s.value: getattr(study, f"{s.value}_md") for s in MARKDOWN_SECTIONS},
         "timeline": [{"date": e.date_text, "description": e.description} for e in study.timeline],
         "stakeholders": [
@@ -105,6 +107,8 @@ CSV_HEADER = [
     "authors",
     "author_emails",
     "summary",
+    "language",
+    "summary_translation",
     *[f"{s.value}_md" for s in MARKDOWN_SECTIONS],
     "timeline",
     "stakeholders",
@@ -135,6 +139,8 @@ def _csv_row(r: dict) -> list:
         "; ".join(a["name"] for a in r["authors"]),
         "; ".join(a["email"] for a in r["authors"]),
         r["summary"],
+        r["language"],
+        r["summary_translation"],
         *[r["sections"][s.value] for s in MARKDOWN_SECTIONS],
         "\n".join(f"{e['date']} {e['description']}" for e in r["timeline"]),
         "\n".join(

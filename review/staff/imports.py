@@ -30,7 +30,16 @@ from review.library.slugs import base_slug, slug_owner
 MAX_ROWS = 5000
 # Keys of the staff export that describe the study's life here, not its content: ignored.
 IGNORED = {"id", "state_name", "created_at", "submitted_at", "corrected_at", "current_round"}
-SCALARS = ("title", "kind", "place", "government_type", "population_band", "summary")
+SCALARS = (
+    "title",
+    "kind",
+    "place",
+    "government_type",
+    "population_band",
+    "summary",
+    "language",
+    "summary_translation",
+)
 LISTS = ("timeline", "stakeholders", "links", "authors", "topics")
 KNOWN = (
     {
@@ -208,6 +217,8 @@ def _form_data(raw: dict, pillars: dict[str, Pillar], problems: list) -> MultiDi
             problems.append((label, "must be text"))
 
     for name in SCALARS:
+        if name == "language" and raw.get(name) in (None, ""):
+            continue  # the form's default: English
         put(name, raw.get(name), name)
     put("state_code", raw.get("state_code"), "state_code")
     for name in ("year_start", "year_end"):

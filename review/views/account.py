@@ -1,4 +1,5 @@
-"""The account area: the profile, email and password, and notification preferences."""
+"""The account area: the profile and time zone, email and password, the calendar feed's
+address, and notification preferences."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -9,7 +10,7 @@ from models.base import db
 from models.enums import NetworkPreference
 from models.pillar import pillars_in_order
 from review import accounts
-from review.accounts import preferences
+from review.accounts import local, preferences
 from review.infra import sessions
 from review.infra.extensions import csrf
 from review.infra.rescue import take_rescued_form
@@ -74,9 +75,20 @@ def index():
         us_state=form.us_state.data or "",
         organisation=form.organisation.data,
     )
+    if form.time_zone.data:  # a form without the field keeps the zone
+        local.set_time_zone(current_user, form.time_zone.data)
     db.session.commit()
     flash("Your profile is saved.", "success")
     return redirect(url_for("account.index"))
+
+
+@bp.post("/calendar/reset")
+@login_required
+def reset_calendar():
+    local.reset_calendar_token(current_user)
+    db.session.commit()
+    flash("Your calendar has a new address: the old one no longer works.", "success")
+    return redirect(url_for("account.index") + "#calendar-heading")
 
 
 @bp.post("/sessions/<name>/end")

@@ -34,6 +34,7 @@ def _card(card: library.Card) -> dict:
         "title": card.title,
         "summary": card.summary,
         "kind": card.kind.value if card.kind else None,
+        "language": card.language.value,
         "pillar": {"slug": card.pillar_slug, "name": card.pillar_name},
         "place": {
             "name": card.place,
@@ -87,6 +88,7 @@ def study(slug: str):
         found.pillar.slug,
         found.pillar.name,
         [t.name for t in found.topics],
+        found.language,
     )
     body = _card(card)
     body.update(

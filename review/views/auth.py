@@ -17,6 +17,7 @@ from models.base import db
 from models.clock import utcnow
 from models.enums import UserKind
 from review import accounts
+from review.accounts import local
 from review.infra.extensions import limiter
 from review.infra.passwords import verify_password
 from review.infra.rescue import take_rescued_form
@@ -80,6 +81,7 @@ def login():
         ok = verify_password(user.password_hash if user else None, form.password.data)
         if ok and user.is_active:
             sign_in(user, remember=form.remember.data)
+            local.adopt_browser_zone(user, form.time_zone.data)
             welcome = f"Welcome, {user.name}."  # read before the commit expires the user
             db.session.commit()
             flash(welcome, "success")
@@ -147,6 +149,7 @@ def invite(token: str):
             form.password.errors.append(str(exc))
         else:
             user.name = form.name.data.strip()
+            local.adopt_browser_zone(user, form.time_zone.data)
             sign_in(user)
             db.session.commit()
             flash(f"Welcome to Dare to Reimagine, {user.name}.", "success")

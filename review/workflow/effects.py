@@ -216,6 +216,7 @@ def _decide(ctx: Context) -> None:
             _authors(study),
             "Approved by the co-chairs",
             closes_at=window.closes_at.isoformat(),
+            window_id=window.id,
             tally=counts,
         )
 
