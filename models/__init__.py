@@ -11,6 +11,7 @@ from models.case_study import (
     StudyAuthor,
     TimelineEvent,
     Topic,
+    study_pillars,
     study_topics,
 )
 from models.commitment import Commitment
@@ -59,5 +60,6 @@ __all__ = [
     "WorkingCopy",
     "moving_state",
     "pillar_follows",
+    "study_pillars",
     "study_topics",
 ]

@@ -52,6 +52,17 @@ study_topics = sa.Table(
 )
 
 
+# A study's secondary pillars: besides its primary one (CaseStudy.pillar_id, whose co-chairs
+# review it), the pillars it also belongs to in the library's facets and on its page.
+study_pillars = sa.Table(
+    "study_pillar",
+    db.metadata,
+    sa.Column("study_id", sa.ForeignKey("case_study.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("pillar_id", sa.ForeignKey("pillar.id", ondelete="CASCADE"), primary_key=True),
+    sa.Index("ix_study_pillar_pillar_id", "pillar_id"),
+)
+
+
 class Topic(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(60), unique=True)
@@ -69,6 +80,9 @@ class CaseStudy(db.Model):
     place: Mapped[str] = mapped_column(sa.String(160), default="")
     state_code: Mapped[str] = mapped_column(sa.String(2), default="")
     government_type: Mapped[GovernmentType | None] = mapped_column(enum_type(GovernmentType))
+    # The exact population when known; the band is then derived from it (the facets group by
+    # the band). Studies written before exact populations keep only their band.
+    population: Mapped[int | None]
     population_band: Mapped[PopulationBand | None] = mapped_column(enum_type(PopulationBand))
     year_start: Mapped[int | None]
     year_end: Mapped[int | None]
@@ -113,6 +127,7 @@ class CaseStudy(db.Model):
         order_by="StudyAuthor.position",
     )
     topics = relationship("Topic", secondary=study_topics, order_by="Topic.name")
+    secondary_pillars = relationship("Pillar", secondary=study_pillars, order_by="Pillar.position")
     timeline = relationship(
         "TimelineEvent", cascade="all, delete-orphan", order_by="TimelineEvent.position"
     )
@@ -131,6 +146,7 @@ class CaseStudy(db.Model):
         ),
         sa.CheckConstraint("state <> 'published' OR slug IS NOT NULL", name="published_has_slug"),
         sa.CheckConstraint("current_round >= 0", name="round_not_negative"),
+        sa.CheckConstraint("population >= 0", name="population_not_negative"),
         # Staff studies and staff's decided queue sort on the last change (migration 0006_perf).
         sa.Index("ix_case_study_state_changed", "state_changed_at", "id"),
         # A co-chair's decided list: the pillar's studies, newest change first.

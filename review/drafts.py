@@ -4,10 +4,19 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from models import CaseStudy, Link, Stakeholder, StudyAuthor, TimelineEvent, Topic, User
+from models import (
+    CaseStudy,
+    Link,
+    Pillar,
+    Stakeholder,
+    StudyAuthor,
+    TimelineEvent,
+    Topic,
+    User,
+)
 from models.base import db
 from models.clock import utcnow
-from models.enums import MARKDOWN_SECTIONS, Section, StudyState, UserKind
+from models.enums import MARKDOWN_SECTIONS, PopulationBand, Section, StudyState, UserKind
 from review.audit import record
 from review.errors import OperationError, Stale
 from review.infra.markdown import render
@@ -130,6 +139,16 @@ def _topics(names: list[str]) -> list[Topic]:
     return [existing[name] for name in names]
 
 
+def _secondary_pillars(ids: list[int], primary_id: int) -> list[Pillar]:
+    """Return the pillars of `ids` but the primary one, in the pillars' order."""
+    wanted = {i for i in ids if i != primary_id}
+    if not wanted:
+        return []
+    return list(
+        db.session.scalars(sa.select(Pillar).where(Pillar.id.in_(wanted)).order_by(Pillar.position))
+    )
+
+
 def save_draft(study: CaseStudy, values: dict, expected_version: int | None) -> CaseStudy:
     """Write the form's values into the working copy and render its Markdown; flush only.
 
@@ -138,7 +157,8 @@ def save_draft(study: CaseStudy, values: dict, expected_version: int | None) -> 
     """
     if expected_version is not None and expected_version != study.version:
         raise Stale()
-    topics = _topics(values["topics"])  # queried first: the query autoflushes
+    topics = _topics(values["topics"])  # queried first: the queries autoflush
+    secondary = _secondary_pillars(values.get("secondary_pillar_ids", []), values["pillar_id"])
     for name in (
         "title",
         "pillar_id",
@@ -151,6 +171,10 @@ def save_draft(study: CaseStudy, values: dict, expected_version: int | None) -> 
         "year_end",
     ):
         setattr(study, name, values[name])
+    study.population = values.get("population")
+    if study.population is not None:
+        study.population_band = PopulationBand.of(study.population)
+    study.secondary_pillars = secondary
     study.summary = (values.get("summary") or "").strip()
     for section in MARKDOWN_SECTIONS:
         text = values.get(f"{section.value}_md") or ""

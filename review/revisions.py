@@ -37,7 +37,10 @@ def snapshot(study: CaseStudy) -> dict:
             "place": study.place or "",
             "state_code": study.state_code or "",
             "government_type": _value(study.government_type),
+            "population": study.population,
             "population_band": _value(study.population_band),
+            "secondary_pillar_ids": [p.id for p in study.secondary_pillars],
+            "secondary_pillars": [p.name for p in study.secondary_pillars],
             "year_start": study.year_start,
             "year_end": study.year_end,
         },
@@ -172,6 +175,12 @@ def _label(enum, value) -> str:
         return str(value)
 
 
+def _population(meta: dict) -> str:
+    band = _label(PopulationBand, meta.get("population_band"))
+    exact = meta.get("population")
+    return f"{exact:,} ({band})" if isinstance(exact, int) else band
+
+
 def _metadata_lines(content: dict) -> list[str]:
     meta = content.get("metadata", {})
     years = "–".join(str(y) for y in (meta.get("year_start"), meta.get("year_end")) if y)
@@ -182,7 +191,8 @@ def _metadata_lines(content: dict) -> list[str]:
         f"Place: {meta.get('place') or ''}",
         f"State: {US_STATES.get(meta.get('state_code') or '', meta.get('state_code') or '')}",
         f"Government type: {_label(GovernmentType, meta.get('government_type'))}",
-        f"Population: {_label(PopulationBand, meta.get('population_band'))}",
+        f"Population: {_population(meta)}",
+        "Also in pillars: " + ", ".join(meta.get("secondary_pillars") or []),
         f"Years: {years}",
         "Topics: " + ", ".join(content.get("topics", [])),
         "Authors: " + ", ".join(a.get("name", "") for a in content.get("authors", [])),
@@ -282,6 +292,7 @@ def content_from_values(values: dict, study: CaseStudy) -> dict:
         "state_code",
         "year_start",
         "year_end",
+        "population",
     ):
         meta[name] = values.get(name)
     for name in ("kind", "government_type", "population_band"):
@@ -290,6 +301,13 @@ def content_from_values(values: dict, study: CaseStudy) -> dict:
         db.session.get(Pillar, values.get("pillar_id")) if values.get("pillar_id") else None
     )
     meta["pillar"] = from_pillar.name if from_pillar is not None else ""
+    secondary = [i for i in values.get("secondary_pillar_ids", []) if i != values.get("pillar_id")]
+    meta["secondary_pillar_ids"] = secondary
+    meta["secondary_pillars"] = list(
+        db.session.scalars(
+            sa.select(Pillar.name).where(Pillar.id.in_(secondary)).order_by(Pillar.position)
+        )
+    )
     content["summary"] = values.get("summary") or ""
     for s in MARKDOWN_SECTIONS:
         text = values.get(f"{s.value}_md") or ""

@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.filters["isodate"] = lambda d: d.isoformat() if d else ""
     app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["number"] = lambda n: f"{n:,}" if isinstance(n, int) else ""
 
 
 def format_date(value: datetime | None) -> str:

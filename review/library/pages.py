@@ -94,6 +94,7 @@ def loosen(query: Query) -> list[tuple[str, dict]]:
         "kind": "the kind",
         "state": "the state",
         "government": "the government type",
+        "population": "the population",
         "topic": "the topic",
         "year": "the year",
     }
@@ -116,6 +117,7 @@ def published_study(slug: str) -> CaseStudy | None:
         .where(CaseStudy.slug == slug)
         .options(
             selectinload(CaseStudy.pillar),
+            selectinload(CaseStudy.secondary_pillars),
             selectinload(CaseStudy.authors).selectinload(StudyAuthor.user),
             selectinload(CaseStudy.topics),
             selectinload(CaseStudy.timeline),

@@ -18,10 +18,11 @@ from models import (
     CaseStudy,
     Pillar,
     Topic,
+    study_pillars,
     study_topics,
 )
 from models.base import db
-from models.enums import US_STATES, GovernmentType, StudyKind, StudyState
+from models.enums import US_STATES, GovernmentType, PopulationBand, StudyKind, StudyState
 from review.library.forgiving import Synonyms, clauses, fts5_query, search_terms, tsquery_text
 from review.library.publishing import _dialect
 
@@ -32,7 +33,7 @@ SORTS = ("relevance", "newest")
 # A search matching more studies than this lists them newest first instead of ranking them,
 # so that its cost stays bounded however common the word.
 RANK_CANDIDATES = 2000
-FACETS = ("pillar", "kind", "state", "government", "topic", "year")
+FACETS = ("pillar", "kind", "state", "government", "population", "topic", "year")
 # The year a study is filed under: the year the work concluded, else the year it began.
 YEAR = sa.func.coalesce(CaseStudy.year_end, CaseStudy.year_start)
 
@@ -53,6 +54,7 @@ class Query:
     kind: str = ""
     state: str = ""
     government: str = ""
+    population: str = ""
     topic: str = ""
     year: int | None = None
     sort: str = "relevance"
@@ -92,6 +94,7 @@ class Query:
             self.kind,
             self.state,
             self.government,
+            self.population,
             self.topic,
             self.year,
         )
@@ -115,10 +118,11 @@ def parse_query(args: MultiDict, strict: bool = False) -> tuple[Query, dict[str,
     choices = {
         "kind": {k.value for k in StudyKind},
         "government": {g.value for g in GovernmentType},
+        "population": {b.value for b in PopulationBand},
         "state": set(US_STATES),
         "sort": set(SORTS),
     }
-    for name in ("pillar", "kind", "state", "government", "topic", "sort"):
+    for name in ("pillar", "kind", "state", "government", "population", "topic", "sort"):
         value = args.get(name)
         if value is None:
             continue
@@ -205,8 +209,17 @@ def _matches(query: Query):
 def _conditions(query: Query) -> list:
     conds = [CaseStudy.state == StudyState.published]
     if query.pillar:
+        # A study belongs to its primary pillar and to each of its secondary ones.
+        pillar_id = sa.select(Pillar.id).where(Pillar.slug == query.pillar).scalar_subquery()
         conds.append(
-            CaseStudy.pillar_id.in_(sa.select(Pillar.id).where(Pillar.slug == query.pillar))
+            sa.or_(
+                CaseStudy.pillar_id == pillar_id,
+                CaseStudy.id.in_(
+                    sa.select(study_pillars.c.study_id).where(
+                        study_pillars.c.pillar_id == pillar_id
+                    )
+                ),
+            )
         )
     if query.kind:
         conds.append(CaseStudy.kind == StudyKind(query.kind))
@@ -214,6 +227,8 @@ def _conditions(query: Query) -> list:
         conds.append(CaseStudy.state_code == query.state)
     if query.government:
         conds.append(CaseStudy.government_type == GovernmentType(query.government))
+    if query.population:
+        conds.append(CaseStudy.population_band == PopulationBand(query.population))
     if query.year:
         conds.append(YEAR.__eq__(query.year))
     if query.topic:
@@ -254,6 +269,7 @@ class Card:
     state_code: str
     government_type: GovernmentType | None
     population_band: object
+    population: int | None
     year_start: int | None
     year_end: int | None
     published_at: object
@@ -279,6 +295,7 @@ CARD_COLUMNS = (
     CaseStudy.state_code,
     CaseStudy.government_type,
     CaseStudy.population_band,
+    CaseStudy.population,
     CaseStudy.year_start,
     CaseStudy.year_end,
     CaseStudy.published_at,

@@ -148,7 +148,7 @@ def edit(study_id: int):
     kept = working_copies.load("study", study.id, current_user) if rescued is None else None
     formdata = rescued if kept is None else working_copies.as_formdata(kept)
     form = StudyEditForm(formdata=formdata, data=None if formdata else initial_data(study))
-    form.pillar_id.choices = _pillar_choices()
+    form.offer_pillars(_pillar_choices())
     if kept is not None:
         form.validate()
     more = request.args.get("more")
@@ -161,7 +161,7 @@ def save(study_id: int):
     study = _load_editable(study_id)
     action = request.form.get("action", "save")
     form = StudyEditForm(formdata=apply_row_action(request.form, action))
-    form.pillar_id.choices = _pillar_choices()
+    form.offer_pillars(_pillar_choices())
     if not form.validate():
         # Validation blocks saving to the study, never keeping what was typed.
         kept = working_copies.keep("study", study.id, current_user, request.form)
