@@ -94,12 +94,19 @@ class CountField(IntegerField):
     widget = TextInput()  # a number input would refuse the separators people type
 
     def process_formdata(self, valuelist):
-        if valuelist:
-            valuelist = [re.sub(r"[\s,_\u00a0\u202f]", "", valuelist[0] or "")]
-        if valuelist and valuelist[0] and not valuelist[0].isdigit():
-            self.data = None
+        if not valuelist:
+            return
+        text = re.sub(r"[\s,_\u00a0\u202f]", "", valuelist[0] or "")
+        number = text.isascii() and text.isdigit()
+        self.data = int(text) if number else None
+        if text and not number:
             raise ValueError("Give a whole number, e.g. 33,782.")
-        super().process_formdata(valuelist)
+
+    def validate(self, form, extra_validators=()):
+        if self.process_errors:  # not a number: the range has nothing to say about it
+            self.errors = list(self.process_errors)
+            return False
+        return super().validate(form, extra_validators)
 
 
 class CheckboxesField(SelectMultipleField):
