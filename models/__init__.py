@@ -5,6 +5,8 @@ from models.audit import AuditEvent
 from models.case_study import (
     Attachment,
     CaseStudy,
+    ImageRendition,
+    LeadImage,
     Link,
     SlugRedirect,
     Stakeholder,
@@ -38,6 +40,8 @@ __all__ = [
     "Commitment",
     "Conflict",
     "FeedbackItem",
+    "ImageRendition",
+    "LeadImage",
     "Link",
     "Login",
     "Notification",

@@ -138,6 +138,9 @@ class CaseStudy(db.Model):
     attachments = relationship(
         "Attachment", cascade="all, delete-orphan", order_by="Attachment.created_at"
     )
+    lead_image = relationship(
+        "LeadImage", uselist=False, cascade="all, delete-orphan", back_populates="study"
+    )
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -248,6 +251,59 @@ class Attachment(db.Model):
     storage_key: Mapped[str] = mapped_column(sa.String(100), unique=True)
     uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ImageRendition(db.Model):
+    """A resized copy of an image attachment (at most `max_width` pixels wide), made with
+    Pillow at upload: no metadata (EXIF, GPS) survives into it. Stored like the attachment."""
+
+    __tablename__ = "image_rendition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attachment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("attachment.id", ondelete="CASCADE"), index=True
+    )
+    max_width: Mapped[int]
+    width: Mapped[int]
+    height: Mapped[int]
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    storage_key: Mapped[str] = mapped_column(sa.String(100), unique=True)
+
+    __table_args__ = (sa.UniqueConstraint("attachment_id", "max_width"),)
+
+
+class LeadImage(db.Model):
+    """The picture a study opens with: one of its PNG or JPEG attachments, described."""
+
+    __tablename__ = "lead_image"
+
+    study_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("case_study.id", ondelete="CASCADE"), primary_key=True
+    )
+    attachment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("attachment.id", ondelete="CASCADE"), unique=True
+    )
+    alt_text: Mapped[str] = mapped_column(sa.String(300))
+    caption: Mapped[str] = mapped_column(sa.String(500), default="")
+    credit: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+
+    study = relationship("CaseStudy", back_populates="lead_image")
+    attachment = relationship("Attachment")
+    renditions = relationship(
+        "ImageRendition",
+        primaryjoin="LeadImage.attachment_id == foreign(ImageRendition.attachment_id)",
+        order_by="ImageRendition.max_width",
+        viewonly=True,
+    )
+
+    __table_args__ = (sa.CheckConstraint("alt_text <> ''", name="has_alt_text"),)
+
+    def rendition(self, max_width: int):
+        """Return the rendition of this width, else the largest there is (None if none)."""
+        found = [r for r in self.renditions if r.max_width == max_width]
+        return found[0] if found else (self.renditions[-1] if self.renditions else None)
 
 
 class SlugRedirect(db.Model):

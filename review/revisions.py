@@ -83,6 +83,7 @@ def snapshot(study: CaseStudy) -> dict:
             }
             for a in study.attachments
         ],
+        "lead_image": _lead_image(study),
         "topics": [t.name for t in study.topics],
         "authors": [
             {
@@ -92,6 +93,19 @@ def snapshot(study: CaseStudy) -> dict:
             }
             for a in study.authors
         ],
+    }
+
+
+def _lead_image(study: CaseStudy) -> dict | None:
+    lead = study.lead_image
+    if lead is None:
+        return None
+    return {
+        "attachment_id": lead.attachment_id,
+        "filename": lead.attachment.filename if lead.attachment is not None else "",
+        "alt_text": lead.alt_text,
+        "caption": lead.caption,
+        "credit": lead.credit,
     }
 
 
@@ -221,7 +235,16 @@ def _section_lines(content: dict, key: str) -> list[str]:
         files = [
             f"File: {a['filename']} ({a['sha256'][:12]})" for a in content.get("attachments", [])
         ]
-        return links + files
+        lead = content.get("lead_image")
+        picture = (
+            [
+                f"Lead image: {lead['filename']} — {lead['alt_text']} ({lead['caption']}; "
+                f"{lead['credit']})"
+            ]
+            if lead
+            else []
+        )
+        return links + files + picture
     section = content.get("sections", {}).get(key, {})
     return (section.get("md") or "").splitlines()
 

@@ -27,6 +27,8 @@ NOT_HTML = {
     "library.sitemap",
     "library.download",
     "studies.download",
+    "library.image",
+    "studies.image",
     "staff.export_csv",
     "staff.export_json",
     "staff.audit_csv",

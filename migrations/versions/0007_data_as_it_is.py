@@ -1,6 +1,7 @@
 """data as it is (issue 15): a study's exact population (its band then derived from it), its
-secondary pillars (study_pillar), and the government types "consolidated city-county" and
-"federal district".
+secondary pillars (study_pillar), the government types "consolidated city-county" and
+"federal district", and a lead image (lead_image: an attachment chosen as the study's picture,
+with its alt text, caption and credit; image_rendition: its resized copies).
 
 Every row is kept: existing studies get no population (NULL) and keep their band, and no
 secondary pillar. The government type's CHECK widens (and its VARCHAR grows to the new longest
@@ -50,6 +51,49 @@ def upgrade():
         sa.PrimaryKeyConstraint("study_id", "pillar_id", name=op.f("pk_study_pillar")),
     )
     op.create_index("ix_study_pillar_pillar_id", "study_pillar", ["pillar_id"])
+    op.create_table(
+        "image_rendition",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("attachment_id", sa.Integer(), nullable=False),
+        sa.Column("max_width", sa.Integer(), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("height", sa.Integer(), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("storage_key", sa.String(length=100), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["attachment_id"], ["attachment.id"],
+            name=op.f("fk_image_rendition_attachment_id_attachment"), ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_image_rendition")),
+        sa.UniqueConstraint(
+            "attachment_id", "max_width", name=op.f("uq_image_rendition_attachment_id")
+        ),
+        sa.UniqueConstraint("storage_key", name=op.f("uq_image_rendition_storage_key")),
+    )
+    op.create_index(
+        op.f("ix_image_rendition_attachment_id"), "image_rendition", ["attachment_id"]
+    )
+    op.create_table(
+        "lead_image",
+        sa.Column("study_id", sa.Integer(), nullable=False),
+        sa.Column("attachment_id", sa.Integer(), nullable=False),
+        sa.Column("alt_text", sa.String(length=300), nullable=False),
+        sa.Column("caption", sa.String(length=500), nullable=False),
+        sa.Column("credit", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("alt_text <> ''", name=op.f("ck_lead_image_has_alt_text")),
+        sa.ForeignKeyConstraint(
+            ["attachment_id"], ["attachment.id"],
+            name=op.f("fk_lead_image_attachment_id_attachment"), ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["study_id"], ["case_study.id"], name=op.f("fk_lead_image_study_id_case_study"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("study_id", name=op.f("pk_lead_image")),
+        sa.UniqueConstraint("attachment_id", name=op.f("uq_lead_image_attachment_id")),
+    )
     if op.get_bind().dialect.name == "postgresql":
         op.alter_column("case_study", "government_type", type_=sa.String(24))
         op.drop_constraint(op.f("ck_case_study_governmenttype"), "case_study", type_="check")
@@ -90,6 +134,9 @@ def downgrade():
                 (f", \n\t{POPULATION_CHECK}", ""),
             ]
         )
+    op.drop_table("lead_image")
+    op.drop_index(op.f("ix_image_rendition_attachment_id"), table_name="image_rendition")
+    op.drop_table("image_rendition")
     op.drop_index("ix_study_pillar_pillar_id", table_name="study_pillar")
     op.drop_table("study_pillar")
     with op.batch_alter_table("case_study", recreate="never") as batch:

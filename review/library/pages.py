@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from models import (
     CaseStudy,
+    LeadImage,
     Pillar,
     StudyAuthor,
     User,
@@ -124,6 +125,7 @@ def published_study(slug: str) -> CaseStudy | None:
             selectinload(CaseStudy.stakeholders),
             selectinload(CaseStudy.links),
             selectinload(CaseStudy.attachments),
+            selectinload(CaseStudy.lead_image).selectinload(LeadImage.renditions),
         )
     ).first()
 

@@ -16,6 +16,8 @@ from werkzeug.datastructures import MultiDict
 
 from models import (
     CaseStudy,
+    ImageRendition,
+    LeadImage,
     Pillar,
     Topic,
     study_pillars,
@@ -23,6 +25,7 @@ from models import (
 )
 from models.base import db
 from models.enums import US_STATES, GovernmentType, PopulationBand, StudyKind, StudyState
+from review.images import CARD
 from review.library.forgiving import Synonyms, clauses, fts5_query, search_terms, tsquery_text
 from review.library.publishing import _dialect
 
@@ -277,6 +280,11 @@ class Card:
     pillar_slug: str
     pillar_name: str
     topics: list[str] = field(default_factory=list)
+    # The lead image's card-sized copy: its attachment, description and size (or None).
+    image_id: int | None = None
+    image_alt: str = ""
+    image_width: int | None = None
+    image_height: int | None = None
 
     @property
     def years(self) -> str:
@@ -305,18 +313,40 @@ CARD_COLUMNS = (
 )
 
 
+# The card's picture: the lead image's card-sized copy, when the study has one.
+IMAGE_COLUMNS = (
+    LeadImage.attachment_id,
+    LeadImage.alt_text,
+    ImageRendition.width,
+    ImageRendition.height,
+)
+
+
 def _cards(rows) -> list[Card]:
     out = []
     for row in rows:
-        *values, topics = row
-        out.append(Card(*values, topics=sorted(topics.split("|")) if topics else []))
+        *values, image_id, alt, width, height, topics = row
+        card = Card(*values, topics=sorted(topics.split("|")) if topics else [])
+        if width is not None:
+            card.image_id, card.image_alt = image_id, alt
+            card.image_width, card.image_height = width, height
+        out.append(card)
     return out
 
 
 def card_select(conditions=(), hits=None):
     """Return a SELECT of Card rows (with topics) of published studies matching conditions."""
-    stmt = sa.select(*CARD_COLUMNS, _topic_names().label("topics")).join(
-        Pillar, Pillar.id == CaseStudy.pillar_id
+    stmt = (
+        sa.select(*CARD_COLUMNS, *IMAGE_COLUMNS, _topic_names().label("topics"))
+        .join(Pillar, Pillar.id == CaseStudy.pillar_id)
+        .outerjoin(LeadImage, LeadImage.study_id == CaseStudy.id)
+        .outerjoin(
+            ImageRendition,
+            sa.and_(
+                ImageRendition.attachment_id == LeadImage.attachment_id,
+                ImageRendition.max_width == CARD,
+            ),
+        )
     )
     if hits is not None:
         stmt = stmt.join(hits, hits.c.study_id == CaseStudy.id)

@@ -11,7 +11,7 @@ from forms.library import StudyCorrectionForm, StudySlugForm
 from models import Attachment, CaseStudy
 from models.base import db
 from models.enums import MARKDOWN_SECTIONS, StudyState
-from review import attachments, library, policy
+from review import attachments, images, library, policy
 from review.errors import STALE_MESSAGE, Stale
 from review.library.map import TILES
 
@@ -161,6 +161,15 @@ def slug_check():
         "problem": library.slug_problem(slug, study),
         "suggestion": library.slugify(slug) if slug else "",
     }
+
+
+@bp.get("/<slug>/images/<int:attachment_id>/<int:width>")
+def image(slug: str, attachment_id: int, width: int):
+    """A resized copy of a published study's lead image, shown inline."""
+    found = library.published_study(slug)
+    if found is None or found.state != StudyState.published:
+        abort(404)
+    return images.serve(images.rendition_of(found, attachment_id, width), public=True)
 
 
 @bp.get("/<slug>/files/<int:attachment_id>")

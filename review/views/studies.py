@@ -22,6 +22,7 @@ from forms.studies import (
     ROW_LISTS,
     AttachmentUploadForm,
     CoauthorAddForm,
+    LeadImageForm,
     StudyEditForm,
     StudyNewForm,
     apply_row_action,
@@ -69,6 +70,7 @@ def _editor(
     more: str | None = None,
     conflict: list | None = None,
     kept=None,
+    lead_form: LeadImageForm | None = None,
 ):
     """Render the one-page editor, with blank rows to add to each list."""
     for name in ROW_LISTS:
@@ -85,6 +87,7 @@ def _editor(
         missing=drafts.missing_sections(study),
         topic_names=drafts.topic_names(),
         upload_form=AttachmentUploadForm(),
+        lead_form=lead_form or LeadImageForm.for_study(study),
         coauthor_form=CoauthorAddForm(),
         max_files=attachments.MAX_PER_STUDY,
         conflict=conflict,
