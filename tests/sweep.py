@@ -40,6 +40,7 @@ PUBLIC = {
     "library.study",
     "library.download",
     "library.image",
+    "library.suggest",
     "commitments.index",
     "commitments.official",
     "feeds.studies",

@@ -34,6 +34,7 @@ NOT_HTML = {
     "staff.audit_csv",
     "staff.notification_html",
     "library.slug_check",
+    "library.suggest",
 }
 
 AXE_RUN = """async (tags) => {

@@ -11,6 +11,7 @@ from models import (
     LeadImage,
     Pillar,
     StudyAuthor,
+    Topic,
     User,
     study_topics,
 )
@@ -75,6 +76,35 @@ def library_page(query: Query, forgive: bool = False) -> Page:
     if forgive and not page.total and (query.q or query.filters):
         page.browse = cached_facets(Query(synonyms=synonyms), current)
     return page
+
+
+def suggestions(q: str, limit: int = 5) -> dict:
+    """Return what to offer as a search is typed: the titles of the best matches and the
+    topics of published studies that begin with (a word of) what was typed."""
+    q = " ".join((q or "").split())[:100]
+    if not search_terms(q):
+        return {"q": q, "studies": [], "topics": []}
+    _generation, synonyms = generation_and_synonyms()
+    query = Query(q=q, per_page=limit, synonyms=synonyms)
+    cards = results(query, total=0)
+    typed = q.lower().replace("\\", "").replace("%", "").replace("_", "")
+    published = sa.select(study_topics.c.topic_id).join(
+        CaseStudy, CaseStudy.id == study_topics.c.study_id
+    )
+    topics = db.session.scalars(
+        sa.select(Topic.name)
+        .where(
+            sa.or_(Topic.name.like(f"{typed}%"), Topic.name.like(f"% {typed}%")),
+            Topic.id.in_(published.where(CaseStudy.state == StudyState.published)),
+        )
+        .order_by(Topic.name)
+        .limit(limit)
+    )
+    return {
+        "q": q,
+        "studies": [{"title": c.title, "slug": c.slug, "place": c.place} for c in cards],
+        "topics": list(topics),
+    }
 
 
 def cached_fragment(key: tuple, render) -> str:

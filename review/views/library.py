@@ -50,6 +50,18 @@ def index():
     )
 
 
+@bp.get("/suggest")
+def suggest():
+    """Titles and topics to offer as a search is typed (JSON, for static/library.js)."""
+    found = library.suggestions(request.args.get("q", ""))
+    for study in found["studies"]:
+        study["url"] = url_for("library.study", slug=study["slug"])
+    found["topics"] = [
+        {"name": name, "url": url_for("library.index", topic=name)} for name in found["topics"]
+    ]
+    return found
+
+
 @bp.get("/sitemap.xml")
 def sitemap():
     body = render_template("library/sitemap.xml", entries=library.sitemap_entries())
