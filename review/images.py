@@ -35,10 +35,10 @@ class ImageError(OperationError):
 
 
 def _read(attachment: Attachment) -> bytes:
-    body = storage.current().open(attachment.storage_key)
-    if body is None:
+    data = storage.read_all(attachment.storage_key)
+    if data is None:
         raise ImageError(f"“{attachment.filename}” is no longer stored.", "file")
-    return b"".join(body)
+    return data
 
 
 def open_image(data: bytes, filename: str) -> Image.Image:
