@@ -46,6 +46,8 @@ HINTS = {
     "pillar_id": "The Dare to Reimagine pillar whose co-chairs will review it.",
     "kind": "A policy that was won, or an example of organizing.",
     "place": "The city, county, town or district, e.g. “Takoma Park”.",
+    "slug": "The study's address in the library once published: lower-case letters, digits and "
+    "hyphens. Leave it empty for one made of the place and the title.",
     "state_code": "The state or territory.",
     "government_type": "The level of government where this happened.",
     "population": "How many people live there, e.g. 33,782 (the latest census figure).",
@@ -127,6 +129,10 @@ class StudyEditForm(FlaskForm):
     pillar_id = SelectField("Pillar", coerce=int, validators=[InputRequired()])
     kind = SelectField("Kind", choices=_choices(StudyKind), validators=[Optional()])
     place = StringField("Place", validators=[Optional(), Length(max=160)])
+    slug = StringField(
+        "Address (slug)",
+        validators=[Optional(), Length(max=80, message="At most 80 characters, please.")],
+    )
     state_code = SelectField(
         "State", choices=[("", "—")] + list(US_STATES.items()), validators=[Optional()]
     )
@@ -231,6 +237,7 @@ class StudyEditForm(FlaskForm):
             values["population_band"] = PopulationBand.of(values["population"])
         values["secondary_pillar_ids"] = list(self.secondary_pillar_ids.data or [])
         values["state_code"] = self.state_code.data or ""
+        values["slug"] = (self.slug.data or "").strip() or None
         values["topics"] = parse_topics(self.topics.data)
         values["timeline"] = [
             (*parse_event_date(row.form.date.data), row.form.description.data.strip())
@@ -310,6 +317,7 @@ def initial_data(study) -> dict:
         "pillar_id": study.pillar_id,
         "kind": study.kind.value if study.kind else "",
         "place": study.place,
+        "slug": study.slug or "",
         "state_code": study.state_code,
         "government_type": study.government_type.value if study.government_type else "",
         "population": study.population,

@@ -20,6 +20,7 @@ from models.enums import MARKDOWN_SECTIONS, PopulationBand, Section, StudyState,
 from review.audit import record
 from review.errors import OperationError, Stale
 from review.infra.markdown import render
+from review.library.slugs import slug_problem
 
 SUMMARY_MAX = 400
 POLITICAL_MIN = 150
@@ -157,6 +158,9 @@ def save_draft(study: CaseStudy, values: dict, expected_version: int | None) -> 
     """
     if expected_version is not None and expected_version != study.version:
         raise Stale()
+    slug = values.get("slug", study.slug)
+    if slug and slug != study.slug and (problem := slug_problem(slug, study)):
+        raise OperationError(f"This address {problem}.", "slug")
     topics = _topics(values["topics"])  # queried first: the queries autoflush
     secondary = _secondary_pillars(values.get("secondary_pillar_ids", []), values["pillar_id"])
     for name in (
@@ -175,6 +179,7 @@ def save_draft(study: CaseStudy, values: dict, expected_version: int | None) -> 
     if study.population is not None:
         study.population_band = PopulationBand.of(study.population)
     study.secondary_pillars = secondary
+    study.slug = slug
     study.summary = (values.get("summary") or "").strip()
     for section in MARKDOWN_SECTIONS:
         text = values.get(f"{section.value}_md") or ""

@@ -75,3 +75,38 @@ def test_typing_in_the_search_box_suggests_and_a_taken_address_is_named(live_ser
     page.fill("#slug", "spokane-fare-free")
     page.locator("#slug-check.ok", has_text="is free").wait_for()
     assert page.inner_text("#slug-check") == "/library/spokane-fare-free is free."
+
+
+def test_authors_choose_the_address_before_publication(app, client, make_user, login_as):
+    from models import CaseStudy
+    from tests.factories import complete_study
+    from tests.publishing import publish
+    from tests.test_authoring import edit_data
+
+    taken = published_study(make_user(), title="Guaranteed income", place="Stockton")
+    author = make_user()
+    study = complete_study(author, title="Youth voting", place="Takoma Park")
+    login_as(author)
+    editor = client.get(f"/studies/{study.id}/edit").get_data(as_text=True)
+    assert 'name="slug"' in editor and 'placeholder="takoma-park-youth-voting"' in editor
+    check = client.get("/library/slug-check", query_string={"slug": taken.slug, "study": study.id})
+    assert check.status_code == 200 and "already the address" in check.json["problem"]
+    refused = client.post(
+        f"/studies/{study.id}/edit", data=edit_data(study, slug=taken.slug, summary="Kept")
+    )
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Address (slug): This address “stockton-guaranteed-income” is already" in html
+    assert "Kept" in html
+    bad = client.post(f"/studies/{study.id}/edit", data=edit_data(study, slug="Takoma Park!"))
+    assert bad.status_code == 422 and "lower-case letters" in bad.get_data(as_text=True)
+    done = client.post(f"/studies/{study.id}/edit", data=edit_data(study, slug="takoma-youth"))
+    assert done.status_code == 302
+    db.session.expire_all()
+    publish(db.session.get(CaseStudy, study.id))
+    assert db.session.get(CaseStudy, study.id).slug == "takoma-youth"
+    assert client.get("/library/takoma-youth").status_code == 200
+    client.post("/auth/logout")
+    login_as(make_user())
+    other = client.get("/library/slug-check", query_string={"slug": "x", "study": study.id})
+    assert other.status_code == 404

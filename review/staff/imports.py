@@ -366,7 +366,7 @@ def _create(checked: _Checked, actor: User, source: str, people: dict, invite: b
     ]
     db.session.add(study)
     db.session.flush()
-    drafts.save_draft(study, values, None)
+    drafts.save_draft(study, values | {"slug": result.slug}, None)
     revision = revisions.freeze(study, "import", actor)
     record(
         actor,

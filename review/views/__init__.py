@@ -17,7 +17,7 @@ from review.views import (
     staff,
     staff_people,  # noqa: F401 (the people routes of staff.bp, added as it is imported)
     studies,
-    study_images,  # noqa: F401 (the lead image routes of studies.bp, added as it is imported)
+    study_files,  # noqa: F401 (the file and lead image routes of studies.bp, once imported)
     synonyms,
 )
 

@@ -163,11 +163,13 @@ def change_slug(slug: str):
 
 @bp.get("/slug-check")
 def slug_check():
-    """Answer whether a slug is free, for the address field as staff type (JSON)."""
-    if not policy.is_staff(current_user):
+    """Answer whether a slug is free, for the address field as staff, or the authors of the
+    study being edited, type it (JSON)."""
+    study = db.session.get(CaseStudy, request.args.get("study", type=int) or 0)
+    author = study is not None and policy.may_edit_study(current_user, study)
+    if not (policy.is_staff(current_user) or author):
         abort(404)
     slug = (request.args.get("slug") or "").strip()
-    study = db.session.get(CaseStudy, request.args.get("study", type=int) or 0)
     return {
         "slug": slug,
         "problem": library.slug_problem(slug, study),

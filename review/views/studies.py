@@ -29,10 +29,19 @@ from forms.studies import (
     error_list,
     initial_data,
 )
-from models import Attachment, CaseStudy, Pillar
+from models import CaseStudy, Pillar
 from models.base import db
-from review import attachments, drafts, policy, reviews, revisions, workflow, working_copies
-from review.errors import Stale
+from review import (
+    attachments,
+    drafts,
+    library,
+    policy,
+    reviews,
+    revisions,
+    workflow,
+    working_copies,
+)
+from review.errors import OperationError, Stale
 from review.infra.rescue import take_rescued_form
 
 bp = Blueprint("studies", __name__, url_prefix="/studies")
@@ -88,6 +97,7 @@ def _editor(
         topic_names=drafts.topic_names(),
         upload_form=AttachmentUploadForm(),
         lead_form=lead_form or LeadImageForm.for_study(study),
+        suggested_slug=library.suggest_slug(study) if not study.slug else "",
         coauthor_form=CoauthorAddForm(),
         max_files=attachments.MAX_PER_STUDY,
         conflict=conflict,
@@ -183,6 +193,15 @@ def save(study_id: int):
     except (Stale, StaleDataError):
         db.session.rollback()
         return _conflict(study_id, form, values)
+    except OperationError as exc:  # an address already taken: named, and the text kept
+        db.session.rollback()
+        form[exc.field].errors = [*form[exc.field].errors, exc.message]
+        kept = working_copies.keep("study", study_id, current_user, request.form)
+        db.session.commit()
+        if _wants_json():
+            errors = [{"id": anchor, "message": message} for anchor, message in error_list(form)]
+            return jsonify({"ok": False, "kept": True, "errors": errors}), 422
+        return _editor(db.session.get(CaseStudy, study_id), form, status=422, kept=kept)
     if _wants_json():
         return jsonify(
             {"ok": True, "version": study.version, "missing": drafts.missing_sections(study)}
@@ -268,51 +287,6 @@ def remove_coauthor(study_id: int, user_id: int):
     db.session.commit()
     flash(f"{user.name} is no longer a co-author.", "success")
     return redirect(url_for("studies.edit", study_id=study.id) + "#part-authors")
-
-
-@bp.post("/<int:study_id>/attachments")
-@login_required
-def upload(study_id: int):
-    study = _load_editable(study_id)
-    form = AttachmentUploadForm()
-    if not form.validate():
-        for error in form.file.errors:
-            flash(f"{form.file.label.text}: {error}", "error")
-        return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
-    try:
-        attachment = attachments.add_attachment(study, form.file.data, current_user)
-    except attachments.AttachmentError as exc:
-        db.session.rollback()
-        flash(f"{form.file.label.text}: {exc}", "error")
-        return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
-    db.session.commit()
-    flash(f"“{attachment.filename}” is attached.", "success")
-    return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
-
-
-@bp.get("/<int:study_id>/attachments/<int:attachment_id>")
-def download(study_id: int, attachment_id: int):
-    study = db.session.get(CaseStudy, study_id)
-    if study is None or not policy.may_download_attachment(current_user, study):
-        abort(404)
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.study_id != study.id:
-        abort(404)
-    return attachments.download(attachment, max_age=0)
-
-
-@bp.post("/<int:study_id>/attachments/<int:attachment_id>/delete")
-@login_required
-def delete_attachment(study_id: int, attachment_id: int):
-    study = _load_editable(study_id)
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.study_id != study.id:
-        abort(404)
-    name = attachment.filename
-    attachments.remove_attachment(study, attachment)
-    db.session.commit()
-    flash(f"“{name}” is removed.", "success")
-    return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
 
 
 # --- The workflow: buttons and the authors' responses (engineer C; review/workflow.py) ------

@@ -1,17 +1,62 @@
-"""A study's lead image in the editor: upload or choose the picture, describe it, remove it,
-and the authors' view of its resized copies. Routes of the studies blueprint
-(review/views/studies.py, which loads and authorises the study)."""
+"""A study's files in the editor: upload, download and remove attachments; choose, describe
+and remove its lead image, and the authors' view of its resized copies. Routes of the studies
+blueprint (review/views/studies.py, which loads and authorises the study)."""
 
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 
-from forms.studies import LeadImageForm, StudyEditForm, initial_data
+from forms.studies import AttachmentUploadForm, LeadImageForm, StudyEditForm, initial_data
 from models import Attachment, CaseStudy
 from models.base import db
 from review import attachments, images, policy
 from review.views.studies import _editor, _load_editable, _pillar_choices, bp
 
 IMAGE_PART = "#part-image"
+
+
+@bp.post("/<int:study_id>/attachments")
+@login_required
+def upload(study_id: int):
+    study = _load_editable(study_id)
+    form = AttachmentUploadForm()
+    if not form.validate():
+        for error in form.file.errors:
+            flash(f"{form.file.label.text}: {error}", "error")
+        return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
+    try:
+        attachment = attachments.add_attachment(study, form.file.data, current_user)
+    except attachments.AttachmentError as exc:
+        db.session.rollback()
+        flash(f"{form.file.label.text}: {exc}", "error")
+        return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
+    db.session.commit()
+    flash(f"“{attachment.filename}” is attached.", "success")
+    return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
+
+
+@bp.get("/<int:study_id>/attachments/<int:attachment_id>")
+def download(study_id: int, attachment_id: int):
+    study = db.session.get(CaseStudy, study_id)
+    if study is None or not policy.may_download_attachment(current_user, study):
+        abort(404)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.study_id != study.id:
+        abort(404)
+    return attachments.download(attachment, max_age=0)
+
+
+@bp.post("/<int:study_id>/attachments/<int:attachment_id>/delete")
+@login_required
+def delete_attachment(study_id: int, attachment_id: int):
+    study = _load_editable(study_id)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.study_id != study.id:
+        abort(404)
+    name = attachment.filename
+    attachments.remove_attachment(study, attachment)
+    db.session.commit()
+    flash(f"“{name}” is removed.", "success")
+    return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
 
 
 @bp.post("/<int:study_id>/lead-image")
