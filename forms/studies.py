@@ -1,25 +1,29 @@
 """Case-study authoring forms: the new-study form, the one-page editor, co-authors, files."""
 
 import re
-from datetime import date
-from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     EmailField,
-    Form,
     HiddenField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields import FieldList, FormField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
-from models.case_study import MONTHS
+from forms.study_rows import (
+    LinkRowForm,
+    StakeholderRowForm,
+    TimelineRowForm,
+    parse_event_date,
+)
 from models.enums import (
     MARKDOWN_SECTIONS,
     US_STATES,
@@ -44,9 +48,14 @@ HINTS = {
     "pillar_id": "The Dare to Reimagine pillar whose co-chairs will review it.",
     "kind": "A policy that was won, or an example of organizing.",
     "place": "The city, county, town or district, e.g. “Takoma Park”.",
+    "slug": "The study's address in the library once published: lower-case letters, digits and "
+    "hyphens. Leave it empty for one made of the place and the title.",
     "state_code": "The state or territory.",
     "government_type": "The level of government where this happened.",
-    "population_band": "Roughly how many people live there.",
+    "population": "How many people live there, e.g. 33,782 (the latest census figure).",
+    "population_band": "Only if the exact number is not known: roughly how many people live there.",
+    "secondary_pillar_ids": "Other pillars this study also speaks to (optional): it is listed "
+    "under them too.",
     "year_start": "The year the work began.",
     "year_end": "The year it was won or finished (leave empty if ongoing).",
     "topics": "Comma-separated tags, e.g. housing, public safety.",
@@ -67,40 +76,6 @@ HINTS = {
     "JPEG, up to 10 MB each.",
 }
 
-_ISO = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
-_WORDS = re.compile(r"^(?:(\d{1,2})\s+)?([a-z]+)\.?(?:\s+(\d{1,2}),?)?\s+(\d{4})$")
-MONTH_NAMES = {name.lower(): n for n, name in enumerate(MONTHS, start=1)}
-MONTH_NAMES.update({name[:3].lower(): n for n, name in enumerate(MONTHS, start=1)})
-MONTH_NAMES["sept"] = 9
-DATE_EXAMPLES = "a year (2019), a month (April 2019 or 2019-04) or a day (14 April 2019)"
-
-
-def parse_event_date(text: str) -> tuple[int, int | None, int | None]:
-    """Parse a date as people write it: "2019", "2019-04", "April 2019", "Apr 2019",
-    "14 April 2019", "April 14, 2019" or "2019-04-14". Return (year, month, day), month and
-    day None when not given; raise ValueError with a message a person understands."""
-    cleaned = " ".join((text or "").replace(",", " , ").split()).replace(" ,", ",").lower()
-    match = _ISO.match(cleaned)
-    if match:
-        year, month, day = int(match[1]), match[2], match[3]
-    else:
-        words = _WORDS.match(cleaned)
-        if not words or words[2] not in MONTH_NAMES or (words[1] and words[3]):
-            raise ValueError(f"Write the date as {DATE_EXAMPLES}.")
-        year, month, day = int(words[4]), MONTH_NAMES[words[2]], words[1] or words[3]
-    month = int(month) if month else None
-    day = int(day) if day else None
-    if not 1800 <= year <= 2100:
-        raise ValueError("The year must be between 1800 and 2100.")
-    if month is not None and not 1 <= month <= 12:
-        raise ValueError("The month must be between 1 and 12.")
-    if day is not None:
-        try:
-            date(year, month, day)
-        except ValueError:
-            raise ValueError("That day does not exist in that month.") from None
-    return year, month, day
-
 
 def parse_topics(text: str) -> list[str]:
     """Split comma-separated tags into distinct, trimmed, lower-case names, in order."""
@@ -116,69 +91,33 @@ def _choices(enum, blank: str = "—") -> list[tuple[str, str]]:
     return [("", blank)] + enum.choices()
 
 
-class TimelineRowForm(Form):
-    date = StringField("Date", validators=[Length(max=40)])
-    description = TextAreaField("What happened", validators=[Length(max=2000)])
+POPULATION_MAX = 100_000_000
 
-    def is_blank(self) -> bool:
-        return not ((self.date.data or "").strip() or (self.description.data or "").strip())
 
-    def validate_date(self, field):
-        if self.is_blank():
+class CountField(IntegerField):
+    """A whole number as people write it: "33,782", "33 782" or "33782"."""
+
+    widget = TextInput()  # a number input would refuse the separators people type
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
             return
-        if not (field.data or "").strip():
-            raise ValidationError(f"Give the date of this event: {DATE_EXAMPLES}.")
-        try:
-            parse_event_date(field.data)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
+        text = re.sub(r"[\s,_\u00a0\u202f]", "", valuelist[0] or "")
+        number = text.isascii() and text.isdigit()
+        self.data = int(text) if number else None
+        if text and not number:
+            raise ValueError("Give a whole number, e.g. 33,782.")
 
-    def validate_description(self, field):
-        if not self.is_blank() and not (field.data or "").strip():
-            raise ValidationError("Say what happened on this date.")
-
-
-class StakeholderRowForm(Form):
-    name = StringField("Name", validators=[Length(max=200)])
-    type = SelectField("Type", choices=_choices(StakeholderType), default="")
-    role = StringField("Role", validators=[Length(max=2000)])
-    stance = SelectField("Stance", choices=_choices(Stance), default="")
-
-    def is_blank(self) -> bool:
-        return not any(
-            (f.data or "").strip() for f in (self.name, self.type, self.role, self.stance)
-        )
-
-    def validate_name(self, field):
-        if not self.is_blank() and not (field.data or "").strip():
-            raise ValidationError("Give the name of this stakeholder.")
-
-    def validate_type(self, field):
-        if not self.is_blank() and not field.data:
-            raise ValidationError("Choose what kind of stakeholder this is.")
-
-    def validate_stance(self, field):
-        if not self.is_blank() and not field.data:
-            raise ValidationError("Choose whether they were an ally, neutral or opposed.")
+    def validate(self, form, extra_validators=()):
+        if self.process_errors:  # not a number: the range has nothing to say about it
+            self.errors = list(self.process_errors)
+            return False
+        return super().validate(form, extra_validators)
 
 
-class LinkRowForm(Form):
-    label = StringField("Label", validators=[Length(max=200)])
-    url = StringField("Address (URL)", validators=[Length(max=2000)])
-
-    def is_blank(self) -> bool:
-        return not ((self.label.data or "").strip() or (self.url.data or "").strip())
-
-    def validate_label(self, field):
-        if not self.is_blank() and not (field.data or "").strip():
-            raise ValidationError("Give this link a label a reader will understand.")
-
-    def validate_url(self, field):
-        if self.is_blank():
-            return
-        parts = urlsplit((field.data or "").strip())
-        if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
-            raise ValidationError("Use a full web address starting with http:// or https://.")
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class StudyNewForm(FlaskForm):
@@ -194,15 +133,27 @@ class StudyEditForm(FlaskForm):
     pillar_id = SelectField("Pillar", coerce=int, validators=[InputRequired()])
     kind = SelectField("Kind", choices=_choices(StudyKind), validators=[Optional()])
     place = StringField("Place", validators=[Optional(), Length(max=160)])
+    slug = StringField(
+        "Address (slug)",
+        validators=[Optional(), Length(max=80, message="At most 80 characters, please.")],
+    )
     state_code = SelectField(
         "State", choices=[("", "—")] + list(US_STATES.items()), validators=[Optional()]
     )
     government_type = SelectField(
         "Government type", choices=_choices(GovernmentType), validators=[Optional()]
     )
-    population_band = SelectField(
-        "Population", choices=_choices(PopulationBand), validators=[Optional()]
+    population = CountField(
+        "Population",
+        validators=[
+            Optional(),
+            NumberRange(0, POPULATION_MAX, f"Give a number between 0 and {POPULATION_MAX:,}."),
+        ],
     )
+    population_band = SelectField(
+        "Population band", choices=_choices(PopulationBand), validators=[Optional()]
+    )
+    secondary_pillar_ids = CheckboxesField("Also in pillars", coerce=int, choices=[])
     year_start = IntegerField(
         "Year started",
         validators=[Optional(), NumberRange(1800, 2100, "Give a year between 1800 and 2100.")],
@@ -239,6 +190,16 @@ class StudyEditForm(FlaskForm):
                     f"{TOPIC_MAX}. Shorten it or split it with a comma."
                 )
 
+    def offer_pillars(self, choices: list[tuple[int, str]]) -> "StudyEditForm":
+        """Set the pillars to choose from, primary and secondary; return the form."""
+        self.pillar_id.choices = choices
+        self.secondary_pillar_ids.choices = choices
+        return self
+
+    def validate_secondary_pillar_ids(self, field):
+        if self.pillar_id.data in (field.data or []):
+            raise ValidationError("The primary pillar cannot also be a secondary one.")
+
     def validate_year_end(self, field):
         if field.data and self.year_start.data and field.data < self.year_start.data:
             raise ValidationError("The end year is before the start year.")
@@ -255,6 +216,7 @@ class StudyEditForm(FlaskForm):
                 "summary_translation",
                 "year_start",
                 "year_end",
+                "population",
                 "overview_md",
                 "political_environment_md",
                 "collaborative_governance_md",
@@ -275,8 +237,12 @@ class StudyEditForm(FlaskForm):
         ):
             data = getattr(self, name).data
             values[name] = enum(data) if data else None
+        if values["population"] is not None:
+            values["population_band"] = PopulationBand.of(values["population"])
+        values["secondary_pillar_ids"] = list(self.secondary_pillar_ids.data or [])
         values["state_code"] = self.state_code.data or ""
         values["language"] = ContentLanguage(self.language.data or "en")
+        values["slug"] = (self.slug.data or "").strip() or None
         values["topics"] = parse_topics(self.topics.data)
         values["timeline"] = [
             (*parse_event_date(row.form.date.data), row.form.description.data.strip())
@@ -356,9 +322,12 @@ def initial_data(study) -> dict:
         "pillar_id": study.pillar_id,
         "kind": study.kind.value if study.kind else "",
         "place": study.place,
+        "slug": study.slug or "",
         "state_code": study.state_code,
         "government_type": study.government_type.value if study.government_type else "",
+        "population": study.population,
         "population_band": study.population_band.value if study.population_band else "",
+        "secondary_pillar_ids": [p.id for p in study.secondary_pillars],
         "year_start": study.year_start,
         "year_end": study.year_end,
         "topics": ", ".join(t.name for t in study.topics),
@@ -393,3 +362,42 @@ def error_list(form) -> list[tuple[str, str]]:
                         for m in messages
                     )
     return out
+
+
+class LeadImageForm(FlaskForm):
+    """The picture a study opens with: a new PNG or JPEG, or one already attached."""
+
+    file = FileField("Picture (PNG or JPEG)")
+    attachment_id = SelectField("Or a picture already attached", coerce=int, choices=[])
+    alt_text = StringField(
+        "Alt text",
+        validators=[
+            InputRequired("Describe the picture for people who cannot see it."),
+            Length(max=300, message="At most 300 characters, please."),
+        ],
+    )
+    caption = StringField(
+        "Caption", validators=[Length(max=500, message="At most 500 characters, please.")]
+    )
+    credit = StringField(
+        "Credit", validators=[Length(max=200, message="At most 200 characters, please.")]
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "lead")  # its file field beside the upload form's
+        super().__init__(*args, **kwargs)
+
+    def offer(self, study) -> "LeadImageForm":
+        """Offer the study's PNG and JPEG attachments to choose from; return the form."""
+        pictures = [a for a in study.attachments if a.content_type in ("image/png", "image/jpeg")]
+        self.attachment_id.choices = [(0, "—")] + [(a.id, a.filename) for a in pictures]
+        return self
+
+    @classmethod
+    def for_study(cls, study) -> "LeadImageForm":
+        """Return the form as the study's lead image is now (empty when it has none)."""
+        lead = study.lead_image
+        data = {"attachment_id": lead.attachment_id if lead is not None else 0}
+        if lead is not None:
+            data |= {"alt_text": lead.alt_text, "caption": lead.caption, "credit": lead.credit}
+        return cls(formdata=None, data=data).offer(study)

@@ -117,6 +117,8 @@ class GovernmentType(Labeled):
     special_district = "special_district"
     tribal = "tribal"
     state = "state"
+    consolidated_city_county = "consolidated_city_county"
+    federal_district = "federal_district"
     other = "other"
 
 
@@ -126,6 +128,25 @@ class PopulationBand(Labeled):
     from_50k_to_250k = "50k_250k"
     from_250k_to_1m = "250k_1m"
     over_1m = "over_1m"
+
+    @classmethod
+    def of(cls, population: int | None) -> "PopulationBand | None":
+        """Return the band an exact population falls in (None for None)."""
+        if population is None:
+            return None
+        for limit, band in BAND_LIMITS:
+            if population < limit:
+                return band
+        return cls.over_1m
+
+
+# Each band holds the populations below its limit (and at or above the previous one's).
+BAND_LIMITS = (
+    (10_000, PopulationBand.under_10k),
+    (50_000, PopulationBand.from_10k_to_50k),
+    (250_000, PopulationBand.from_50k_to_250k),
+    (1_000_000, PopulationBand.from_250k_to_1m),
+)
 
 
 class StakeholderType(Labeled):
@@ -221,6 +242,8 @@ LABELS = {
     "organizing_example": "Organizing example",
     "school_district": "School district",
     "special_district": "Special district",
+    "consolidated_city_county": "Consolidated city-county",
+    "federal_district": "Federal district",
     "under_10k": "Under 10,000",
     "10k_50k": "10,000–50,000",
     "50k_250k": "50,000–250,000",

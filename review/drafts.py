@@ -1,7 +1,5 @@
 """Drafts: what a study still needs before it can be submitted, and saving the working copy."""
 
-import functools
-
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -9,19 +7,28 @@ from sqlalchemy.orm import selectinload
 from models import (
     CaseStudy,
     Link,
+    Pillar,
     Stakeholder,
     StudyAuthor,
     TimelineEvent,
     Topic,
     User,
-    study_topics,
 )
 from models.base import db
 from models.clock import utcnow
-from models.enums import MARKDOWN_SECTIONS, ContentLanguage, Section, StudyState, UserKind
+from models.enums import (
+    MARKDOWN_SECTIONS,
+    ContentLanguage,
+    PopulationBand,
+    Section,
+    StudyState,
+    UserKind,
+)
 from review.audit import record
+from review.draft_rows import ROWS, as_stored, stored_rows
 from review.errors import OperationError, Stale
 from review.infra.markdown import render
+from review.library.slugs import slug_problem
 
 SUMMARY_MAX = 400
 POLITICAL_MIN = 150
@@ -63,8 +70,8 @@ def missing_sections(study: CaseStudy, counts: dict[str, int] | None = None) -> 
     """Return {section value or "metadata": what is missing}; an empty dict means complete.
 
     Keys follow SPEC order, metadata first; each value is a sentence an author can act on.
-    `counts` ({"timeline": n, "stakeholders": n}, see row_counts) stands in for the study's
-    rows when the caller has just written them, so they need not be loaded.
+    `counts` ({"timeline": n, "stakeholders": n}, see draft_rows.row_counts) stands in for the
+    study's rows when the caller has just written them, so they need not be loaded.
     """
     counts = counts or {
         "timeline": len(study.timeline),
@@ -147,101 +154,14 @@ def _topics(names: list[str]) -> list[Topic]:
     return [existing[name] for name in names]
 
 
-# The lists a save rewrites, and the fields of each row in the order _stored_rows reads them.
-ROWS = {
-    "topics": None,
-    "timeline": None,
-    "stakeholders": ("name", "type", "role", "stance"),
-    "links": ("label", "url"),
-}
-
-
-@functools.cache
-def _stored_rows_query() -> sa.CompoundSelect:
-    """Build (once) the statement _stored_rows runs, for the bound `study_id`."""
-    text, study_id = sa.String, sa.bindparam("study_id", type_=sa.Integer)
-
-    def part(kind: str, position, *columns, table, where):
-        cells = [sa.cast(c, text) for c in columns] + [sa.null()] * (4 - len(columns))
-        return (
-            sa.select(
-                sa.literal(kind, text).label("kind"),
-                sa.cast(position, sa.Integer).label("position"),
-                *(cell.label(f"c{i}") for i, cell in enumerate(cells)),
-            )
-            .select_from(table)
-            .where(where)
-        )
-
-    return sa.union_all(
-        part(
-            "topics",
-            0,
-            Topic.name,
-            table=sa.join(study_topics, Topic, study_topics.c.topic_id == Topic.id),
-            where=study_topics.c.study_id == study_id,
-        ),
-        part(
-            "timeline",
-            TimelineEvent.position,
-            TimelineEvent.year,
-            TimelineEvent.month,
-            TimelineEvent.day,
-            TimelineEvent.description,
-            table=TimelineEvent.__table__,
-            where=TimelineEvent.study_id == study_id,
-        ),
-        part(
-            "stakeholders",
-            Stakeholder.position,
-            Stakeholder.name,
-            Stakeholder.type,
-            Stakeholder.role,
-            Stakeholder.stance,
-            table=Stakeholder.__table__,
-            where=Stakeholder.study_id == study_id,
-        ),
-        part(
-            "links",
-            Link.position,
-            Link.label,
-            Link.url,
-            table=Link.__table__,
-            where=Link.study_id == study_id,
-        ),
+def _secondary_pillars(ids: list[int], primary_id: int) -> list[Pillar]:
+    """Return the pillars of `ids` but the primary one, in the pillars' order."""
+    wanted = {i for i in ids if i != primary_id}
+    if not wanted:
+        return []
+    return list(
+        db.session.scalars(sa.select(Pillar).where(Pillar.id.in_(wanted)).order_by(Pillar.position))
     )
-
-
-def _stored_rows(study_id: int) -> dict[str, list[tuple]]:
-    """Return the study's topics, timeline, stakeholders and links as saved, in one statement.
-
-    Each row is the (position, fields…) a save would write, every field as text (None for
-    NULL), so that a save compares them with what was posted without loading the objects.
-    """
-    rows: dict[str, list[tuple]] = {name: [] for name in ROWS}
-    for kind, position, *cells in db.session.execute(_stored_rows_query(), {"study_id": study_id}):
-        rows[kind].append((position, *cells))
-    for name in ROWS:
-        rows[name].sort()
-    return rows
-
-
-def _as_stored(name: str, values: dict) -> list[tuple]:
-    """Return the posted rows of list `name` as _stored_rows gives the saved ones."""
-
-    def cells(row) -> tuple:
-        return tuple(None if v is None else str(v) for v in row) + (None,) * (4 - len(row))
-
-    if name == "topics":
-        return sorted((0, *cells([topic])) for topic in dict.fromkeys(values["topics"]))
-    fields = ROWS[name]
-    rows = values[name] if fields is None else [[r[f] for f in fields] for r in values[name]]
-    return [(i, *cells(row)) for i, row in enumerate(rows)]
-
-
-def row_counts(values: dict) -> dict[str, int]:
-    """Return the number of timeline events and stakeholders a save of `values` leaves."""
-    return {"timeline": len(values["timeline"]), "stakeholders": len(values["stakeholders"])}
 
 
 def save_draft(study: CaseStudy, values: dict, expected_version: int | None) -> CaseStudy:
@@ -254,10 +174,18 @@ def save_draft(study: CaseStudy, values: dict, expected_version: int | None) -> 
     """
     if expected_version is not None and expected_version != study.version:
         raise Stale()
-    stored = _stored_rows(study.id)
-    changed = {name for name in ROWS if _as_stored(name, values) != stored[name]}
-    # Queried before any attribute is set: the query autoflushes.
+    slug = values.get("slug", study.slug)
+    if slug and slug != study.slug and (problem := slug_problem(slug, study)):
+        raise OperationError(f"This address {problem}.", "slug")
+    stored = stored_rows(study.id)
+    changed = {name for name in ROWS if name in values and as_stored(name, values) != stored[name]}
+    # Queried before any attribute is set: the queries autoflush.
     topics = _topics(values["topics"]) if "topics" in changed else None
+    secondary = (
+        _secondary_pillars(values["secondary_pillar_ids"], values["pillar_id"])
+        if "secondary_pillar_ids" in changed
+        else None
+    )
     for name in (
         "title",
         "pillar_id",
@@ -270,6 +198,12 @@ def save_draft(study: CaseStudy, values: dict, expected_version: int | None) -> 
         "year_end",
     ):
         setattr(study, name, values[name])
+    study.population = values.get("population")
+    if study.population is not None:
+        study.population_band = PopulationBand.of(study.population)
+    if secondary is not None:
+        study.secondary_pillars = secondary
+    study.slug = slug
     study.summary = (values.get("summary") or "").strip()
     study.summary_translation = (values.get("summary_translation") or "").strip()
     study.language = values.get("language") or ContentLanguage.en

@@ -39,6 +39,8 @@ PUBLIC = {
     "library.sitemap",
     "library.study",
     "library.download",
+    "library.image",
+    "library.suggest",
     "commitments.index",
     "commitments.official",
     "feeds.studies",
@@ -76,6 +78,7 @@ STUDY_PAGES = {
     "studies.compare",
     "studies.edit",
     "studies.download",
+    "studies.image",
     "cochair.study",
     "affirmation.show",
     "staff.study",
@@ -158,6 +161,14 @@ def _values(world: World, rule) -> list[tuple[dict, object]]:
     if not args:
         return [({}, None)]
     published = _published(world)
+    if "width" in args:  # a resized copy of a lead image (every rich study has one)
+        found = world.studies if "study_id" in args else [published]
+        key = "study_id" if "study_id" in args else "slug"
+        return [
+            ({key: s.id if key == "study_id" else s.slug, "attachment_id": lead, "width": 480}, s)
+            for s in found
+            if (lead := getattr(s.lead_image, "attachment_id", None))
+        ]
     if "study_id" in args:
         out = []
         for study in world.studies:
@@ -255,7 +266,7 @@ def may_see_study(world: World, role: str, study) -> bool:
 def _study_status(world: World, role: str, page: Page) -> int:
     study, endpoint, visible = page.study, page.endpoint, None
     visible = may_see_study(world, role, study)
-    if endpoint == "studies.download":
+    if endpoint in ("studies.download", "studies.image"):
         return 200 if visible or study.state == StudyState.published else 404
     if role == "visitor":
         return 302

@@ -91,6 +91,7 @@ def test_studies_list_shape(app, client, api_data):
         "state": "MD",
         "government_type": "city",
         "population": "10k_50k",
+        "population_exact": None,  # issue 15: the exact number where it is known
     }
     assert item["topics"] == ["housing", "tenants"]
     assert item["url"] == f"http://reimagine.test/library/{item['slug']}"

@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["isodate"] = lambda d: d.isoformat() if d else ""
     # A notification stores its moments as ISO strings: the same filter reads them.
     app.jinja_env.filters["when"] = format_datetime
+    app.jinja_env.filters["number"] = lambda n: f"{n:,}" if isinstance(n, int) else ""
 
 
 @pass_context

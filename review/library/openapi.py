@@ -48,6 +48,7 @@ CARD = _object(
                 "population": _nullable(
                     {"type": "string", "enum": [p.value for p in PopulationBand]}
                 ),
+                "population_exact": _nullable({"type": "integer", "minimum": 0}),
             }
         ),
         "topics": {"type": "array", "items": STRING},
@@ -62,6 +63,10 @@ DETAIL = _object(
         "years": _object(
             {"start": _nullable({"type": "integer"}), "end": _nullable({"type": "integer"})}
         ),
+        "secondary_pillars": {
+            "type": "array",
+            "items": _object({"slug": STRING, "name": STRING}),
+        },
         "affirmed_at": _nullable(DATETIME),
         "updated_at": _nullable(DATETIME),
         "authors": {
@@ -131,6 +136,11 @@ STUDY_PARAMETERS = [
         "government",
         {"type": "string", "enum": [g.value for g in GovernmentType]},
         "The type of government.",
+    ),
+    _query(
+        "population",
+        {"type": "string", "enum": [p.value for p in PopulationBand]},
+        "The population band (derived from the exact population where it is known).",
     ),
     _query(
         "language",

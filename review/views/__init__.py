@@ -19,6 +19,7 @@ from review.views import (
     staff_people,  # noqa: F401 (the people routes of staff.bp, added as it is imported)
     staff_records,  # noqa: F401 (the audit, outbox and export routes of staff.bp)
     studies,
+    study_files,  # noqa: F401 (the file and lead image routes of studies.bp, once imported)
     synonyms,
 )
 

@@ -41,6 +41,7 @@ def _card(card: library.Card) -> dict:
             "state": card.state_code or None,
             "government_type": card.government_type.value if card.government_type else None,
             "population": card.population_band.value if card.population_band else None,
+            "population_exact": card.population,
         },
         "topics": card.topics,
         "published_at": card.published_at.isoformat(),
@@ -81,6 +82,7 @@ def study(slug: str):
         found.state_code,
         found.government_type,
         found.population_band,
+        found.population,
         found.year_start,
         found.year_end,
         found.published_at,
@@ -94,6 +96,9 @@ def study(slug: str):
     body.update(
         {
             "years": {"start": found.year_start, "end": found.year_end},
+            "secondary_pillars": [
+                {"slug": p.slug, "name": p.name} for p in found.secondary_pillars
+            ],
             "affirmed_at": found.affirmed_at.isoformat() if found.affirmed_at else None,
             "updated_at": found.corrected_at.isoformat() if found.corrected_at else None,
             "authors": [

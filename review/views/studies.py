@@ -22,17 +22,28 @@ from forms.studies import (
     ROW_LISTS,
     AttachmentUploadForm,
     CoauthorAddForm,
+    LeadImageForm,
     StudyEditForm,
     StudyNewForm,
     apply_row_action,
     error_list,
     initial_data,
 )
-from models import Attachment, CaseStudy
+from models import CaseStudy
 from models.base import db
 from models.pillar import pillars_in_order
-from review import attachments, drafts, policy, reviews, revisions, workflow, working_copies
-from review.errors import Stale
+from review import (
+    attachments,
+    draft_rows,
+    drafts,
+    library,
+    policy,
+    reviews,
+    revisions,
+    workflow,
+    working_copies,
+)
+from review.errors import OperationError, Stale
 from review.infra.rescue import take_rescued_form
 
 bp = Blueprint("studies", __name__, url_prefix="/studies")
@@ -71,6 +82,7 @@ def _editor(
     more: str | None = None,
     conflict: list | None = None,
     kept=None,
+    lead_form: LeadImageForm | None = None,
 ):
     """Render the one-page editor, with blank rows to add to each list."""
     for name in ROW_LISTS:
@@ -87,6 +99,8 @@ def _editor(
         missing=drafts.missing_sections(study),
         topic_names=drafts.topic_names(),
         upload_form=AttachmentUploadForm(),
+        lead_form=lead_form or LeadImageForm.for_study(study),
+        suggested_slug=library.suggest_slug(study) if not study.slug else "",
         coauthor_form=CoauthorAddForm(),
         max_files=attachments.MAX_PER_STUDY,
         conflict=conflict,
@@ -150,7 +164,7 @@ def edit(study_id: int):
     kept = working_copies.load("study", study.id, current_user) if rescued is None else None
     formdata = rescued if kept is None else working_copies.as_formdata(kept)
     form = StudyEditForm(formdata=formdata, data=None if formdata else initial_data(study))
-    form.pillar_id.choices = _pillar_choices()
+    form.offer_pillars(_pillar_choices())
     if kept is not None:
         form.validate()
     more = request.args.get("more")
@@ -163,7 +177,7 @@ def save(study_id: int):
     study = _load_editable(study_id)
     action = request.form.get("action", "save")
     form = StudyEditForm(formdata=apply_row_action(request.form, action))
-    form.pillar_id.choices = _pillar_choices()
+    form.offer_pillars(_pillar_choices())
     if not form.validate():
         # Validation blocks saving to the study, never keeping what was typed.
         kept = working_copies.keep("study", study.id, current_user, request.form)
@@ -182,12 +196,21 @@ def save(study_id: int):
         saved = {
             "ok": True,
             "version": study.version,
-            "missing": drafts.missing_sections(study, drafts.row_counts(values)),
+            "missing": drafts.missing_sections(study, draft_rows.row_counts(values)),
         }
         db.session.commit()
     except (Stale, StaleDataError):
         db.session.rollback()
         return _conflict(study_id, form, values)
+    except OperationError as exc:  # an address already taken: named, and the text kept
+        db.session.rollback()
+        form[exc.field].errors = [*form[exc.field].errors, exc.message]
+        kept = working_copies.keep("study", study_id, current_user, request.form)
+        db.session.commit()
+        if _wants_json():
+            errors = [{"id": anchor, "message": message} for anchor, message in error_list(form)]
+            return jsonify({"ok": False, "kept": True, "errors": errors}), 422
+        return _editor(db.session.get(CaseStudy, study_id), form, status=422, kept=kept)
     if _wants_json():
         return jsonify(saved)
     if action == "preview":
@@ -271,51 +294,6 @@ def remove_coauthor(study_id: int, user_id: int):
     db.session.commit()
     flash(f"{user.name} is no longer a co-author.", "success")
     return redirect(url_for("studies.edit", study_id=study.id) + "#part-authors")
-
-
-@bp.post("/<int:study_id>/attachments")
-@login_required
-def upload(study_id: int):
-    study = _load_editable(study_id)
-    form = AttachmentUploadForm()
-    if not form.validate():
-        for error in form.file.errors:
-            flash(f"{form.file.label.text}: {error}", "error")
-        return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
-    try:
-        attachment = attachments.add_attachment(study, form.file.data, current_user)
-    except attachments.AttachmentError as exc:
-        db.session.rollback()
-        flash(f"{form.file.label.text}: {exc}", "error")
-        return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
-    db.session.commit()
-    flash(f"“{attachment.filename}” is attached.", "success")
-    return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
-
-
-@bp.get("/<int:study_id>/attachments/<int:attachment_id>")
-def download(study_id: int, attachment_id: int):
-    study = db.session.get(CaseStudy, study_id)
-    if study is None or not policy.may_download_attachment(current_user, study):
-        abort(404)
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.study_id != study.id:
-        abort(404)
-    return attachments.download(attachment, max_age=0)
-
-
-@bp.post("/<int:study_id>/attachments/<int:attachment_id>/delete")
-@login_required
-def delete_attachment(study_id: int, attachment_id: int):
-    study = _load_editable(study_id)
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.study_id != study.id:
-        abort(404)
-    name = attachment.filename
-    attachments.remove_attachment(study, attachment)
-    db.session.commit()
-    flash(f"“{name}” is removed.", "success")
-    return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
 
 
 # --- The workflow: buttons and the authors' responses (engineer C; review/workflow.py) ------
