@@ -154,6 +154,9 @@ class Saver:
         self.data = _save_form(app, study_id)
         self.version = int(self.data.get("version") or 1)
         self.n = 0
+        # The first save writes the rows posted beside the section (the world's draft has
+        # none); every save after it changes the section only, as autosave does.
+        self.save()
 
     def _body(self) -> MultiDict:
         self.n += 1

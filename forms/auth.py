@@ -2,7 +2,15 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 
 from models.enums import US_STATES
@@ -12,6 +20,8 @@ class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[InputRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=1024)])
     remember = BooleanField(_l("Keep me signed in on this device"))
+    # Filled by static/timezone.js with the browser's IANA zone; kept at the first sign-in.
+    time_zone = HiddenField()
 
 
 class PasswordResetRequestForm(FlaskForm):
@@ -28,6 +38,7 @@ class PasswordSetForm(FlaskForm):
 
 class InvitationAcceptForm(PasswordSetForm):
     name = StringField(_l("Your name"), validators=[InputRequired(), Length(max=120)])
+    time_zone = HiddenField()
 
 
 STATE_CHOICES = [("", "—")] + [(code, name) for code, name in US_STATES.items()]
@@ -47,7 +58,7 @@ class AccessRequestForm(FlaskForm):
     jurisdiction = StringField(
         _l("Jurisdiction or organisation"), validators=[Optional(), Length(max=160)]
     )
-    state = SelectField(_l("State"), choices=STATE_CHOICES, validators=[Optional()])
+    us_state = SelectField(_l("State"), choices=STATE_CHOICES, validators=[Optional()])
     message = TextAreaField(
         _l("Anything staff should know"), validators=[Optional(), Length(max=2000)]
     )

@@ -15,7 +15,7 @@ class CommitmentAddForm(FlaskForm):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
     office = StringField(_l("Office"), validators=[Optional(), Length(max=160)])
     jurisdiction = StringField(_l("Jurisdiction"), validators=[Optional(), Length(max=160)])
-    state = SelectField(
+    us_state = SelectField(
         _l("State"),
         choices=STATE_CHOICES,
         validators=[InputRequired(message=_l("Choose the official's state."))],

@@ -1,7 +1,6 @@
 """Case-study authoring forms: the new-study form, the one-page editor, co-authors, files."""
 
 import re
-from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -10,20 +9,27 @@ from flask_wtf.file import FileField, FileRequired
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     EmailField,
-    Form,
     HiddenField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields import FieldList, FormField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
-from forms.dates import DATE_EXAMPLES, parse_event_date
+from forms.study_rows import (
+    LinkRowForm,
+    StakeholderRowForm,
+    TimelineRowForm,
+    parse_event_date,
+)
 from models.enums import (
     MARKDOWN_SECTIONS,
     US_STATES,
+    ContentLanguage,
     GovernmentType,
     PopulationBand,
     Section,
@@ -36,6 +42,7 @@ from models.enums import (
 TOPIC_MAX = 60  # the length of Topic.name
 BLANK_ROWS = {"timeline": 2, "stakeholders": 1, "links": 1}
 MAX_ROWS = 100
+SUMMARY_LENGTH = Length(max=400, message=_l("At most 400 characters, please."))
 
 _TOPIC_TOO_LONG = _l(
     "“%(start)s…” is %(length)s characters long; a topic has at most %(max)s. "
@@ -48,12 +55,24 @@ HINTS = {
     "pillar_id": _l("The Dare to Reimagine pillar whose co-chairs will review it."),
     "kind": _l("A policy that was won, or an example of organizing."),
     "place": _l("The city, county, town or district, e.g. “Takoma Park”."),
+    "slug": _l(
+        "The study's address in the library once published: lower-case letters, digits and "
+        "hyphens. Leave it empty for one made of the place and the title."
+    ),
     "state_code": _l("The state or territory."),
     "government_type": _l("The level of government where this happened."),
-    "population_band": _l("Roughly how many people live there."),
+    "population": _l("How many people live there, e.g. 33,782 (the latest census figure)."),
+    "population_band": _l(
+        "Only if the exact number is not known: roughly how many people live there."
+    ),
+    "secondary_pillar_ids": _l(
+        "Other pillars this study also speaks to (optional): it is listed under them too."
+    ),
     "year_start": _l("The year the work began."),
     "year_end": _l("The year it was won or finished (leave empty if ongoing)."),
     "topics": _l("Comma-separated tags, e.g. housing, public safety."),
+    "language": _l("The language the study is written in; the library can be filtered by it."),
+    "summary_translation": _l("Optional: the summary in the other language, for readers of it."),
     Section.summary.value: _l(
         "One or two sentences (at most 400 characters), shown on library cards."
     ),
@@ -90,71 +109,33 @@ def _choices(enum, blank: str = "—") -> list[tuple[str, str]]:
     return [("", blank)] + enum.choices()
 
 
-class TimelineRowForm(Form):
-    date = StringField(_l("Date"), validators=[Length(max=40)])
-    description = TextAreaField(_l("What happened"), validators=[Length(max=2000)])
+POPULATION_MAX = 100_000_000
 
-    def is_blank(self) -> bool:
-        return not ((self.date.data or "").strip() or (self.description.data or "").strip())
 
-    def validate_date(self, field):
-        if self.is_blank():
+class CountField(IntegerField):
+    """A whole number as people write it: "33,782", "33 782" or "33782"."""
+
+    widget = TextInput()  # a number input would refuse the separators people type
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
             return
-        if not (field.data or "").strip():
-            raise ValidationError(
-                _l("Give the date of this event: %(examples)s.", examples=DATE_EXAMPLES)
-            )
-        try:
-            parse_event_date(field.data)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
+        text = re.sub(r"[\s,_\u00a0\u202f]", "", valuelist[0] or "")
+        number = text.isascii() and text.isdigit()
+        self.data = int(text) if number else None
+        if text and not number:
+            raise ValueError(_("Give a whole number, e.g. 33,782."))
 
-    def validate_description(self, field):
-        if not self.is_blank() and not (field.data or "").strip():
-            raise ValidationError(_l("Say what happened on this date."))
-
-
-class StakeholderRowForm(Form):
-    name = StringField(_l("Name"), validators=[Length(max=200)])
-    type = SelectField(_l("Type"), choices=_choices(StakeholderType), default="")
-    role = StringField(_l("Role"), validators=[Length(max=2000)])
-    stance = SelectField(_l("Stance"), choices=_choices(Stance), default="")
-
-    def is_blank(self) -> bool:
-        return not any(
-            (f.data or "").strip() for f in (self.name, self.type, self.role, self.stance)
-        )
-
-    def validate_name(self, field):
-        if not self.is_blank() and not (field.data or "").strip():
-            raise ValidationError(_l("Give the name of this stakeholder."))
-
-    def validate_type(self, field):
-        if not self.is_blank() and not field.data:
-            raise ValidationError(_l("Choose what kind of stakeholder this is."))
-
-    def validate_stance(self, field):
-        if not self.is_blank() and not field.data:
-            raise ValidationError(_l("Choose whether they were an ally, neutral or opposed."))
+    def validate(self, form, extra_validators=()):
+        if self.process_errors:  # not a number: the range has nothing to say about it
+            self.errors = list(self.process_errors)
+            return False
+        return super().validate(form, extra_validators)
 
 
-class LinkRowForm(Form):
-    label = StringField(_l("Label"), validators=[Length(max=200)])
-    url = StringField(_l("Address (URL)"), validators=[Length(max=2000)])
-
-    def is_blank(self) -> bool:
-        return not ((self.label.data or "").strip() or (self.url.data or "").strip())
-
-    def validate_label(self, field):
-        if not self.is_blank() and not (field.data or "").strip():
-            raise ValidationError(_l("Give this link a label a reader will understand."))
-
-    def validate_url(self, field):
-        if self.is_blank():
-            return
-        parts = urlsplit((field.data or "").strip())
-        if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
-            raise ValidationError(_l("Use a full web address starting with http:// or https://."))
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class StudyNewForm(FlaskForm):
@@ -170,29 +151,44 @@ class StudyEditForm(FlaskForm):
     pillar_id = SelectField(_l("Pillar"), coerce=int, validators=[InputRequired()])
     kind = SelectField(_l("Kind"), choices=_choices(StudyKind), validators=[Optional()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=160)])
+    slug = StringField(
+        _l("Address (slug)"),
+        validators=[Optional(), Length(max=80, message=_l("At most 80 characters, please."))],
+    )
     state_code = SelectField(
         _l("State"), choices=[("", "—")] + list(US_STATES.items()), validators=[Optional()]
     )
     government_type = SelectField(
         _l("Government type"), choices=_choices(GovernmentType), validators=[Optional()]
     )
-    population_band = SelectField(
-        _l("Population"), choices=_choices(PopulationBand), validators=[Optional()]
+    population = CountField(
+        _l("Population"),
+        validators=[
+            Optional(),
+            NumberRange(
+                0,
+                POPULATION_MAX,
+                _l("Give a number between 0 and %(max)s.", max=f"{POPULATION_MAX:,}"),
+            ),
+        ],
     )
+    population_band = SelectField(
+        _l("Population band"), choices=_choices(PopulationBand), validators=[Optional()]
+    )
+    secondary_pillar_ids = CheckboxesField(_l("Also in pillars"), coerce=int, choices=[])
     year_start = IntegerField(
         _l("Year started"),
-        validators=[Optional(), NumberRange(1800, 2100, "Give a year between 1800 and 2100.")],
+        validators=[Optional(), NumberRange(1800, 2100, _l("Give a year between 1800 and 2100."))],
     )
     year_end = IntegerField(
         _l("Year won or finished"),
-        validators=[Optional(), NumberRange(1800, 2100, "Give a year between 1800 and 2100.")],
+        validators=[Optional(), NumberRange(1800, 2100, _l("Give a year between 1800 and 2100."))],
     )
     topics = StringField(_l("Topics"), validators=[Optional(), Length(max=1000)])
+    language = SelectField(_l("Written in"), choices=ContentLanguage.choices(), default="en")
 
-    summary = TextAreaField(
-        Section.summary.lazy_label,
-        validators=[Optional(), Length(max=400, message=_l("At most 400 characters, please."))],
-    )
+    summary = TextAreaField(Section.summary.lazy_label, validators=[Optional(), SUMMARY_LENGTH])
+    summary_translation = TextAreaField(_l("Summary in the other language"), [SUMMARY_LENGTH])
     overview_md = TextAreaField(Section.overview.lazy_label, validators=[Length(max=100_000)])
     timeline = FieldList(FormField(TimelineRowForm), max_entries=MAX_ROWS)
     political_environment_md = TextAreaField(
@@ -214,6 +210,16 @@ class StudyEditForm(FlaskForm):
                 too_long = dict(start=name[:20], length=len(name), max=TOPIC_MAX)
                 raise ValidationError(_TOPIC_TOO_LONG % too_long)
 
+    def offer_pillars(self, choices: list[tuple[int, str]]) -> "StudyEditForm":
+        """Set the pillars to choose from, primary and secondary; return the form."""
+        self.pillar_id.choices = choices
+        self.secondary_pillar_ids.choices = choices
+        return self
+
+    def validate_secondary_pillar_ids(self, field):
+        if self.pillar_id.data in (field.data or []):
+            raise ValidationError(_l("The primary pillar cannot also be a secondary one."))
+
     def validate_year_end(self, field):
         if field.data and self.year_start.data and field.data < self.year_start.data:
             raise ValidationError(_l("The end year is before the start year."))
@@ -227,8 +233,10 @@ class StudyEditForm(FlaskForm):
                 "pillar_id",
                 "place",
                 "summary",
+                "summary_translation",
                 "year_start",
                 "year_end",
+                "population",
                 "overview_md",
                 "political_environment_md",
                 "collaborative_governance_md",
@@ -249,7 +257,12 @@ class StudyEditForm(FlaskForm):
         ):
             data = getattr(self, name).data
             values[name] = enum(data) if data else None
+        if values["population"] is not None:
+            values["population_band"] = PopulationBand.of(values["population"])
+        values["secondary_pillar_ids"] = list(self.secondary_pillar_ids.data or [])
         values["state_code"] = self.state_code.data or ""
+        values["language"] = ContentLanguage(self.language.data or "en")
+        values["slug"] = (self.slug.data or "").strip() or None
         values["topics"] = parse_topics(self.topics.data)
         values["timeline"] = [
             (*parse_event_date(row.form.date.data), row.form.description.data.strip())
@@ -331,13 +344,18 @@ def initial_data(study) -> dict:
         "pillar_id": study.pillar_id,
         "kind": study.kind.value if study.kind else "",
         "place": study.place,
+        "slug": study.slug or "",
         "state_code": study.state_code,
         "government_type": study.government_type.value if study.government_type else "",
+        "population": study.population,
         "population_band": study.population_band.value if study.population_band else "",
+        "secondary_pillar_ids": [p.id for p in study.secondary_pillars],
         "year_start": study.year_start,
         "year_end": study.year_end,
         "topics": ", ".join(t.name for t in study.topics),
         "summary": study.summary,
+        "language": study.language.value,
+        "summary_translation": study.summary_translation,
         **{f"{s.value}_md": getattr(study, f"{s.value}_md") for s in MARKDOWN_SECTIONS},
         "timeline": [{"date": e.date_label, "description": e.description} for e in study.timeline],
         "stakeholders": [

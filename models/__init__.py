@@ -5,12 +5,15 @@ from models.audit import AuditEvent
 from models.case_study import (
     Attachment,
     CaseStudy,
+    ImageRendition,
+    LeadImage,
     Link,
     SlugRedirect,
     Stakeholder,
     StudyAuthor,
     TimelineEvent,
     Topic,
+    study_pillars,
     study_topics,
 )
 from models.commitment import Commitment
@@ -37,6 +40,8 @@ __all__ = [
     "Commitment",
     "Conflict",
     "FeedbackItem",
+    "ImageRendition",
+    "LeadImage",
     "Link",
     "Login",
     "Notification",
@@ -59,5 +64,6 @@ __all__ = [
     "WorkingCopy",
     "moving_state",
     "pillar_follows",
+    "study_pillars",
     "study_topics",
 ]

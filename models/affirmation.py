@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db
 from models.clock import UTCDateTime, utcnow
-from models.enums import VoteChoice, enum_type
+from models.enums import VoteChoice, WindowResult, enum_type
 
 
 class AffirmationWindow(db.Model):
@@ -20,7 +20,7 @@ class AffirmationWindow(db.Model):
     closes_at: Mapped[object] = mapped_column(UTCDateTime(), index=True)
     closed_at: Mapped[object | None] = mapped_column(UTCDateTime())
     # affirmed or returned, once closed
-    result: Mapped[str | None] = mapped_column(sa.String(20))
+    result: Mapped[WindowResult | None] = mapped_column(enum_type(WindowResult, length=20))
     affirm_count: Mapped[int | None]
     object_count: Mapped[int | None]
     reminder_sent_at: Mapped[object | None] = mapped_column(UTCDateTime())
@@ -61,6 +61,8 @@ class Vote(db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("window_id", "user_id", name="uq_vote_window_user"),
+        # A window's tally counts its votes per choice from this index alone (0007_perf).
+        sa.Index("ix_vote_window_choice", "window_id", "choice"),
         sa.CheckConstraint("choice <> 'object' OR length(reason) > 0", name="objection_reason"),
     )
 

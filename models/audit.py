@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db
 from models.clock import UTCDateTime, utcnow
+from models.enums import StudyState, enum_type
 
 
 class AuditEvent(db.Model):
@@ -19,8 +20,12 @@ class AuditEvent(db.Model):
         sa.ForeignKey("case_study.id", ondelete="SET NULL"), index=True
     )
     event: Mapped[str] = mapped_column(sa.String(40), index=True)
-    from_state: Mapped[str | None] = mapped_column(sa.String(20))
-    to_state: Mapped[str | None] = mapped_column(sa.String(20))
+    from_state: Mapped[StudyState | None] = mapped_column(
+        enum_type(StudyState, length=20, name="from_state")
+    )
+    to_state: Mapped[StudyState | None] = mapped_column(
+        enum_type(StudyState, length=20, name="to_state")
+    )
     round_number: Mapped[int | None]
     comment: Mapped[str] = mapped_column(sa.Text, default="")
     # Set when staff acted in place of a co-chair: the recorded reason.

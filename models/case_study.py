@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import db
 from models.clock import UTCDateTime, utcnow
 from models.enums import (
+    ContentLanguage,
     GovernmentType,
     PopulationBand,
     StakeholderType,
@@ -52,6 +53,17 @@ study_topics = sa.Table(
 )
 
 
+# A study's secondary pillars: besides its primary one (CaseStudy.pillar_id, whose co-chairs
+# review it), the pillars it also belongs to in the library's facets and on its page.
+study_pillars = sa.Table(
+    "study_pillar",
+    db.metadata,
+    sa.Column("study_id", sa.ForeignKey("case_study.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("pillar_id", sa.ForeignKey("pillar.id", ondelete="CASCADE"), primary_key=True),
+    sa.Index("ix_study_pillar_pillar_id", "pillar_id"),
+)
+
+
 class Topic(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(60), unique=True)
@@ -69,11 +81,19 @@ class CaseStudy(db.Model):
     place: Mapped[str] = mapped_column(sa.String(160), default="")
     state_code: Mapped[str] = mapped_column(sa.String(2), default="")
     government_type: Mapped[GovernmentType | None] = mapped_column(enum_type(GovernmentType))
+    # The exact population when known; the band is then derived from it (the facets group by
+    # the band). Studies written before exact populations keep only their band.
+    population: Mapped[int | None]
     population_band: Mapped[PopulationBand | None] = mapped_column(enum_type(PopulationBand))
     year_start: Mapped[int | None]
     year_end: Mapped[int | None]
 
     summary: Mapped[str] = mapped_column(sa.String(400), default="")
+    # The language the study is written in, and optionally its summary in the other one.
+    language: Mapped[ContentLanguage] = mapped_column(
+        enum_type(ContentLanguage), default=ContentLanguage.en, server_default="en"
+    )
+    summary_translation: Mapped[str] = mapped_column(sa.String(400), default="", server_default="")
     overview_md: Mapped[str] = mapped_column(sa.Text, default="")
     overview_html: Mapped[str] = mapped_column(sa.Text, default="")
     political_environment_md: Mapped[str] = mapped_column(sa.Text, default="")
@@ -113,6 +133,7 @@ class CaseStudy(db.Model):
         order_by="StudyAuthor.position",
     )
     topics = relationship("Topic", secondary=study_topics, order_by="Topic.name")
+    secondary_pillars = relationship("Pillar", secondary=study_pillars, order_by="Pillar.position")
     timeline = relationship(
         "TimelineEvent", cascade="all, delete-orphan", order_by="TimelineEvent.position"
     )
@@ -123,6 +144,9 @@ class CaseStudy(db.Model):
     attachments = relationship(
         "Attachment", cascade="all, delete-orphan", order_by="Attachment.created_at"
     )
+    lead_image = relationship(
+        "LeadImage", uselist=False, cascade="all, delete-orphan", back_populates="study"
+    )
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -131,6 +155,7 @@ class CaseStudy(db.Model):
         ),
         sa.CheckConstraint("state <> 'published' OR slug IS NOT NULL", name="published_has_slug"),
         sa.CheckConstraint("current_round >= 0", name="round_not_negative"),
+        sa.CheckConstraint("population >= 0", name="population_not_negative"),
         # Staff studies and staff's decided queue sort on the last change (migration 0006_perf).
         sa.Index("ix_case_study_state_changed", "state_changed_at", "id"),
         # A co-chair's decided list: the pillar's studies, newest change first.
@@ -232,6 +257,59 @@ class Attachment(db.Model):
     storage_key: Mapped[str] = mapped_column(sa.String(100), unique=True)
     uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ImageRendition(db.Model):
+    """A resized copy of an image attachment (at most `max_width` pixels wide), made with
+    Pillow at upload: no metadata (EXIF, GPS) survives into it. Stored like the attachment."""
+
+    __tablename__ = "image_rendition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attachment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("attachment.id", ondelete="CASCADE"), index=True
+    )
+    max_width: Mapped[int]
+    width: Mapped[int]
+    height: Mapped[int]
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    storage_key: Mapped[str] = mapped_column(sa.String(100), unique=True)
+
+    __table_args__ = (sa.UniqueConstraint("attachment_id", "max_width"),)
+
+
+class LeadImage(db.Model):
+    """The picture a study opens with: one of its PNG or JPEG attachments, described."""
+
+    __tablename__ = "lead_image"
+
+    study_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("case_study.id", ondelete="CASCADE"), primary_key=True
+    )
+    attachment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("attachment.id", ondelete="CASCADE"), unique=True
+    )
+    alt_text: Mapped[str] = mapped_column(sa.String(300))
+    caption: Mapped[str] = mapped_column(sa.String(500), default="")
+    credit: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+
+    study = relationship("CaseStudy", back_populates="lead_image")
+    attachment = relationship("Attachment")
+    renditions = relationship(
+        "ImageRendition",
+        primaryjoin="LeadImage.attachment_id == foreign(ImageRendition.attachment_id)",
+        order_by="ImageRendition.max_width",
+        viewonly=True,
+    )
+
+    __table_args__ = (sa.CheckConstraint("alt_text <> ''", name="has_alt_text"),)
+
+    def rendition(self, max_width: int):
+        """Return the rendition of this width, else the largest there is (None if none)."""
+        found = [r for r in self.renditions if r.max_width == max_width]
+        return found[0] if found else (self.renditions[-1] if self.renditions else None)
 
 
 class SlugRedirect(db.Model):

@@ -5,6 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db
 from models.clock import UTCDateTime, utcnow
+from models.enums import CommitmentSource, enum_type
 
 
 class Commitment(db.Model):
@@ -14,9 +15,11 @@ class Commitment(db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
     office: Mapped[str] = mapped_column(sa.String(160), default="")
     jurisdiction: Mapped[str] = mapped_column(sa.String(160), default="")
-    state: Mapped[str] = mapped_column(sa.String(2), index=True)
+    us_state: Mapped[str] = mapped_column(sa.String(2), index=True)
     committed_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    source: Mapped[str] = mapped_column(sa.String(10), default="self")
+    source: Mapped[CommitmentSource] = mapped_column(
+        enum_type(CommitmentSource, length=10), default=CommitmentSource.self_
+    )
 
     user = relationship("User", foreign_keys=[user_id])

@@ -6,15 +6,19 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 
-def enum_type(enum: type[StrEnum]) -> sa.Enum:
-    """Store a StrEnum by value in a VARCHAR with a CHECK constraint on both engines."""
+def enum_type(enum: type[StrEnum], length: int | None = None, name: str | None = None) -> sa.Enum:
+    """Store a StrEnum by value in a VARCHAR with a CHECK constraint on both engines.
+
+    `length` keeps a column's existing width; `name` tells apart two columns of one table that
+    hold the same enum (their CHECKs are named ck_<table>_<name>).
+    """
     return sa.Enum(
         enum,
         native_enum=False,
         create_constraint=True,
-        length=max(len(m.value) for m in enum),
+        length=length or max(len(m.value) for m in enum),
         values_callable=lambda e: [m.value for m in e],
-        name=enum.__name__.lower(),
+        name=name or enum.__name__.lower(),
         validate_strings=True,
     )
 
@@ -56,6 +60,58 @@ class StudyState(Labeled):
     withdrawn = "withdrawn"
 
 
+class WindowResult(StrEnum):
+    """How an affirmation window closed: the network affirmed or returned the study, or the
+    vote was void because the study left affirmation another way (withdrawn) first."""
+
+    affirmed = "affirmed"
+    returned = "returned"
+    void = "void"
+
+
+class FeedbackSource(StrEnum):
+    """Where a feedback item came from: a co-chair's review or the network's objections."""
+
+    review = "review"
+    affirmation = "affirmation"
+
+
+class CommitmentSource(StrEnum):
+    """Who listed an official: they themselves, staff by hand, or a staff CSV import."""
+
+    self_ = "self"
+    staff = "staff"
+    import_ = "import"
+
+
+class RevisionReason(StrEnum):
+    """Why a revision was frozen."""
+
+    submit = "submit"
+    resubmit = "resubmit"
+    correction = "correction"
+    import_ = "import"
+
+
+class Transport(StrEnum):
+    """How a sent notification left: by SMTP, or written to the mail store (the embedded mode)."""
+
+    smtp = "smtp"
+    store = "store"
+
+
+class ContentLanguage(Labeled):
+    """The language a study is written in (its content, not the reader's interface)."""
+
+    en = "en"
+    es = "es"
+
+    @property
+    def search_config(self) -> str:
+        """The PostgreSQL text search configuration that stems this language."""
+        return {"en": "english", "es": "spanish"}[self.value]
+
+
 class StudyKind(Labeled):
     policy_win = "policy_win"
     organizing_example = "organizing_example"
@@ -69,6 +125,8 @@ class GovernmentType(Labeled):
     special_district = "special_district"
     tribal = "tribal"
     state = "state"
+    consolidated_city_county = "consolidated_city_county"
+    federal_district = "federal_district"
     other = "other"
 
 
@@ -78,6 +136,25 @@ class PopulationBand(Labeled):
     from_50k_to_250k = "50k_250k"
     from_250k_to_1m = "250k_1m"
     over_1m = "over_1m"
+
+    @classmethod
+    def of(cls, population: int | None) -> "PopulationBand | None":
+        """Return the band an exact population falls in (None for None)."""
+        if population is None:
+            return None
+        for limit, band in BAND_LIMITS:
+            if population < limit:
+                return band
+        return cls.over_1m
+
+
+# Each band holds the populations below its limit (and at or above the previous one's).
+BAND_LIMITS = (
+    (10_000, PopulationBand.under_10k),
+    (50_000, PopulationBand.from_10k_to_50k),
+    (250_000, PopulationBand.from_50k_to_250k),
+    (1_000_000, PopulationBand.from_250k_to_1m),
+)
 
 
 class StakeholderType(Labeled):
@@ -165,6 +242,9 @@ MARKDOWN_SECTIONS = (
 
 # Every member's label, marked for translation (one entry per value: members share labels).
 LABELS = {
+    # Each language by its own name, untranslated (as LOCALES below).
+    "en": "English",
+    "es": "Español",
     "member": _l("Member"),
     "partner": _l("Partner"),
     "staff": _l("Staff"),
@@ -186,6 +266,8 @@ LABELS = {
     "special_district": _l("Special district"),
     "tribal": _l("Tribal"),
     "state": _l("State"),
+    "consolidated_city_county": _l("Consolidated city-county"),
+    "federal_district": _l("Federal district"),
     "other": _l("Other"),
     "under_10k": _l("Under 10,000"),
     "10k_50k": _l("10,000–50,000"),

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db
 from models.clock import UTCDateTime, utcnow
-from models.enums import NotificationCategory, NotificationStatus, enum_type
+from models.enums import NotificationCategory, NotificationStatus, Transport, enum_type
 
 
 class Notification(db.Model):
@@ -36,7 +36,7 @@ class Notification(db.Model):
     locale: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
     body_text: Mapped[str | None] = mapped_column(sa.Text)
     body_html: Mapped[str | None] = mapped_column(sa.Text)
-    transport: Mapped[str | None] = mapped_column(sa.String(10))
+    transport: Mapped[Transport | None] = mapped_column(enum_type(Transport, length=10))
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     # Set just before the message's DATA goes to SMTP, cleared with the server's reply: a row
     # found with it set was caught in between, and SMTP may have accepted it.

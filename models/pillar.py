@@ -77,6 +77,11 @@ PILLARS = [
 ]
 
 
+def pillars_in_order() -> list[Pillar]:
+    """The five pillars in the agenda's order (the one way every page lists them)."""
+    return list(db.session.scalars(sa.select(Pillar).order_by(Pillar.position)))
+
+
 def seed_pillars() -> list[Pillar]:
     """Create the five pillars if missing; flush, never commit."""
     existing = {p.slug: p for p in db.session.scalars(sa.select(Pillar))}

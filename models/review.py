@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db
 from models.clock import UTCDateTime, utcnow
-from models.enums import FeedbackLevel, Recommendation, Section, enum_type
+from models.enums import FeedbackLevel, FeedbackSource, Recommendation, Section, enum_type
 
 
 class Round(db.Model):
@@ -86,7 +86,9 @@ class FeedbackItem(db.Model):
         enum_type(FeedbackLevel), default=FeedbackLevel.required
     )
     body: Mapped[str] = mapped_column(sa.Text)
-    source: Mapped[str] = mapped_column(sa.String(20), default="review")
+    source: Mapped[FeedbackSource] = mapped_column(
+        enum_type(FeedbackSource, length=20), default=FeedbackSource.review
+    )
     response: Mapped[str | None] = mapped_column(sa.Text)
     responded_at: Mapped[object | None] = mapped_column(UTCDateTime())
     responded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db
 from models.clock import UTCDateTime, utcnow
+from models.enums import RevisionReason, enum_type
 
 
 class Revision(db.Model):
@@ -15,7 +16,7 @@ class Revision(db.Model):
     )
     number: Mapped[int]
     # submit, resubmit or correction
-    reason: Mapped[str] = mapped_column(sa.String(20))
+    reason: Mapped[RevisionReason] = mapped_column(enum_type(RevisionReason, length=20))
     content: Mapped[dict] = mapped_column(sa.JSON)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)

@@ -27,6 +27,16 @@ def get_setting(key: str):
     return row.value if row is not None else current_app.config[DEFAULTS[key]]
 
 
+def get_settings(*keys: str) -> dict:
+    """Return {key: value} of several settings, stored or default, in one statement."""
+    stored = dict(
+        db.session.execute(sa.select(Setting.key, Setting.value).where(Setting.key.in_(keys))).all()
+    )
+    return {
+        key: stored[key] if key in stored else current_app.config[DEFAULTS[key]] for key in keys
+    }
+
+
 def set_setting(key: str, value) -> None:
     """Store a setting; flush, never commit."""
     if key not in DEFAULTS:

@@ -5,6 +5,7 @@ them by storage key. Where the bytes live (database, S3, a folder) is for review
 """
 
 import hashlib
+import io
 import os
 import secrets
 import tempfile
@@ -19,6 +20,7 @@ from werkzeug.datastructures import FileStorage
 from models import Attachment, CaseStudy
 from models.base import db
 from models.clock import utcnow
+from review import images
 from review.errors import OperationError
 from review.infra import storage
 
@@ -124,7 +126,14 @@ def add_attachment(study: CaseStudy, upload: FileStorage, actor) -> Attachment:
                 )
             )
         partial.seek(0)
-        storage.current().save(key, partial)
+        cleaned = images.without_metadata(partial.read(), content_type)
+        if cleaned is not None:
+            # The camera's EXIF (the place a photograph was taken, among others) never leaves.
+            digest, size = hashlib.sha256(cleaned), len(cleaned)
+            storage.current().save(key, io.BytesIO(cleaned))
+        else:
+            partial.seek(0)
+            storage.current().save(key, partial)
     attachment = Attachment(
         study_id=study.id,
         filename=filename,
@@ -143,7 +152,10 @@ def add_attachment(study: CaseStudy, upload: FileStorage, actor) -> Attachment:
 
 
 def remove_attachment(study: CaseStudy, attachment: Attachment) -> None:
-    """Remove the file from the study (its bytes stay for the revisions); flush only."""
+    """Remove the file from the study (its bytes stay for the revisions); flush only. The
+    study's lead image goes with it, if it was that file."""
+    if study.lead_image is not None and study.lead_image.attachment_id == attachment.id:
+        images.remove(study)
     db.session.delete(attachment)
     db.session.flush()
     db.session.expire(study, ["attachments"])

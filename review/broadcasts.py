@@ -12,6 +12,7 @@ needs, never a list of people: the row stays small whatever the size of the netw
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from models import AffirmationWindow, Broadcast, CaseStudy
 from models.base import db
@@ -71,6 +72,14 @@ def resume(row: Broadcast) -> None:
     """
     row.lease_until = None
     db.session.info.setdefault(WAKE, set()).add(row.id)
+
+
+def listing(only_stalled: bool = False) -> sa.Select:
+    """The staff page's broadcasts, newest first, with their study; only stalled ones if asked."""
+    query = sa.select(Broadcast).options(joinedload(Broadcast.study))
+    if only_stalled:
+        query = query.where(Broadcast.id.in_(stalled_ids()))
+    return query.order_by(Broadcast.id.desc())
 
 
 def stalled_ids() -> sa.Select:

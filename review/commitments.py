@@ -28,13 +28,33 @@ def commitment_of(user: User) -> Commitment | None:
     return db.session.scalar(sa.select(Commitment).where(Commitment.user_id == user.id))
 
 
+def listed(us_state: str = "") -> list[Commitment]:
+    """Every listed official by state and name, or those of one state."""
+    stmt = sa.select(Commitment).order_by(Commitment.us_state, Commitment.name, Commitment.id)
+    if us_state:
+        stmt = stmt.where(Commitment.us_state == us_state)
+    return list(db.session.scalars(stmt))
+
+
+def counts_by_state() -> dict[str, int]:
+    return dict(
+        db.session.execute(
+            sa.select(Commitment.us_state, sa.func.count()).group_by(Commitment.us_state)
+        ).all()
+    )
+
+
+def total() -> int:
+    return db.session.scalar(sa.select(sa.func.count(Commitment.id)))
+
+
 def commit(user: User) -> Commitment:
     """Record a member's own commitment from their profile; refuse a second one."""
     if user.kind != UserKind.member:
         raise CommitmentError(_("Only member officials can commit to the agenda."))
     if commitment_of(user) is not None:
         raise CommitmentError(_("You have already committed to the agenda."))
-    if user.state not in US_STATES:
+    if user.us_state not in US_STATES:
         raise CommitmentError(
             _("Add your state to your account first: the list is grouped by state.")
         )
@@ -43,7 +63,7 @@ def commit(user: User) -> Commitment:
         name=user.name,
         office=user.office,
         jurisdiction=user.jurisdiction,
-        state=user.state,
+        us_state=user.us_state,
         committed_at=utcnow(),
         created_by_id=user.id,
         source="self",
@@ -67,7 +87,7 @@ def add(
     name: str,
     office: str,
     jurisdiction: str,
-    state: str,
+    us_state: str,
     committed_on: date | None = None,
     user: User | None = None,
 ) -> Commitment:
@@ -77,7 +97,7 @@ def add(
         name=name.strip(),
         office=office.strip(),
         jurisdiction=jurisdiction.strip(),
-        state=state,
+        us_state=us_state,
         created_by_id=actor.id,
         source="staff",
         committed_at=_at(committed_on) if committed_on else utcnow(),
@@ -105,7 +125,7 @@ class ImportRow:
     name: str
     office: str
     jurisdiction: str
-    state: str
+    us_state: str
     committed_on: date | None
     user: User | None = None
 
@@ -139,9 +159,9 @@ def plan_import(text: str) -> ImportPlan:
         )
         return plan
     existing = {
-        (name.lower(), jurisdiction.lower(), state)
-        for name, jurisdiction, state in db.session.execute(
-            sa.select(Commitment.name, Commitment.jurisdiction, Commitment.state)
+        (name.lower(), jurisdiction.lower(), us_state)
+        for name, jurisdiction, us_state in db.session.execute(
+            sa.select(Commitment.name, Commitment.jurisdiction, Commitment.us_state)
         )
     }
     committed_users = set(
@@ -162,7 +182,7 @@ def plan_import(text: str) -> ImportPlan:
                 plan.refused.append((number, raw, reason))
             else:
                 plan.rows.append(row)
-                existing.add((row.name.lower(), row.jurisdiction.lower(), row.state))
+                existing.add((row.name.lower(), row.jurisdiction.lower(), row.us_state))
     except csv.Error as exc:
         plan.error = f"The file is not readable as CSV: {exc}."
     return plan
@@ -170,14 +190,14 @@ def plan_import(text: str) -> ImportPlan:
 
 def _check_row(number, values, existing, committed_users, seen_emails):
     name = values.get("name", "")
-    state = values.get("state", "").upper()
+    us_state = values.get("state", "").upper()
     office = values.get("office", "")
     jurisdiction = values.get("jurisdiction", "")
     if not name:
         return _("name is empty"), None
     if len(name) > 120 or len(office) > 160 or len(jurisdiction) > 160:
         return _("a value is too long (name ≤ 120, office and jurisdiction ≤ 160 characters)"), None
-    if state not in US_STATES:
+    if us_state not in US_STATES:
         return f"state “{values.get('state', '')}” is not a state or territory code", None
     committed_on = None
     if values.get("date"):
@@ -196,16 +216,16 @@ def _check_row(number, values, existing, committed_users, seen_emails):
         if user.id in committed_users or email in seen_emails:
             return f"{email} has already committed", None
         seen_emails.add(email)
-    if (name.lower(), jurisdiction.lower(), state) in existing:
+    if (name.lower(), jurisdiction.lower(), us_state) in existing:
         return _("this official is already on the list"), None
-    return None, ImportRow(number, name, office, jurisdiction, state, committed_on, user)
+    return None, ImportRow(number, name, office, jurisdiction, us_state, committed_on, user)
 
 
 def run_import(actor: User, plan: ImportPlan) -> int:
     """Add every row of a checked plan, all or nothing (the caller commits); return the count."""
     for row in plan.rows:
         commitment = add(
-            actor, row.name, row.office, row.jurisdiction, row.state, row.committed_on, row.user
+            actor, row.name, row.office, row.jurisdiction, row.us_state, row.committed_on, row.user
         )
         commitment.source = "import"
     db.session.flush()

@@ -6,13 +6,31 @@ from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from models import CaseStudy, Link, Stakeholder, StudyAuthor, TimelineEvent, Topic, User
+from models import (
+    CaseStudy,
+    Link,
+    Pillar,
+    Stakeholder,
+    StudyAuthor,
+    TimelineEvent,
+    Topic,
+    User,
+)
 from models.base import db
 from models.clock import utcnow
-from models.enums import MARKDOWN_SECTIONS, Section, StudyState, UserKind
+from models.enums import (
+    MARKDOWN_SECTIONS,
+    ContentLanguage,
+    PopulationBand,
+    Section,
+    StudyState,
+    UserKind,
+)
 from review.audit import record
+from review.draft_rows import ROWS, as_stored, stored_rows
 from review.errors import OperationError, Stale
 from review.infra.markdown import render
+from review.library.slugs import slug_problem
 
 SUMMARY_MAX = 400
 POLITICAL_MIN = 150
@@ -50,11 +68,17 @@ def _metadata_missing(study: CaseStudy) -> list[str]:
     return missing
 
 
-def missing_sections(study: CaseStudy) -> dict[str, str]:
+def missing_sections(study: CaseStudy, counts: dict[str, int] | None = None) -> dict[str, str]:
     """Return {section value or "metadata": what is missing}; an empty dict means complete.
 
     Keys follow SPEC order, metadata first; each value is a sentence an author can act on.
+    `counts` ({"timeline": n, "stakeholders": n}, see draft_rows.row_counts) stands in for the
+    study's rows when the caller has just written them, so they need not be loaded.
     """
+    counts = counts or {
+        "timeline": len(study.timeline),
+        "stakeholders": len(study.stakeholders),
+    }
     missing: dict[str, str] = {}
     meta = _metadata_missing(study)
     if meta:
@@ -72,7 +96,7 @@ def missing_sections(study: CaseStudy) -> dict[str, str]:
         missing[Section.overview.value] = _(
             "Describe the policy or program: what was won or built."
         )
-    events = len(study.timeline)
+    events = counts["timeline"]
     if events < TIMELINE_MIN:
         missing[Section.timeline.value] = _(
             "Add at least %(min)s dated events (it has %(events)s).",
@@ -87,7 +111,7 @@ def missing_sections(study: CaseStudy) -> dict[str, str]:
             min=POLITICAL_MIN,
             length=political,
         )
-    if len(study.stakeholders) < STAKEHOLDERS_MIN:
+    if counts["stakeholders"] < STAKEHOLDERS_MIN:
         missing[Section.stakeholders.value] = _("Add at least 1 stakeholder.")
     if not (study.collaborative_governance_md or "").strip():
         missing[Section.collaborative_governance.value] = _(
@@ -140,15 +164,38 @@ def _topics(names: list[str]) -> list[Topic]:
     return [existing[name] for name in names]
 
 
+def _secondary_pillars(ids: list[int], primary_id: int) -> list[Pillar]:
+    """Return the pillars of `ids` but the primary one, in the pillars' order."""
+    wanted = {i for i in ids if i != primary_id}
+    if not wanted:
+        return []
+    return list(
+        db.session.scalars(sa.select(Pillar).where(Pillar.id.in_(wanted)).order_by(Pillar.position))
+    )
+
+
 def save_draft(study: CaseStudy, values: dict, expected_version: int | None) -> CaseStudy:
     """Write the form's values into the working copy and render its Markdown; flush only.
 
     Raise Stale when `expected_version` (the version the person loaded) is not the
     study's current one; the database refuses a concurrent writer with StaleDataError.
+    Only what changed is written: a list whose rows are as saved is left alone, and an
+    unchanged section is not rendered again (its HTML is a function of its Markdown).
     """
     if expected_version is not None and expected_version != study.version:
         raise Stale()
-    topics = _topics(values["topics"])  # queried first: the query autoflushes
+    slug = values.get("slug", study.slug)
+    if slug and slug != study.slug and (problem := slug_problem(slug, study)):
+        raise OperationError(f"This address {problem}.", "slug")
+    stored = stored_rows(study.id)
+    changed = {name for name in ROWS if name in values and as_stored(name, values) != stored[name]}
+    # Queried before any attribute is set: the queries autoflush.
+    topics = _topics(values["topics"]) if "topics" in changed else None
+    secondary = (
+        _secondary_pillars(values["secondary_pillar_ids"], values["pillar_id"])
+        if "secondary_pillar_ids" in changed
+        else None
+    )
     for name in (
         "title",
         "pillar_id",
@@ -161,20 +208,36 @@ def save_draft(study: CaseStudy, values: dict, expected_version: int | None) -> 
         "year_end",
     ):
         setattr(study, name, values[name])
+    study.population = values.get("population")
+    if study.population is not None:
+        study.population_band = PopulationBand.of(study.population)
+    if secondary is not None:
+        study.secondary_pillars = secondary
+    study.slug = slug
     study.summary = (values.get("summary") or "").strip()
+    study.summary_translation = (values.get("summary_translation") or "").strip()
+    study.language = values.get("language") or ContentLanguage.en
     for section in MARKDOWN_SECTIONS:
         text = values.get(f"{section.value}_md") or ""
+        if text == getattr(study, f"{section.value}_md") and (
+            getattr(study, f"{section.value}_html") or not text
+        ):
+            continue
         setattr(study, f"{section.value}_md", text)
         setattr(study, f"{section.value}_html", render(text))
-    study.topics = topics
-    study.timeline = [
-        TimelineEvent(position=i, year=year, month=month, day=day, description=description)
-        for i, (year, month, day, description) in enumerate(values["timeline"])
-    ]
-    study.stakeholders = [
-        Stakeholder(position=i, **row) for i, row in enumerate(values["stakeholders"])
-    ]
-    study.links = [Link(position=i, **row) for i, row in enumerate(values["links"])]
+    if topics is not None:
+        study.topics = topics
+    if "timeline" in changed:
+        study.timeline = [
+            TimelineEvent(position=i, year=year, month=month, day=day, description=description)
+            for i, (year, month, day, description) in enumerate(values["timeline"])
+        ]
+    if "stakeholders" in changed:
+        study.stakeholders = [
+            Stakeholder(position=i, **row) for i, row in enumerate(values["stakeholders"])
+        ]
+    if "links" in changed:
+        study.links = [Link(position=i, **row) for i, row in enumerate(values["links"])]
     # Always touch the row so its version moves even when only child rows changed.
     study.updated_at = utcnow()
     db.session.flush()

@@ -38,7 +38,10 @@ def snapshot(study: CaseStudy) -> dict:
             "place": study.place or "",
             "state_code": study.state_code or "",
             "government_type": _value(study.government_type),
+            "population": study.population,
             "population_band": _value(study.population_band),
+            "secondary_pillar_ids": [p.id for p in study.secondary_pillars],
+            "secondary_pillars": [p.name for p in study.secondary_pillars],
             "year_start": study.year_start,
             "year_end": study.year_end,
         },
@@ -81,6 +84,7 @@ def snapshot(study: CaseStudy) -> dict:
             }
             for a in study.attachments
         ],
+        "lead_image": _lead_image(study),
         "topics": [t.name for t in study.topics],
         "authors": [
             {
@@ -90,6 +94,19 @@ def snapshot(study: CaseStudy) -> dict:
             }
             for a in study.authors
         ],
+    }
+
+
+def _lead_image(study: CaseStudy) -> dict | None:
+    lead = study.lead_image
+    if lead is None:
+        return None
+    return {
+        "attachment_id": lead.attachment_id,
+        "filename": lead.attachment.filename if lead.attachment is not None else "",
+        "alt_text": lead.alt_text,
+        "caption": lead.caption,
+        "credit": lead.credit,
     }
 
 
@@ -173,6 +190,12 @@ def _label(enum, value) -> str:
         return str(value)
 
 
+def _population(meta: dict) -> str:
+    band = _label(PopulationBand, meta.get("population_band"))
+    exact = meta.get("population")
+    return f"{exact:,} ({band})" if isinstance(exact, int) else band
+
+
 def _metadata_lines(content: dict) -> list[str]:
     meta = content.get("metadata", {})
     years = "–".join(str(y) for y in (meta.get("year_start"), meta.get("year_end")) if y)
@@ -183,7 +206,8 @@ def _metadata_lines(content: dict) -> list[str]:
         f"Place: {meta.get('place') or ''}",
         f"State: {US_STATES.get(meta.get('state_code') or '', meta.get('state_code') or '')}",
         f"Government type: {_label(GovernmentType, meta.get('government_type'))}",
-        f"Population: {_label(PopulationBand, meta.get('population_band'))}",
+        f"Population: {_population(meta)}",
+        "Also in pillars: " + ", ".join(meta.get("secondary_pillars") or []),
         f"Years: {years}",
         _("Topics: ") + ", ".join(content.get("topics", [])),
         _("Authors: ") + ", ".join(a.get("name", "") for a in content.get("authors", [])),
@@ -212,7 +236,16 @@ def _section_lines(content: dict, key: str) -> list[str]:
         files = [
             f"File: {a['filename']} ({a['sha256'][:12]})" for a in content.get("attachments", [])
         ]
-        return links + files
+        lead = content.get("lead_image")
+        picture = (
+            [
+                f"Lead image: {lead['filename']} — {lead['alt_text']} ({lead['caption']}; "
+                f"{lead['credit']})"
+            ]
+            if lead
+            else []
+        )
+        return links + files + picture
     section = content.get("sections", {}).get(key, {})
     return (section.get("md") or "").splitlines()
 
@@ -283,6 +316,7 @@ def content_from_values(values: dict, study: CaseStudy) -> dict:
         "state_code",
         "year_start",
         "year_end",
+        "population",
     ):
         meta[name] = values.get(name)
     for name in ("kind", "government_type", "population_band"):
@@ -291,6 +325,13 @@ def content_from_values(values: dict, study: CaseStudy) -> dict:
         db.session.get(Pillar, values.get("pillar_id")) if values.get("pillar_id") else None
     )
     meta["pillar"] = from_pillar.name if from_pillar is not None else ""
+    secondary = [i for i in values.get("secondary_pillar_ids", []) if i != values.get("pillar_id")]
+    meta["secondary_pillar_ids"] = secondary
+    meta["secondary_pillars"] = list(
+        db.session.scalars(
+            sa.select(Pillar.name).where(Pillar.id.in_(secondary)).order_by(Pillar.position)
+        )
+    )
     content["summary"] = values.get("summary") or ""
     for s in MARKDOWN_SECTIONS:
         text = values.get(f"{s.value}_md") or ""

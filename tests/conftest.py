@@ -28,14 +28,16 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
 from rq import Worker
+from rq.registry import StartedJobRegistry
 
-from models import User
+from models import Notification, User
 from models.base import db
 from models.clock import utcnow
-from models.enums import UserKind
+from models.enums import NotificationStatus, UserKind
 from models.pillar import seed_pillars
 from review.app import create_app
 from review.infra.passwords import hash_password
+from review.infra.queue import QUEUES, rq_queue
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -58,6 +60,35 @@ def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05):
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s")
+
+
+def queue_is_quiet() -> bool:
+    """No job waiting or running on any queue of the app in context, and no notification row a
+    job holds (pending, under a lease). A retry scheduled for later finds its row already
+    decided when it runs, so it is not waited for."""
+    for name in QUEUES:
+        queue = rq_queue(name)
+        if queue.count or StartedJobRegistry(queue=queue).count:
+            return False
+    db.session.rollback()  # a fresh snapshot of the rows
+    open_rows = db.session.scalar(
+        sa.select(sa.func.count(Notification.id)).where(
+            Notification.status == NotificationStatus.pending, Notification.lease_until.is_not(None)
+        )
+    )
+    return open_rows == 0
+
+
+def wait_until_quiet(timeout: float = 20.0) -> None:
+    """Wait until the queues have nothing left to do, seen twice in a row: then an absence
+    (no duplicate email, no retry) can be asserted, instead of after a fixed sleep."""
+    streak = {"n": 0}
+
+    def twice() -> bool:
+        streak["n"] = streak["n"] + 1 if queue_is_quiet() else 0
+        return streak["n"] >= 2
+
+    wait_until(twice, timeout=timeout, interval=0.1)
 
 
 # ---------------------------------------------------------------- the run itself

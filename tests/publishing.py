@@ -1,18 +1,22 @@
-"""Test-only helpers to put studies in the public library.
+"""Test-only helpers to put studies in the public library through the real publish.
 
-Until the workflow's publish transition is wired in everywhere, these set the state with a
-plain SQL UPDATE (tests only; application code never assigns a state outside the workflow)
-and then run the library's own publish hook, exactly as the workflow does."""
+The road to "affirmed" (submission, review rounds, the network's vote) is walked by the
+workflow's own tests; here a study is set to affirmed under the guard's "tests" mover, and then
+staff publish and unpublish it with `workflow.apply()`, the one transition the library, feed and
+API tests depend on: its slug, index, notifications and fan-out are the application's own."""
 
 from datetime import timedelta
 
 import sqlalchemy as sa
 
-from models import CaseStudy, Topic, moving_state
+from models import CaseStudy, Topic, User, moving_state
 from models.base import db
 from models.clock import utcnow
-from review import library
+from models.enums import UserKind
+from review import workflow
 from tests.factories import complete_study
+
+PUBLISHER = "publisher@example.org"
 
 
 def set_state(study: CaseStudy, state: str, **columns) -> None:
@@ -25,26 +29,37 @@ def set_state(study: CaseStudy, state: str, **columns) -> None:
     db.session.expire(study)
 
 
+def publisher() -> User:
+    """The staff member who publishes in these tests (made once per database)."""
+    found = db.session.scalar(sa.select(User).where(User.email == PUBLISHER))
+    if found is None:
+        found = User(email=PUBLISHER, name="Pat Publisher", kind=UserKind.staff)
+        db.session.add(found)
+        db.session.flush()
+    return found
+
+
 def publish(study: CaseStudy, at=None) -> CaseStudy:
-    """Publish a study as the workflow does: affirmed → published, slug fixed, indexed."""
-    at = at or utcnow()
-    slug = study.slug or library.public_slug(study)
-    set_state(
-        study,
-        "published",
-        published_at=at,
-        first_published_at=at,
-        affirmed_at=at - timedelta(days=3),
-        slug=slug,
-    )
-    library.on_publish(study)
+    """Affirm the study, then publish it as staff do: workflow.apply(study, "publish", staff).
+
+    `at` back-dates the publication (published_at, first_published_at) once it is done.
+    """
+    if study.state != "affirmed":
+        set_state(study, "affirmed", affirmed_at=(at or utcnow()) - timedelta(days=3))
+    workflow.apply(study, "publish", publisher())
+    if at is not None:
+        db.session.execute(
+            sa.update(CaseStudy.__table__)
+            .where(CaseStudy.__table__.c.id == study.id)
+            .values(published_at=at, first_published_at=at)
+        )
+        db.session.expire(study)
     db.session.commit()
     return study
 
 
 def unpublish(study: CaseStudy) -> CaseStudy:
-    set_state(study, "affirmed", published_at=None)
-    library.on_unpublish(study)
+    workflow.apply(study, "unpublish", publisher(), reason="Taken down in a test.")
     db.session.commit()
     return study
 

@@ -39,6 +39,8 @@ PUBLIC = {
     "library.sitemap",
     "library.study",
     "library.download",
+    "library.image",
+    "library.suggest",
     "commitments.index",
     "commitments.official",
     "feeds.studies",
@@ -60,6 +62,7 @@ TOKEN_PAGES = {
     "auth.reset": 302,
     "account.confirm_email": 302,
     "account.unsubscribe": 404,
+    "calendar.feed": 404,
 }
 # Signed-in pages every signed-in person has.
 EVERYONE_SIGNED_IN = {
@@ -75,6 +78,7 @@ STUDY_PAGES = {
     "studies.compare",
     "studies.edit",
     "studies.download",
+    "studies.image",
     "cochair.study",
     "affirmation.show",
     "staff.study",
@@ -93,7 +97,7 @@ def build_world(make_user) -> World:
     """Create the people of every role and the rich studies; commit; return the world."""
     pillars = list(db.session.scalars(sa.select(Pillar).order_by(Pillar.position)))
     pillar, other = pillars[0], pillars[1]
-    member = make_user(UserKind.member, name="Mona Member", office="Council Member", state="MD")
+    member = make_user(UserKind.member, name="Mona Member", office="Council Member", us_state="MD")
     cast = Cast(
         author=make_user(UserKind.member, name="Ada Author"),
         coauthor=make_user(UserKind.member, name="Cory Coauthor"),
@@ -157,6 +161,14 @@ def _values(world: World, rule) -> list[tuple[dict, object]]:
     if not args:
         return [({}, None)]
     published = _published(world)
+    if "width" in args:  # a resized copy of a lead image (every rich study has one)
+        found = world.studies if "study_id" in args else [published]
+        key = "study_id" if "study_id" in args else "slug"
+        return [
+            ({key: s.id if key == "study_id" else s.slug, "attachment_id": lead, "width": 480}, s)
+            for s in found
+            if (lead := getattr(s.lead_image, "attachment_id", None))
+        ]
     if "study_id" in args:
         out = []
         for study in world.studies:
@@ -254,7 +266,7 @@ def may_see_study(world: World, role: str, study) -> bool:
 def _study_status(world: World, role: str, page: Page) -> int:
     study, endpoint, visible = page.study, page.endpoint, None
     visible = may_see_study(world, role, study)
-    if endpoint == "studies.download":
+    if endpoint in ("studies.download", "studies.image"):
         return 200 if visible or study.state == StudyState.published else 404
     if role == "visitor":
         return 302

@@ -269,13 +269,13 @@ def test_request_access_is_saved_for_staff(client):
             "kind": "member",
             "office": "Council Member",
             "jurisdiction": "Tucson",
-            "state": "AZ",
+            "us_state": "AZ",
             "message": "I co-sponsored the tenant ordinance.",
         },
     )
     assert response.status_code == 302
     row = db.session.scalar(sa.select(AccessRequest))
-    assert (row.email, row.name, row.kind, row.state) == (
+    assert (row.email, row.name, row.kind, row.us_state) == (
         "ana@example.org",
         "Ana Ruiz",
         UserKind.member,
@@ -286,12 +286,12 @@ def test_request_access_is_saved_for_staff(client):
 
 def test_approving_a_request_invites_the_person(app, make_user, smtp):
     staff = make_user("staff")
-    row = AccessRequest(email="b@example.org", name="B", kind=UserKind.member, state="OR")
+    row = AccessRequest(email="b@example.org", name="B", kind=UserKind.member, us_state="OR")
     db.session.add(row)
     db.session.commit()
     user = accounts.decide_access_request(row, staff, approve=True)
     db.session.commit()
-    assert user.state == "OR" and row.status == AccessRequestStatus.approved
+    assert user.us_state == "OR" and row.status == AccessRequestStatus.approved
     assert smtp.wait_for(1)[0]["To"] == "b@example.org"
     with pytest.raises(accounts.AccountError):
         accounts.decide_access_request(row, staff, approve=False)
@@ -301,7 +301,7 @@ def test_approving_a_request_invites_the_person(app, make_user, smtp):
 
 
 def test_account_page_shows_and_saves_the_profile(client, make_user, login_as):
-    user = make_user(office="Council Member", jurisdiction="Ithaca", state="NY")
+    user = make_user(office="Council Member", jurisdiction="Ithaca", us_state="NY")
     login_as(user)
     page = body(client.get("/account/"))
     assert user.email in page and 'value="Ithaca"' in page
@@ -311,19 +311,19 @@ def test_account_page_shows_and_saves_the_profile(client, make_user, login_as):
             "name": "Hannah S.",
             "office": "Mayor",
             "jurisdiction": "Ithaca",
-            "state": "NY",
+            "us_state": "NY",
             "organisation": "",
         },
     )
     assert response.status_code == 302
     db.session.refresh(user)
-    assert (user.name, user.office, user.state) == ("Hannah S.", "Mayor", "NY")
+    assert (user.name, user.office, user.us_state) == ("Hannah S.", "Mayor", "NY")
 
 
 def test_profile_errors_name_the_field_and_keep_the_text(client, make_user, login_as):
     login_as(make_user())
     response = client.post(
-        "/account/", data={"name": "", "office": "Alder of the Fifth Ward", "state": "ZZ"}
+        "/account/", data={"name": "", "office": "Alder of the Fifth Ward", "us_state": "ZZ"}
     )
     page = body(response)
     assert "Name: This field is required." in page
@@ -482,7 +482,7 @@ def test_request_access_without_valid_csrf_keeps_what_was_typed(csrf_client, tok
         "kind": "member",
         "office": "Council Member",
         "jurisdiction": "New Orleans",
-        "state": "LA",
+        "us_state": "LA",
         "message": "A long note I do not want to type twice.",
     }
     if token:

@@ -14,7 +14,7 @@ from tests.publishing import published_study, set_state, unpublish
 
 @pytest.fixture
 def api_data(app, make_user):
-    author = make_user(office="Council Member", jurisdiction="Takoma Park", state="MD")
+    author = make_user(office="Council Member", jurisdiction="Takoma Park", us_state="MD")
     shown = published_study(author, topics=("housing", "tenants"))
     published_study(
         author,
@@ -77,18 +77,21 @@ def test_studies_list_shape(app, client, api_data):
         "title",
         "summary",
         "kind",
+        "language",
         "pillar",
         "place",
         "topics",
         "published_at",
         "url",
     }
+    assert item["language"] == "en"
     assert set(item["pillar"]) == {"slug", "name"}
     assert item["place"] == {
         "name": "Takoma Park",
         "state": "MD",
         "government_type": "city",
         "population": "10k_50k",
+        "population_exact": None,  # issue 15: the exact number where it is known
     }
     assert item["topics"] == ["housing", "tenants"]
     assert item["url"] == f"http://reimagine.test/library/{item['slug']}"

@@ -69,7 +69,7 @@ def forms(web, make_user):
                 "kind": "I am",
                 "office": "Office (if elected)",
                 "jurisdiction": "Jurisdiction or organisation",
-                "state": "State",
+                "us_state": "State",
                 "message": "Anything staff should know",
             },
             anonymous,
@@ -80,7 +80,7 @@ def forms(web, make_user):
                 "name": "Name",
                 "office": "Office",
                 "jurisdiction": "Jurisdiction",
-                "state": "State",
+                "us_state": "State",
                 "organisation": "Organisation",
             },
             signed_in,
@@ -181,7 +181,7 @@ def test_wrong_types_never_break_a_form(forms):
 def test_bogus_choices_are_named(forms):
     path, _fields, client = forms["request_access"]
     response = client.post(
-        path, data={"name": "A", "email": "a@example.org", "kind": "staff", "state": "Atlantis"}
+        path, data={"name": "A", "email": "a@example.org", "kind": "staff", "us_state": "Atlantis"}
     )
     page = text(response)
     assert "I am: Not a valid choice." in page and "State: Not a valid choice." in page

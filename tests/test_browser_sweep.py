@@ -27,11 +27,14 @@ NOT_HTML = {
     "library.sitemap",
     "library.download",
     "studies.download",
+    "library.image",
+    "studies.image",
     "staff.export_csv",
     "staff.export_json",
     "staff.audit_csv",
     "staff.notification_html",
     "library.slug_check",
+    "library.suggest",
 }
 
 AXE_RUN = """async (tags) => {

@@ -16,7 +16,7 @@ def _count() -> int:
 
 
 def test_member_commits_in_one_step_and_withdraws(app, client, make_user, login_as):
-    member = make_user(office="Council Member", jurisdiction="Ithaca", state="NY")
+    member = make_user(office="Council Member", jurisdiction="Ithaca", us_state="NY")
     login_as(member)
     assert "Commit to the agenda" in client.get("/commitments").get_data(as_text=True)
     response = client.post("/commitments/commit", follow_redirects=True)
@@ -32,7 +32,7 @@ def test_member_commits_in_one_step_and_withdraws(app, client, make_user, login_
 def test_commit_needs_a_member_and_post(app, client, make_user, login_as):
     assert client.get("/commitments/commit").status_code == 405
     assert client.post("/commitments/commit").status_code in (302, 401)
-    login_as(make_user("partner", state="NY"))
+    login_as(make_user("partner", us_state="NY"))
     assert client.post("/commitments/commit").status_code == 403
     assert _count() == 0
 
@@ -43,7 +43,7 @@ def test_list_grouped_and_filtered_by_state_with_total(app, client, make_user, l
     for name, state in (("Ana", "CA"), ("Ben", "CA"), ("Cy", "NY")):
         client.post(
             "/commitments/add",
-            data={"name": name, "office": "Mayor", "jurisdiction": "X", "state": state},
+            data={"name": name, "office": "Mayor", "jurisdiction": "X", "us_state": state},
         )
     client.post("/auth/logout")
     html = client.get("/commitments").get_data(as_text=True)
@@ -59,14 +59,14 @@ def test_staff_add_errors_name_the_field_and_remove(app, client, make_user, logi
         as_text=True
     )
     assert "Name:" in html and "Mayor typed" in html
-    client.post("/commitments/add", data={"name": "Dee", "state": "TX"})
+    client.post("/commitments/add", data={"name": "Dee", "us_state": "TX"})
     commitment = db.session.scalar(sa.select(Commitment))
     client.post(f"/commitments/{commitment.id}/remove")
     assert _count() == 0
 
 
 def test_staff_only_management(app, client, make_user, login_as):
-    login_as(make_user(state="NY"))
+    login_as(make_user(us_state="NY"))
     assert client.get("/commitments/add").status_code == 403
     assert client.post("/commitments/import").status_code == 403
 
@@ -144,7 +144,7 @@ def test_csv_import_bad_files(app, client, make_user, login_as):
 
 
 def test_official_profile(app, client, make_user, login_as):
-    member = make_user(office="Alder", jurisdiction="Madison", state="WI")
+    member = make_user(office="Alder", jurisdiction="Madison", us_state="WI")
     assert client.get(f"/officials/{member.id}").status_code == 404
     study = published_study(member)
     login_as(member)

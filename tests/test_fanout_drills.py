@@ -292,6 +292,7 @@ def test_fanout_redis_drill_announcements_arrive_after_the_outage(
     finally:
         redis_server.start()  # a new, empty Redis on the same port
     back = time.monotonic()
+    swept_before = drill.log_path.stat().st_size
     assert worker.process.poll() is None, "flask worker waits for Redis instead of quitting"
 
     def all_arrived() -> bool:
@@ -310,6 +311,20 @@ def test_fanout_redis_drill_announcements_arrive_after_the_outage(
     print(
         f"redis drill: every announcement {took:.2f}s after Redis came back (sweep every {every}s)"
     )
+    # Within two sweep intervals, counted in sweeps rather than seconds: the first two sweeps to
+    # report after Redis came back handed every owed broadcast to the queue.
+    with open(drill.log_path, "rb") as log:
+        log.seek(swept_before)
+        reports = [
+            line for line in log.read().decode().splitlines() if "resume_broadcasts=" in line
+        ]
+    resumed = [
+        int(value)
+        for line in reports[:2]
+        for key, _, value in (pair.partition("=") for pair in line.split())
+        if key == "resume_broadcasts" and value.isdigit()
+    ]
+    assert sum(resumed) >= owed, reports[:3]
     for i in range(3):
         got = _by_recipient(smtp, f"Open for network affirmation: “Study {i}”")
         assert set(got) == voters and set(got.values()) == {1}

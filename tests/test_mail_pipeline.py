@@ -4,7 +4,6 @@ permanent and transient refusals."""
 
 import os
 import signal
-import time
 
 import sqlalchemy as sa
 
@@ -12,7 +11,7 @@ from models import Notification
 from models.base import db
 from models.enums import NotificationStatus
 from review.infra.queue import rq_queue
-from tests.conftest import PASSWORD, parts
+from tests.conftest import PASSWORD, parts, wait_until_quiet
 from tests.conftest import wait_until as _wait_until
 from workers.mail import send_notification
 from workers.sweep import sweep
@@ -34,8 +33,8 @@ def row_state() -> tuple:
 
 
 def settle(smtp, count: int) -> None:
-    """Give a stray duplicate time to arrive, then check there is none."""
-    time.sleep(1.0)
+    """Wait until the queues have nothing left to do, then check no stray duplicate came."""
+    wait_until_quiet()
     assert len(smtp.messages) == count
 
 
@@ -136,7 +135,7 @@ def test_permanent_refusal_marks_the_row_failed_without_retrying(make_user, rq_a
     assert attempts == 1 and "550" in error
     smtp.refuse_data = None
     assert rq_sweep(rq_app)["requeue_pending"] == 0
-    time.sleep(1.0)
+    wait_until_quiet()
     assert row_state()[1] == 1 and smtp.messages == []
 
 

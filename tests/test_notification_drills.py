@@ -17,7 +17,7 @@ from models.base import db
 from models.enums import NotificationStatus, StudyState
 from review import notify, workflow
 from review.infra.queue import rq_queue
-from tests.conftest import wait_until
+from tests.conftest import wait_until, wait_until_quiet
 from tests.factories import complete_study
 from workers.sweep import sweep
 
@@ -143,9 +143,9 @@ def test_withdrawn_before_the_reminder_goes_sends_nothing_stale(
         )
         workflow.apply(study, "withdraw", author)
         db.session.commit()
-        # A send already past its check when the study is withdrawn could still go out: give
-        # any retry in flight time to fail before the server comes back.
-        time.sleep(1.0)
+        # A send already past its check when the study is withdrawn could still go out: let
+        # any retry in flight fail before the server comes back.
+        wait_until_quiet(timeout=30)
     finally:
         smtp.start()
     # the retries come from the worker's scheduler, and the periodic sweep is the safety net
@@ -159,6 +159,6 @@ def test_withdrawn_before_the_reminder_goes_sends_nothing_stale(
     assert sorted(r.recipient_id for r in rows) == sorted(c.id for c in chairs)
     assert {r.status for r in rows} == {NotificationStatus.skipped}
     _sweep_until_all_sent(smtp, 5, timeout=30)  # 3 submission emails, 2 withdrawal emails
-    time.sleep(0.5)
+    wait_until_quiet()
     assert not [m for m in smtp.messages if "due in 3 days" in m["Subject"]]
     assert sorted(m["To"] for m in smtp.messages) == sorted(c.email for c in chairs)

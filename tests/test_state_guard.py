@@ -81,13 +81,13 @@ def test_raw_connection_raises(study):
 def test_other_columns_and_other_states_are_free(study, make_user):
     study.title = "Retitled"
     db.session.execute(sa.update(CaseStudy).where(CaseStudy.id == study.id).values(place="Here"))
-    # A column named like it, in another table, is a US state and not guarded.
+    # Other columns and the US states (`us_state`, `state_code`) are not guarded.
     person = make_user("member")
-    person.state = "MD"
+    person.us_state = "MD"
     db.session.execute(sa.text("UPDATE case_study SET state_code = 'VT'"))
     db.session.commit()
     db.session.expire_all()
-    assert (study.title, study.place, study.state_code, person.state) == (
+    assert (study.title, study.place, study.state_code, person.us_state) == (
         "Retitled",
         "Here",
         "VT",

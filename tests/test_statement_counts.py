@@ -16,10 +16,16 @@ from collections import Counter, defaultdict
 
 import sqlalchemy as sa
 
-from models import CaseStudy
+from models import CaseStudy, Link, TimelineEvent
 from models.base import db
+from review import workflow
 from review.demo.rich import seed_rich
+from review.infra.markdown import render
+from tests.conftest import PASSWORD
+from tests.factories import complete_study
 from tests.sweep import ROLES, build_world, pages, sign_in
+from tests.test_authoring import edit_data
+from workers.sweep import TASKS, sweep
 
 # Grown world: this many more rich sets (one study in every state, and a returned one, each).
 GROWTH = 2
@@ -31,7 +37,7 @@ STUDY_PAGES = {"studies.show", "cochair.study", "affirmation.show", "staff.study
 NOT_PAGES = {"staff.export_csv", "staff.export_json", "staff.audit_csv"}
 
 
-def statements_of(app, client, path: str) -> tuple[int, int, list[str]]:
+def statements_of(app, client, path: str, method: str = "get", **kwargs):
     """Request `path` in a fresh session; return (status, statements, first lines)."""
     seen: list[str] = []
 
@@ -42,7 +48,7 @@ def statements_of(app, client, path: str) -> tuple[int, int, list[str]]:
     try:
         # An app context of its own: the request gets an empty session, as a real one has.
         with app.app_context():
-            status = client.get(path).status_code
+            status = getattr(client, method)(path, **kwargs).status_code
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
     return status, len(seen), seen
@@ -98,3 +104,85 @@ def test_statement_count_of_every_page_is_constant(app, make_user):
         if role in ("staff", "chair", "author") and not any(c.isdigit() for c in path):
             print(f"  {n:3} {role:11} {path}")
     assert not grew, "\n".join(grew)
+
+
+# What one autosave of a section costs: the session's sign-in, the study with its authors, the
+# pillars (the form's choices), the saved rows of its lists (one statement), the UPDATE, and
+# the DELETE of the person's working copy — nothing that grows with the rows (issue 17).
+SAVE_STATEMENTS = 6
+
+
+def test_a_section_save_costs_six_statements_whatever_the_rows(app, client, make_user, login_as):
+    author = make_user()
+    few = complete_study(author)
+    many = complete_study(author, title="Many rows")
+    many.timeline += [
+        TimelineEvent(position=i, year=2000 + i, description=f"E{i}") for i in range(2, 12)
+    ]
+    many.links = [Link(position=i, label=f"L{i}", url=f"https://example.org/{i}") for i in range(5)]
+    db.session.commit()
+    login_as(author)
+    paragraph = "Residents **organised** for [tenant rights](https://example.org) and won. "
+    text = "\n\n".join(paragraph * 4 for _ in range(34))
+    assert len(text) > 10_000
+    json = {"Accept": "application/json"}
+    for study in (few, many):
+        study_id, version, events = study.id, study.version, len(study.timeline)
+        data = edit_data(study, overview_md=text)
+        status, count, lines = statements_of(
+            app, client, f"/studies/{study_id}/edit", "post", data=data, headers=json
+        )
+        assert status == 200
+        assert count <= SAVE_STATEMENTS, "\n".join(lines)
+        db.session.expire_all()
+        saved = db.session.get(CaseStudy, study_id)
+        assert saved.version == version + 1
+        assert saved.overview_md == text and saved.overview_html == render(text)
+        assert len(saved.timeline) == events
+
+    # A save that changes a row still rewrites that list, in place and in order.
+    data = edit_data(saved, **{"timeline-0-description": "Moved first", "links-4-label": "Last"})
+    study_id, version = saved.id, saved.version
+    response = client.post(f"/studies/{study_id}/edit", data=data, headers=json)
+    assert response.status_code == 200 and response.json["version"] == version + 1
+    db.session.expire_all()
+    saved = db.session.get(CaseStudy, study_id)
+    assert [e.description for e in saved.timeline][:2] == ["Moved first", "Council passes bill"]
+    assert [e.position for e in saved.timeline] == list(range(12))
+    assert [link.label for link in saved.links] == ["L0", "L1", "L2", "L3", "Last"]
+
+
+def test_sign_in_costs_two_statements(app, client, make_user):
+    """The account by its email and the INSERT of the session: nothing read again after the
+    commit (the welcome names the person from the row already loaded)."""
+    user = make_user(name="Ada Lovelace")
+    data = {"email": user.email, "password": PASSWORD}
+    status, count, lines = statements_of(app, client, "/auth/login", "post", data=data)
+    assert status == 302
+    assert count == 2, "\n".join(lines)
+    page = client.get("/").get_data(as_text=True)
+    assert "Welcome, Ada Lovelace." in page
+
+
+def test_sweep_with_nothing_due_reads_no_row_it_does_not_act_on(app, make_user, pillar):
+    """One statement per task: an open round that is not due loads no study, and no one is
+    looked up when no digest is held."""
+    author = make_user()
+    study = complete_study(author, pillar)
+    workflow.apply(study, "submit", author)
+    db.session.commit()
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        seen.append(" ".join(statement.split()))
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with app.app_context():
+            report = sweep()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert "failed" not in report.values(), report
+    assert len(seen) == len(TASKS), "\n".join(seen)
+    # The open round's study (its texts) is not loaded: nothing is due for it.
+    assert not any("case_study.overview_md" in line for line in seen), seen

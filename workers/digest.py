@@ -49,6 +49,8 @@ def send_digests() -> int:
         .distinct()
     ).all()
     written = 0
+    if not user_ids:
+        return written  # nothing held: no one to load
     for user in db.session.scalars(sa.select(User).where(User.id.in_(user_ids))):
         held = _held(user.id)
         if not user.is_active or user.network_preference == NetworkPreference.off:

@@ -21,11 +21,13 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_mail import Message
+from sqlalchemy.orm import selectinload
 
 from models import Broadcast, Notification, User
 from models.base import db
 from models.clock import utcnow
 from models.enums import NetworkPreference, NotificationCategory, NotificationStatus
+from review import calendars
 from review.infra.i18n import DEFAULT_LOCALE
 from review.infra.queue import enqueue
 from workers.delivery import ORDER_WAIT, deliver, outcomes, record, sent_values
@@ -66,7 +68,10 @@ def send_batch(
     if not leased:
         return 0
     rows = db.session.scalars(
-        sa.select(Notification).where(Notification.id.in_(leased)).order_by(Notification.id)
+        sa.select(Notification)
+        .where(Notification.id.in_(leased))
+        .order_by(Notification.id)
+        .options(selectinload(Notification.recipient))  # whose zone each reads in
     ).all()
     unsubscribed = _unsubscribed(
         {r.recipient_id for r in rows if r.category == NotificationCategory.network}
@@ -195,7 +200,12 @@ def render(row: Notification, context: dict | None = None) -> tuple[str, str]:
     base = current_app.config["PUBLIC_BASE_URL"]
     context.setdefault("link", base + context["path"] if "path" in context else base + "/")
     context.update(notification=row, base_url=base, subject=row.subject)
-    with force_locale(row.locale or DEFAULT_LOCALE):
+    # Its moments read in the recipient's zone and language (the row's, chosen when queued).
+    recipient = row.recipient
+    locale = row.locale or getattr(recipient, "locale", None) or DEFAULT_LOCALE
+    context.setdefault("reader_zone", getattr(recipient, "time_zone", None))
+    context.setdefault("reader_locale", locale)
+    with force_locale(locale):
         return (
             render_template(f"email/{row.kind}.txt", **context),
             render_template(f"email/{row.kind}.html", **context),
@@ -210,12 +220,20 @@ def render_once(row: Notification, rendered: dict) -> tuple[str, str]:
     """Render the row, reusing a body already rendered in this batch for the same email.
 
     Rows of one batch that differ only by recipient (a broadcast's) share their bodies: the
-    templates run once per language and event, and each person's unsubscribe link goes in.
+    templates run once per language, time zone and event, and each person's unsubscribe link
+    goes in.
     """
     context = dict(row.context or {})
     url = context.pop("unsubscribe_url", None)
     context.pop("headers", None)
-    key = (row.kind, row.locale, row.subject, json.dumps(context, sort_keys=True, default=str))
+    zone = getattr(row.recipient, "time_zone", None)
+    key = (
+        row.kind,
+        row.locale,
+        zone,
+        row.subject,
+        json.dumps(context, sort_keys=True, default=str),
+    )
     if key not in rendered:
         if url is not None:
             context["unsubscribe_url"] = _UNSUBSCRIBE
@@ -259,6 +277,11 @@ def _message(row: Notification, text: str, html: str) -> Message:
         extra_headers={name: _OneLine(name, value) for name, value in headers.items()},
     )
     msg.msgId = row.message_id
+    event = calendars.email_event(row.kind, row.study_id, row.context or {})
+    if event is not None:
+        msg.attach(
+            "deadline.ics", "text/calendar; method=PUBLISH; charset=utf-8", event, "attachment"
+        )
     return msg
 
 

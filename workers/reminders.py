@@ -22,9 +22,11 @@ DUE_SOON = timedelta(days=3)
 OPEN_STATES = (StudyState.submitted, StudyState.in_review)
 
 
-def _open_rounds() -> list[tuple[Round, CaseStudy]]:
-    return db.session.execute(
-        sa.select(Round, CaseStudy)
+def _open_rounds() -> list[Round]:
+    """Return the current open rounds of the studies under review, the rounds alone: most
+    have nothing due, and a study is loaded only for a round that has."""
+    return db.session.scalars(
+        sa.select(Round)
         .join(CaseStudy, CaseStudy.id == Round.study_id)
         .where(
             Round.decided_at.is_(None),
@@ -74,8 +76,16 @@ def remind_reviews() -> int:
     """Send the due-soon, overdue and escalation emails that have come due; flush only."""
     now = utcnow()
     written = 0
-    for rnd, study in _open_rounds():
-        if rnd.overdue_reminded_at is None and now >= rnd.due_at:
+    for rnd in _open_rounds():
+        overdue = rnd.overdue_reminded_at is None and now >= rnd.due_at
+        due_soon = rnd.due_soon_reminded_at is None and now >= rnd.due_at - DUE_SOON
+        stalled = rnd.escalated_at is None and now >= rnd.opened_at + 2 * (
+            rnd.due_at - rnd.opened_at
+        )
+        if not (overdue or due_soon or stalled):
+            continue
+        study = db.session.get(CaseStudy, rnd.study_id)
+        if overdue:
             written += len(
                 notify(
                     "review_overdue",
@@ -90,7 +100,7 @@ def remind_reviews() -> int:
             )
             rnd.overdue_reminded_at = now
             rnd.due_soon_reminded_at = rnd.due_soon_reminded_at or now
-        elif rnd.due_soon_reminded_at is None and now >= rnd.due_at - DUE_SOON:
+        elif due_soon:
             written += len(
                 notify(
                     "review_due_soon",
@@ -104,7 +114,7 @@ def remind_reviews() -> int:
                 )
             )
             rnd.due_soon_reminded_at = now
-        if rnd.escalated_at is None and now >= rnd.opened_at + 2 * (rnd.due_at - rnd.opened_at):
+        if stalled:
             staff = db.session.scalars(
                 sa.select(User).where(User.kind == UserKind.staff, User.is_active.is_(True))
             ).all()

@@ -107,9 +107,9 @@ def change_password(user: User, current: str, new: str) -> None:
 
 
 def update_profile(user: User, **fields: str) -> None:
-    """Save the person's name, office, jurisdiction, state, organisation and language; flush
+    """Save the person's name, office, jurisdiction, US state, organisation and language; flush
     only. A language the product does not speak is refused (AccountError naming `locale`)."""
-    for name in ("name", "office", "jurisdiction", "state", "organisation"):
+    for name in ("name", "office", "jurisdiction", "us_state", "organisation"):
         if name in fields:
             setattr(user, name, (fields[name] or "").strip())
     if fields.get("locale") is not None:
@@ -221,6 +221,6 @@ def decide_access_request(request_row: AccessRequest, staff: User, approve: bool
         invited_by=staff,
         office=request_row.office,
         jurisdiction=request_row.jurisdiction,
-        state=request_row.state,
+        us_state=request_row.us_state,
         organisation=request_row.organisation,
     )

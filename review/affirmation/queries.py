@@ -12,7 +12,7 @@ from models import AffirmationWindow, CaseStudy, Comment, StudyAuthor, User, Vot
 from models.base import db
 from models.clock import utcnow
 from models.enums import StudyState, UserKind, VoteChoice
-from models.setting import get_setting
+from models.setting import get_settings
 from review import policy
 
 
@@ -48,13 +48,17 @@ def eligible_voters(study_id: int, *columns) -> sa.Select:
     included, who are not authors of the study. The SQL twin of policy.may_vote."""
     authors = sa.select(StudyAuthor.user_id).where(StudyAuthor.study_id == study_id)
     return sa.select(*(columns or (User,))).where(
-        User.is_active.is_(True), User.kind == UserKind.member, User.id.not_in(authors)
+        # "= true", not "IS true": SQLite uses the (kind, is_active, id) index only for "=".
+        User.is_active == sa.true(),
+        User.kind == UserKind.member,
+        User.id.not_in(authors),
     )
 
 
 def eligible_count(window: AffirmationWindow) -> int:
     """Count the window's eligible voters today (one statement)."""
-    return db.session.scalar(eligible_voters(window.study_id, sa.func.count(User.id)))
+    # count(*): the (kind, is_active, id) index of users alone answers it.
+    return db.session.scalar(eligible_voters(window.study_id, sa.func.count()))
 
 
 def open_windows_for(user) -> list[tuple[AffirmationWindow, CaseStudy, Vote | None]]:
@@ -108,7 +112,8 @@ def tally(window: AffirmationWindow) -> Tally:
     """Count the window's votes in SQL (one statement); a changed vote counts once."""
     counts = dict(
         db.session.execute(
-            sa.select(Vote.choice, sa.func.count(Vote.id))
+            # count(*), not count(id): the (window_id, choice) index alone answers it.
+            sa.select(Vote.choice, sa.func.count())
             .where(Vote.window_id == window.id)
             .group_by(Vote.choice)
         ).all()
@@ -125,9 +130,8 @@ def _fraction(value) -> Fraction:
 
 def rule() -> tuple[int, Fraction]:
     """Return the current (minimum affirm votes, threshold) from the staff settings."""
-    return int(get_setting("affirmation_min_votes")), _fraction(
-        get_setting("affirmation_threshold")
-    )
+    values = get_settings("affirmation_min_votes", "affirmation_threshold")
+    return int(values["affirmation_min_votes"]), _fraction(values["affirmation_threshold"])
 
 
 def affirmed_by(counts: Tally, min_votes: int, threshold: Fraction) -> bool:

@@ -99,11 +99,13 @@ def seed() -> bool:
             email = f"cochair{i}@example.org"
         elif i <= 45:
             email = f"member{i - 15}@example.org"
-        user = person(email, name, UserKind.member, office=office, jurisdiction=place, state=state)
+        user = person(
+            email, name, UserKind.member, office=office, jurisdiction=place, us_state=state
+        )
         if i <= 15:
             db.session.add(CochairAssignment(pillar=pillars[(i - 1) // 3], user=user))
     for i, (name, org, state) in enumerate(PARTNERS, start=1):
-        person(f"partner{i}@example.org", name, UserKind.partner, organisation=org, state=state)
+        person(f"partner{i}@example.org", name, UserKind.partner, organisation=org, us_state=state)
     db.session.flush()
     for hook in AFTER_PEOPLE:
         hook()

@@ -1,7 +1,8 @@
 """Rich case studies, one in every workflow state, each with everything a study can carry.
 
 Every section written, four timeline events (a year, a month, a day), a stakeholder of every
-type, links, a PDF and a PNG, a co-author, two decided review rounds with feedback items and
+type, links, a PDF, a PNG and a lead image (a JPEG photograph, described), an exact population,
+a second pillar, a co-author, two decided review rounds with feedback items and
 the authors' responses, affirmation votes, objections and comments, and (once published) a
 staff correction. Each study gets there through review.workflow.apply, as a real one does.
 
@@ -13,6 +14,7 @@ import io
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from PIL import Image, ImageDraw
 from werkzeug.datastructures import FileStorage
 
 from models import (
@@ -37,7 +39,7 @@ from models.enums import (
     StudyKind,
     StudyState,
 )
-from review import affirmation, attachments, library, reviews, workflow
+from review import affirmation, attachments, images, library, reviews, workflow
 from review.infra.markdown import render
 
 # The smallest files the content check accepts as a PDF and a PNG.
@@ -101,8 +103,11 @@ def _draft(cast: Cast, pillar: Pillar, title: str, place: str) -> CaseStudy:
         kind=StudyKind.policy_win,
         place=place,
         state_code="MD",
-        government_type=GovernmentType.city,
-        population_band=PopulationBand.from_10k_to_50k,
+        # Data as the real pages have it: an exact population, a second pillar (below), and a
+        # government type that only a consolidated city-county has.
+        government_type=GovernmentType.consolidated_city_county,
+        population=33_782,
+        population_band=PopulationBand.of(33_782),
         year_start=2019,
         year_end=2022,
         summary=f"{place} guaranteed a lawyer to every tenant facing eviction.",
@@ -133,6 +138,11 @@ def _draft(cast: Cast, pillar: Pillar, title: str, place: str) -> CaseStudy:
         for i, kind in enumerate(StakeholderType)
     ]
     study.links = [Link(position=i, label=lb, url=url) for i, (lb, url) in enumerate(LINKS)]
+    study.secondary_pillars = list(
+        db.session.scalars(
+            sa.select(Pillar).where(Pillar.id != pillar.id).order_by(Pillar.position).limit(1)
+        )
+    )
     names = ["housing", "tenants' rights"]
     found = {t.name: t for t in db.session.scalars(sa.select(Topic).where(Topic.name.in_(names)))}
     study.topics = [found.get(n) or Topic(name=n) for n in names]
@@ -141,7 +151,27 @@ def _draft(cast: Cast, pillar: Pillar, title: str, place: str) -> CaseStudy:
     for name, content in (("evaluation.pdf", PDF), ("eviction-chart.png", PNG)):
         upload = FileStorage(io.BytesIO(content), filename=name)
         attachments.add_attachment(study, upload, cast.author)
+    upload = FileStorage(io.BytesIO(_photograph()), filename="council-chamber.jpg")
+    picture = attachments.add_attachment(study, upload, cast.author)
+    images.choose(
+        study,
+        picture,
+        f"Tenants filling the {place} council chamber on the night of the vote",
+        caption="The council chamber, 14 June 2021",
+        credit="Photo: Tenant union archive",
+    )
     return study
+
+
+def _photograph() -> bytes:
+    """Return a small JPEG with a camera's EXIF, as a phone's photograph has (it is stripped)."""
+    picture = Image.new("RGB", (1600, 900), (60, 110, 160))
+    ImageDraw.Draw(picture).rectangle((200, 500, 1400, 900), fill=(200, 160, 90))
+    exif = Image.Exif()
+    exif[0x010F] = "Demo Camera"
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=80, exif=exif.tobytes())
+    return out.getvalue()
 
 
 def _round(cast: Cast, study: CaseStudy, recommendation: str, overall: str) -> None:

@@ -214,6 +214,21 @@ def current() -> Store:
     return current_app.extensions["attachment_store"]
 
 
+def read_all(key: str) -> bytes | None:
+    """Return the whole of a (small) stored file, seeing what this transaction wrote: the
+    database store reads it through the session, not on a connection of its own."""
+    store = current()
+    if isinstance(store, DatabaseStore):
+        if not store.has(key):
+            return None
+        chunks = db.session.scalars(
+            sa.select(StoredChunk.data).where(StoredChunk.key == key).order_by(StoredChunk.seq)
+        )
+        return b"".join(chunks)
+    body = store.open(key)
+    return None if body is None else b"".join(body)
+
+
 def copy_folder(folder: str, store: Store) -> tuple[int, int]:
     """Copy every file under `folder` (as FolderStore lays them out) into `store`, skipping
     keys it already has; return (copied, already there). Flush only; the caller commits."""

@@ -1,16 +1,17 @@
 """What every template may use, registered once for the whole app (never per blueprint):
-the policy, the enums, file sizes and filters for dates."""
+the policy, the enums, file sizes and filters for dates (in the reader's zone and language:
+review.infra.local_time)."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
+from jinja2 import pass_context
 
 from models import enums
-from models.clock import utcnow
 from review import attachments, broadcasts, drafts, library, policy, staff, workflow
 from review.errors import STALE_MESSAGE
-from review.infra import sessions
+from review.infra import local_time, sessions
 
 
 def init_app(app: Flask) -> None:
@@ -36,40 +37,29 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.filters["isodate"] = lambda d: d.isoformat() if d else ""
-    app.jinja_env.filters["when"] = when
+    # A notification stores its moments as ISO strings: the same filter reads them.
+    app.jinja_env.filters["when"] = format_datetime
+    app.jinja_env.filters["number"] = lambda n: f"{n:,}" if isinstance(n, int) else ""
 
 
-def format_date(value: datetime | None) -> str:
-    return value.strftime("%-d %B %Y") if value else ""
+@pass_context
+def format_date(context, value: datetime | str | None) -> str:
+    """A date alone, in the reader's zone and language ("16 December 2026")."""
+    zone_name, locale = local_time.reader(context)
+    return local_time.show(value, zone_name, locale, date_only=True)
 
 
-def format_datetime(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%-d %b %Y, %H:%M UTC") if value else ""
+@pass_context
+def format_datetime(context, value: datetime | str | None) -> str:
+    """A moment in the reader's zone and language ("16 Dec 2026, 8:04 AM EST")."""
+    zone_name, locale = local_time.reader(context)
+    return local_time.show(value, zone_name, locale)
 
 
-def when(value: datetime | str | None) -> str:
-    """Format a datetime, or its ISO string as stored in a notification's context."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    return format_datetime(value)
-
-
-def ago(value: datetime | None) -> str:
-    """Say how long ago, in words a busy person reads at a glance."""
-    if value is None:
-        return ""
-    seconds = int((utcnow() - value).total_seconds())
-    future = seconds < 0
-    seconds = abs(seconds)
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            n = seconds // size
-            text = f"{n} {unit}{'s' if n != 1 else ''}"
-            return f"in {text}" if future else f"{text} ago"
-    return "just now"
+@pass_context
+def ago(context, value: datetime | str | None) -> str:
+    """How far from now, in the reader's language ("in 14 days", "3 hours ago")."""
+    return local_time.relative(value, local_time.reader(context)[1])
 
 
 def nav_links(user) -> list[tuple[str, str]]:

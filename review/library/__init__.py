@@ -21,6 +21,7 @@ from review.library.pages import (
     recent,
     related,
     sitemap_entries,
+    suggestions,
 )
 from review.library.publishing import (
     bump_generation,
@@ -80,5 +81,6 @@ __all__ = [
     "slug_problem",
     "slugify",
     "suggest_slug",
+    "suggestions",
     "synonyms_in_force",
 ]

@@ -14,10 +14,11 @@ from models import (
     Pillar,
     Setting,
     Topic,
+    study_pillars,
     study_topics,
 )
 from models.base import db
-from models.enums import US_STATES, GovernmentType, StudyKind
+from models.enums import US_STATES, ContentLanguage, GovernmentType, PopulationBand, StudyKind
 from review.infra.i18n import current_locale
 from review.library.forgiving import SYNONYMS_KEY, Synonyms, parse_synonyms, synonyms_text
 from review.library.publishing import GENERATION_KEY, _dialect
@@ -49,6 +50,8 @@ def facets(query: Query) -> Facets:
         CaseStudy.kind,
         CaseStudy.state_code,
         CaseStudy.government_type,
+        CaseStudy.language,
+        CaseStudy.population_band,
         YEAR.label("year"),
     ).where(*_conditions(query))
     if hits is not None:
@@ -76,23 +79,35 @@ def facets(query: Query) -> Facets:
         .join(Topic, Topic.id == study_topics.c.topic_id)
         .group_by(Topic.name)
     )
+    # A study counts under its primary pillar and under each of its secondary ones.
+    memberships = sa.union_all(
+        sa.select(h.c.id.label("study_id"), h.c.pillar_id.label("pillar_id")),
+        sa.select(study_pillars.c.study_id, study_pillars.c.pillar_id).join(
+            h, h.c.id == study_pillars.c.study_id
+        ),
+    ).subquery("m")
+    pillars = (
+        sa.select(
+            sa.literal("pillar"),
+            Pillar.slug,
+            Pillar.name,
+            sa.func.count(memberships.c.study_id),
+            Pillar.position,
+        )
+        .select_from(Pillar)
+        .outerjoin(memberships, memberships.c.pillar_id == Pillar.id)
+        .group_by(Pillar.id, Pillar.slug, Pillar.name, Pillar.position)
+    )
     if _dialect() == "postgresql":
-        parts = [_grouping_sets(h, text), topics]
+        parts = [pillars, _grouping_sets(h, text), topics]
     else:
         parts = [
-            sa.select(
-                sa.literal("pillar"),
-                Pillar.slug,
-                Pillar.name,
-                sa.func.count(h.c.id),
-                Pillar.position,
-            )
-            .select_from(Pillar)
-            .outerjoin(h, h.c.pillar_id == Pillar.id)
-            .group_by(Pillar.id, Pillar.slug, Pillar.name, Pillar.position),
+            pillars,
             grouped("kind", h.c.kind),
             grouped("state", h.c.state_code),
             grouped("government", h.c.government_type),
+            grouped("language", h.c.language),
+            grouped("population", h.c.population_band),
             grouped("year", h.c.year),
             topics,
             sa.select(
@@ -115,39 +130,38 @@ def facets(query: Query) -> Facets:
         by_name[facet].append(FacetValue(value, _label(facet, value, label), n))
     positions = {r[1]: r[4] for r in rows if r[0] == "pillar"}
     by_name["pillar"].sort(key=lambda v: positions.get(v.value, 0))
-    for name in ("kind", "government", "topic"):
+    for name in ("kind", "government", "language", "topic"):
         by_name[name].sort(key=lambda v: (-v.count, v.label))
+    bands = [b.value for b in PopulationBand]
+    by_name["population"].sort(key=lambda v: bands.index(v.value))
     by_name["state"].sort(key=lambda v: v.label)
     by_name["year"].sort(key=lambda v: v.value, reverse=True)
     return Facets(total=total, by_name=by_name)
 
 
 def _grouping_sets(h, text):
-    """Count every facet and the total in one pass over the results (PostgreSQL)."""
+    """Count every facet but the pillars, and the total, in one pass (PostgreSQL)."""
     sets = [
-        ("pillar", (Pillar.slug, Pillar.name, Pillar.position)),
-        ("kind", (h.c.kind,)),
-        ("state", (h.c.state_code,)),
-        ("government", (h.c.government_type,)),
-        ("year", (h.c.year,)),
+        ("kind", h.c.kind),
+        ("state", h.c.state_code),
+        ("government", h.c.government_type),
+        ("population", h.c.population_band),
+        ("language", h.c.language),
+        ("year", h.c.year),
     ]
-    in_set = [(name, sa.func.grouping(columns[0]) == 0, columns[0]) for name, columns in sets]
+    in_set = [(name, sa.func.grouping(column) == 0, column) for name, column in sets]
     facet = sa.case(*[(cond, sa.literal(name)) for name, cond, _ in in_set], else_="total")
     value = sa.case(*[(cond, sa.cast(col, text)) for _, cond, col in in_set], else_=None)
-    pillar = in_set[0][1]
     return (
         sa.select(
             facet.label("facet"),
             value.label("value"),
-            sa.case((pillar, Pillar.name), else_=None).label("label"),
+            sa.cast(sa.null(), text).label("label"),
             sa.func.count().label("n"),
-            sa.case((pillar, Pillar.position), else_=0).label("position"),
+            sa.literal(0).label("position"),
         )
         .select_from(h)
-        .join(Pillar, Pillar.id == h.c.pillar_id)
-        .group_by(
-            sa.func.grouping_sets(*[sa.tuple_(*columns) for _, columns in sets], sa.text("()"))
-        )
+        .group_by(sa.func.grouping_sets(*[sa.tuple_(col) for _, col in sets], sa.text("()")))
     )
 
 
@@ -158,6 +172,10 @@ def _label(facet: str, value: str, label: str | None) -> str:
         return StudyKind(value).label
     if facet == "government":
         return GovernmentType(value).label
+    if facet == "language":
+        return ContentLanguage(value).label
+    if facet == "population":
+        return PopulationBand(value).label
     if facet == "state":
         return US_STATES.get(value, value)
     return value

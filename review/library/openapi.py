@@ -3,6 +3,7 @@ that the two cannot drift apart; tests/test_api.py checks the API against it."""
 
 from models.enums import (
     US_STATES,
+    ContentLanguage,
     GovernmentType,
     PopulationBand,
     StakeholderType,
@@ -35,6 +36,7 @@ CARD = _object(
         "title": STRING,
         "summary": STRING,
         "kind": _nullable({"type": "string", "enum": [k.value for k in StudyKind]}),
+        "language": {"type": "string", "enum": [lang.value for lang in ContentLanguage]},
         "pillar": _object({"slug": STRING, "name": STRING}),
         "place": _object(
             {
@@ -46,6 +48,7 @@ CARD = _object(
                 "population": _nullable(
                     {"type": "string", "enum": [p.value for p in PopulationBand]}
                 ),
+                "population_exact": _nullable({"type": "integer", "minimum": 0}),
             }
         ),
         "topics": {"type": "array", "items": STRING},
@@ -60,6 +63,10 @@ DETAIL = _object(
         "years": _object(
             {"start": _nullable({"type": "integer"}), "end": _nullable({"type": "integer"})}
         ),
+        "secondary_pillars": {
+            "type": "array",
+            "items": _object({"slug": STRING, "name": STRING}),
+        },
         "affirmed_at": _nullable(DATETIME),
         "updated_at": _nullable(DATETIME),
         "authors": {
@@ -129,6 +136,16 @@ STUDY_PARAMETERS = [
         "government",
         {"type": "string", "enum": [g.value for g in GovernmentType]},
         "The type of government.",
+    ),
+    _query(
+        "population",
+        {"type": "string", "enum": [p.value for p in PopulationBand]},
+        "The population band (derived from the exact population where it is known).",
+    ),
+    _query(
+        "language",
+        {"type": "string", "enum": [lang.value for lang in ContentLanguage]},
+        "The language the study is written in.",
     ),
     _query(
         "topic",

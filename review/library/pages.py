@@ -9,17 +9,20 @@ from sqlalchemy.orm import selectinload
 
 from models import (
     CaseStudy,
+    LeadImage,
     Pillar,
     StudyAuthor,
+    Topic,
     User,
     study_topics,
 )
 from models.base import db
 from models.enums import StudyState
 from review.infra.i18n import current_locale
+from review.library.cards import Card, card_select, cards_of
 from review.library.facets import Facets, cached_facets, facet_cache, generation_and_synonyms
 from review.library.forgiving import did_you_mean
-from review.library.search import Card, Query, _cards, card_select, ranked, results, search_terms
+from review.library.search import Query, ranked, results, search_terms
 
 
 @dataclass
@@ -78,6 +81,35 @@ def library_page(query: Query, forgive: bool = False) -> Page:
     return page
 
 
+def suggestions(q: str, limit: int = 5) -> dict:
+    """Return what to offer as a search is typed: the titles of the best matches and the
+    topics of published studies that begin with (a word of) what was typed."""
+    q = " ".join((q or "").split())[:100]
+    if not search_terms(q):
+        return {"q": q, "studies": [], "topics": []}
+    _generation, synonyms = generation_and_synonyms()
+    query = Query(q=q, per_page=limit, synonyms=synonyms)
+    cards = results(query, total=0)
+    typed = q.lower().replace("\\", "").replace("%", "").replace("_", "")
+    published = sa.select(study_topics.c.topic_id).join(
+        CaseStudy, CaseStudy.id == study_topics.c.study_id
+    )
+    topics = db.session.scalars(
+        sa.select(Topic.name)
+        .where(
+            sa.or_(Topic.name.like(f"{typed}%"), Topic.name.like(f"% {typed}%")),
+            Topic.id.in_(published.where(CaseStudy.state == StudyState.published)),
+        )
+        .order_by(Topic.name)
+        .limit(limit)
+    )
+    return {
+        "q": q,
+        "studies": [{"title": c.title, "slug": c.slug, "place": c.place} for c in cards],
+        "topics": list(topics),
+    }
+
+
 def cached_fragment(key: tuple, render) -> str:
     """Return a rendered fragment cached under `key` (which must hold the generation), one
     per language."""
@@ -98,6 +130,8 @@ def loosen(query: Query) -> list[tuple[str, dict]]:
         "kind": _("the kind"),
         "state": _("the state"),
         "government": _("the government type"),
+        "population": _("the population"),
+        "language": _("the language"),
         "topic": _("the topic"),
         "year": _("the year"),
     }
@@ -122,12 +156,14 @@ def published_study(slug: str) -> CaseStudy | None:
         .where(CaseStudy.slug == slug)
         .options(
             selectinload(CaseStudy.pillar),
+            selectinload(CaseStudy.secondary_pillars),
             selectinload(CaseStudy.authors).selectinload(StudyAuthor.user),
             selectinload(CaseStudy.topics),
             selectinload(CaseStudy.timeline),
             selectinload(CaseStudy.stakeholders),
             selectinload(CaseStudy.links),
             selectinload(CaseStudy.attachments),
+            selectinload(CaseStudy.lead_image).selectinload(LeadImage.renditions),
         )
     ).first()
 
@@ -145,21 +181,21 @@ def related(study: CaseStudy, limit: int = 4) -> list[Card]:
         .order_by(sa.case((shares_topic, 0), else_=1), CaseStudy.published_at.desc())
         .limit(limit)
     )
-    return _cards(db.session.execute(stmt))
+    return cards_of(db.session.execute(stmt))
 
 
 def recent(limit: int = 6, pillar: Pillar | None = None) -> list[Card]:
     """Return the most recently published studies, optionally of one pillar."""
     conds = [CaseStudy.pillar_id == pillar.id] if pillar is not None else []
     stmt = card_select(conds).order_by(CaseStudy.published_at.desc(), CaseStudy.id.desc())
-    return _cards(db.session.execute(stmt.limit(limit)))
+    return cards_of(db.session.execute(stmt.limit(limit)))
 
 
 def authored_by(user: User) -> list[Card]:
     """Return the published studies a person authored, newest first."""
     authored = sa.select(StudyAuthor.study_id).where(StudyAuthor.user_id == user.id)
     stmt = card_select([CaseStudy.id.in_(authored)]).order_by(CaseStudy.published_at.desc())
-    return _cards(db.session.execute(stmt))
+    return cards_of(db.session.execute(stmt))
 
 
 def sitemap_entries(limit: int = 50_000) -> list[tuple[str, object]]:

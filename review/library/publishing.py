@@ -18,7 +18,7 @@ from models import (
 )
 from models.base import db
 from models.clock import utcnow
-from models.enums import MARKDOWN_SECTIONS, US_STATES, StudyState
+from models.enums import MARKDOWN_SECTIONS, US_STATES, ContentLanguage, StudyState
 from review import revisions
 from review.audit import record
 from review.errors import Stale
@@ -123,22 +123,37 @@ def index_texts(study: CaseStudy) -> tuple[str, str, str]:
 
 
 def _write_index(study: CaseStudy) -> None:
-    """Index the study's texts folded (accents, full-width forms), as searches are folded."""
+    """Index the study's texts folded (accents, full-width forms), as searches are folded.
+
+    PostgreSQL stems each study with its own language's configuration ('spanish' for a
+    Spanish study) and its summary's translation with the other one; SQLite's FTS5 has one
+    tokenizer for all (accents folded), and holds the translation with the summary.
+    """
     title, summary, body = (fold(text) for text in index_texts(study))
-    write_vocabulary(study.id, vocabulary_words(title, summary))
+    translation = fold(study.summary_translation or "")
+    write_vocabulary(study.id, vocabulary_words(title, summary, translation))
+    language = study.language or ContentLanguage.en
+    other = next(lang for lang in ContentLanguage if lang != language)
     params = {"id": study.id, "title": title, "summary": summary, "body": body}
     if _dialect() == "postgresql":
         db.session.execute(
             sa.text(
                 "INSERT INTO library_search (study_id, document) VALUES (:id, "
-                "setweight(to_tsvector('english', :title), 'A') || "
-                "setweight(to_tsvector('english', :summary), 'B') || "
-                "setweight(to_tsvector('english', :body), 'D')) "
+                "setweight(to_tsvector(CAST(:config AS regconfig), :title), 'A') || "
+                "setweight(to_tsvector(CAST(:config AS regconfig), :summary), 'B') || "
+                "setweight(to_tsvector(CAST(:other AS regconfig), :translation), 'B') || "
+                "setweight(to_tsvector(CAST(:config AS regconfig), :body), 'D')) "
                 "ON CONFLICT (study_id) DO UPDATE SET document = excluded.document"
             ),
-            params,
+            {
+                **params,
+                "translation": translation,
+                "config": language.search_config,
+                "other": other.search_config,
+            },
         )
     else:
+        params["summary"] = f"{summary} {translation}".strip()
         db.session.execute(sa.text("DELETE FROM library_search WHERE rowid = :id"), params)
         db.session.execute(
             sa.text(

@@ -1,5 +1,5 @@
 """The library's search: the query parsed from the URL, full-text matching, facet conditions and
-the result cards.
+the page of results (the cards themselves are review/library/cards.py's).
 
 A library page costs at most three statements whatever its size: the library generation, the
 page of results (topics folded in), and — unless cached for this generation — the facet counts
@@ -19,10 +19,19 @@ from models import (
     CaseStudy,
     Pillar,
     Topic,
+    study_pillars,
     study_topics,
 )
 from models.base import db
-from models.enums import US_STATES, GovernmentType, StudyKind, StudyState
+from models.enums import (
+    US_STATES,
+    ContentLanguage,
+    GovernmentType,
+    PopulationBand,
+    StudyKind,
+    StudyState,
+)
+from review.library.cards import Card, card_select, cards_of
 from review.library.forgiving import Synonyms, clauses, fts5_query, search_terms, tsquery_text
 from review.library.publishing import _dialect
 
@@ -33,7 +42,7 @@ SORTS = ("relevance", "newest")
 # A search matching more studies than this lists them newest first instead of ranking them,
 # so that its cost stays bounded however common the word.
 RANK_CANDIDATES = 2000
-FACETS = ("pillar", "kind", "state", "government", "topic", "year")
+FACETS = ("pillar", "kind", "state", "government", "population", "language", "topic", "year")
 # The year a study is filed under: the year the work concluded, else the year it began.
 YEAR = sa.func.coalesce(CaseStudy.year_end, CaseStudy.year_start)
 
@@ -54,6 +63,8 @@ class Query:
     kind: str = ""
     state: str = ""
     government: str = ""
+    population: str = ""
+    language: str = ""
     topic: str = ""
     year: int | None = None
     sort: str = "relevance"
@@ -93,6 +104,8 @@ class Query:
             self.kind,
             self.state,
             self.government,
+            self.population,
+            self.language,
             self.topic,
             self.year,
         )
@@ -116,10 +129,21 @@ def parse_query(args: MultiDict, strict: bool = False) -> tuple[Query, dict[str,
     choices = {
         "kind": {k.value for k in StudyKind},
         "government": {g.value for g in GovernmentType},
+        "population": {b.value for b in PopulationBand},
+        "language": {lang.value for lang in ContentLanguage},
         "state": set(US_STATES),
         "sort": set(SORTS),
     }
-    for name in ("pillar", "kind", "state", "government", "topic", "sort"):
+    for name in (
+        "pillar",
+        "kind",
+        "state",
+        "government",
+        "population",
+        "language",
+        "topic",
+        "sort",
+    ):
         value = args.get(name)
         if value is None:
             continue
@@ -154,8 +178,15 @@ def parse_query(args: MultiDict, strict: bool = False) -> tuple[Query, dict[str,
 
 
 def _tsquery(query: Query):
+    """The search in every language a study may be written in: English and Spanish studies
+    are indexed with their own stemmer (review.library.publishing), so "presupuestos" finds a
+    Spanish "presupuesto" and "budgets" an English "budget"."""
     text = tsquery_text(clauses(query.q, query.synonyms))
-    return sa.func.to_tsquery(sa.literal_column("'english'::regconfig"), text)
+    parts = [
+        sa.func.to_tsquery(sa.literal_column(f"'{lang.search_config}'::regconfig"), text)
+        for lang in ContentLanguage
+    ]
+    return parts[0].op("||")(parts[1])
 
 
 def _fts_match(query: Query) -> str:
@@ -206,8 +237,17 @@ def _matches(query: Query):
 def _conditions(query: Query) -> list:
     conds = [CaseStudy.state == StudyState.published]
     if query.pillar:
+        # A study belongs to its primary pillar and to each of its secondary ones.
+        pillar_id = sa.select(Pillar.id).where(Pillar.slug == query.pillar).scalar_subquery()
         conds.append(
-            CaseStudy.pillar_id.in_(sa.select(Pillar.id).where(Pillar.slug == query.pillar))
+            sa.or_(
+                CaseStudy.pillar_id == pillar_id,
+                CaseStudy.id.in_(
+                    sa.select(study_pillars.c.study_id).where(
+                        study_pillars.c.pillar_id == pillar_id
+                    )
+                ),
+            )
         )
     if query.kind:
         conds.append(CaseStudy.kind == StudyKind(query.kind))
@@ -215,6 +255,10 @@ def _conditions(query: Query) -> list:
         conds.append(CaseStudy.state_code == query.state)
     if query.government:
         conds.append(CaseStudy.government_type == GovernmentType(query.government))
+    if query.population:
+        conds.append(CaseStudy.population_band == PopulationBand(query.population))
+    if query.language:
+        conds.append(CaseStudy.language == ContentLanguage(query.language))
     if query.year:
         conds.append(YEAR.__eq__(query.year))
     if query.topic:
@@ -226,85 +270,6 @@ def _conditions(query: Query) -> list:
             )
         )
     return conds
-
-
-def _topic_names():
-    """A correlated subquery listing a study's topics, separated by '|'."""
-    if _dialect() == "postgresql":
-        agg = sa.func.string_agg(Topic.name, sa.literal_column("'|'"))
-    else:
-        agg = sa.func.group_concat(Topic.name, "|")
-    return (
-        sa.select(agg)
-        .select_from(study_topics.join(Topic, Topic.id == study_topics.c.topic_id))
-        .where(study_topics.c.study_id == CaseStudy.id)
-        .scalar_subquery()
-    )
-
-
-@dataclass
-class Card:
-    """One study as a library card, a feed entry or an API list item."""
-
-    id: int
-    slug: str
-    title: str
-    summary: str
-    kind: StudyKind | None
-    place: str
-    state_code: str
-    government_type: GovernmentType | None
-    population_band: object
-    year_start: int | None
-    year_end: int | None
-    published_at: object
-    corrected_at: object
-    pillar_slug: str
-    pillar_name: str
-    topics: list[str] = field(default_factory=list)
-
-    @property
-    def years(self) -> str:
-        if self.year_start and self.year_end and self.year_end != self.year_start:
-            return f"{self.year_start}–{self.year_end}"
-        return str(self.year_end or self.year_start or "")
-
-
-CARD_COLUMNS = (
-    CaseStudy.id,
-    CaseStudy.slug,
-    CaseStudy.title,
-    CaseStudy.summary,
-    CaseStudy.kind,
-    CaseStudy.place,
-    CaseStudy.state_code,
-    CaseStudy.government_type,
-    CaseStudy.population_band,
-    CaseStudy.year_start,
-    CaseStudy.year_end,
-    CaseStudy.published_at,
-    CaseStudy.corrected_at,
-    Pillar.slug,
-    Pillar.name,
-)
-
-
-def _cards(rows) -> list[Card]:
-    out = []
-    for row in rows:
-        *values, topics = row
-        out.append(Card(*values, topics=sorted(topics.split("|")) if topics else []))
-    return out
-
-
-def card_select(conditions=(), hits=None):
-    """Return a SELECT of Card rows (with topics) of published studies matching conditions."""
-    stmt = sa.select(*CARD_COLUMNS, _topic_names().label("topics")).join(
-        Pillar, Pillar.id == CaseStudy.pillar_id
-    )
-    if hits is not None:
-        stmt = stmt.join(hits, hits.c.study_id == CaseStudy.id)
-    return stmt.where(CaseStudy.state == StudyState.published, *conditions)
 
 
 def results(query: Query, total: int = 0) -> list[Card]:
@@ -333,7 +298,7 @@ def results(query: Query, total: int = 0) -> list[Card]:
         .join(page, page.c.id == CaseStudy.id)
         .order_by(page.c.rank.desc(), page.c.published_at.desc(), page.c.id.desc())
     )
-    return _cards(db.session.execute(stmt))
+    return cards_of(db.session.execute(stmt))
 
 
 def ranked(query: Query, total: int) -> bool:

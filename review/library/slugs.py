@@ -17,6 +17,8 @@ from review.audit import record
 from review.library.folding import words as folded_words
 
 MAX_LENGTH = 80
+# Addresses of the library's own pages (review/views/library.py): never a study's.
+RESERVED = {"slug-check", "suggest"}
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
@@ -49,7 +51,7 @@ def suggest_slug(study: CaseStudy) -> str:
     """Return a free slug made of the study's place and title: `stockton-guaranteed-income`."""
     base = base_slug(study.title, study.place)
     slug, n = base, 1
-    while slug_owner(slug) not in (None, study.id):
+    while slug in RESERVED or slug_owner(slug) not in (None, study.id):
         n += 1
         slug = f"{base}-{n}"
     return slug
@@ -68,14 +70,20 @@ def slug_owner(slug: str) -> int | None:
 def slug_problem(slug: str, study: CaseStudy | None = None) -> str | None:
     """Return why a slug cannot be used for the study (None if it can)."""
     if not slug:
-        return "is required"
+        return _("is required")
     if len(slug) > MAX_LENGTH:
-        return f"must be at most {MAX_LENGTH} characters (it has {len(slug)})"
+        return _(
+            "must be at most %(max)s characters (it has %(length)s)",
+            max=MAX_LENGTH,
+            length=len(slug),
+        )
     if not SLUG_PATTERN.fullmatch(slug):
         return _("may hold only lower-case letters a–z, digits and single hyphens between words")
+    if slug in RESERVED:
+        return _("“%(slug)s” is the address of one of the library's own pages", slug=slug)
     owner = slug_owner(slug)
     if owner is not None and (study is None or owner != study.id):
-        return f"“{slug}” is already the address of another case study"
+        return _("“%(slug)s” is already the address of another case study", slug=slug)
     return None
 
 

@@ -271,7 +271,7 @@ def closing_affirmations(
     ids = [w.id for w, _, _ in rows]
     tallies: dict[int, dict] = defaultdict(dict)
     for window_id, choice, n in db.session.execute(
-        sa.select(Vote.window_id, Vote.choice, sa.func.count(Vote.id))
+        sa.select(Vote.window_id, Vote.choice, sa.func.count())
         .where(Vote.window_id.in_(ids))
         .group_by(Vote.window_id, Vote.choice)
     ):

@@ -8,9 +8,6 @@ slug is already the address of the same study (same title) is skipped, so import
 twice creates nothing new. Imported studies send no notifications: they were published long ago.
 """
 
-import csv
-import io
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -27,12 +24,23 @@ from models.enums import MARKDOWN_SECTIONS, StudyState, UserKind
 from review import accounts, drafts, library, revisions
 from review.audit import record
 from review.library.slugs import base_slug, slug_owner
+from review.staff.import_files import LISTS, MAX_ROWS, ImportFileError, read_rows
+from review.staff.import_report import Problem, Report, RowResult, report_lines, summary
 
-MAX_ROWS = 5000
+__all__ = ["MAX_ROWS", "ImportFileError", "Report", "read_rows", "report_lines", "summary"]
+
 # Keys of the staff export that describe the study's life here, not its content: ignored.
 IGNORED = {"id", "state_name", "created_at", "submitted_at", "corrected_at", "current_round"}
-SCALARS = ("title", "kind", "place", "government_type", "population_band", "summary")
-LISTS = ("timeline", "stakeholders", "links", "authors", "topics")
+SCALARS = (
+    "title",
+    "kind",
+    "place",
+    "government_type",
+    "population_band",
+    "summary",
+    "language",
+    "summary_translation",
+)
 KNOWN = (
     {
         "slug",
@@ -45,6 +53,7 @@ KNOWN = (
         "author_emails",
         "affirmed_at",
         "published_at",
+        "population",
     }
     | set(SCALARS)
     | set(LISTS)
@@ -53,154 +62,12 @@ KNOWN = (
     | {f"{s.value}_md" for s in MARKDOWN_SECTIONS}
 )
 # The editor's field names, as the import file names them.
-FORM_NAMES = {"pillar_id": "pillar", "state_code": "state_code"} | {
-    f"{s.value}_md": s.value for s in MARKDOWN_SECTIONS
-}
-_LINK = re.compile(r"^(.*?)\s*<([^<>]+)>$")
-_STAKEHOLDER = re.compile(r"^(.*?)\s*\(([a-z_]+),\s*([a-z_]+)\):\s*(.*)$")
+FORM_NAMES = {
+    "pillar_id": "pillar",
+    "state_code": "state_code",
+    "secondary_pillar_ids": "secondary_pillars",
+} | {f"{s.value}_md": s.value for s in MARKDOWN_SECTIONS}
 _AUTHOR = re.compile(r"^(.*?)\s*<([^<>]+)>$")
-
-
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read; the message says why."""
-
-
-@dataclass
-class Problem:
-    row: int
-    field: str
-    reason: str
-
-
-@dataclass
-class RowResult:
-    """What the import did, or would do, with one row."""
-
-    row: int
-    title: str = ""
-    slug: str = ""
-    action: str = "create"  # create | exists | error
-    creates: list[str] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    study_id: int | None = None
-
-
-@dataclass
-class Report:
-    source: str
-    dry_run: bool
-    rows: list[RowResult] = field(default_factory=list)
-
-    def count(self, action: str) -> int:
-        return sum(1 for r in self.rows if r.action == action)
-
-    @property
-    def problems(self) -> list[Problem]:
-        return [p for r in self.rows for p in r.problems]
-
-
-# ------------------------------------------------------------------ reading the file
-
-
-def read_rows(filename: str, data: bytes) -> list[dict]:
-    """Return the rows of a JSON or CSV file (by its extension, else its first character)."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            _("The file is not UTF-8 text (byte %(start)s).", start=exc.start)
-        ) from None
-    name = (filename or "").lower()
-    is_json = name.endswith(".json") or (
-        not name.endswith(".csv") and text.lstrip()[:1] in ("[", "{")
-    )
-    rows = _json_rows(text) if is_json else _csv_rows(text)
-    if not rows:
-        raise ImportFileError(_("The file holds no studies."))
-    if len(rows) > MAX_ROWS:
-        raise ImportFileError(
-            _(
-                "The file holds %(rows)s studies; import at most %(max_rows)s.",
-                rows=len(rows),
-                max_rows=MAX_ROWS,
-            )
-        )
-    return rows
-
-
-def _json_rows(text: str) -> list:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ImportFileError(
-            _(
-                "The JSON is not valid at line %(lineno)s, column %(colno)s: %(msg)s.",
-                lineno=exc.lineno,
-                colno=exc.colno,
-                msg=exc.msg,
-            )
-        ) from None
-    if isinstance(data, dict) and isinstance(data.get("studies"), list):
-        data = data["studies"]
-    if not isinstance(data, list):
-        raise ImportFileError(_('The JSON must be a list of studies, or {"studies": [...]}.'))
-    return data
-
-
-def _csv_rows(text: str) -> list:
-    try:
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        if not reader.fieldnames or "title" not in reader.fieldnames:
-            raise ImportFileError(_("The CSV has no header row with a “title” column."))
-        return [_from_csv(row) for row in reader]
-    except csv.Error as exc:
-        raise ImportFileError(_("The CSV cannot be read: %(exc)s.", exc=exc)) from None
-
-
-def _cell(value) -> str:
-    """Undo the export's spreadsheet protection (a quote before a formula character)."""
-    text = (value or "").strip() if isinstance(value, str) else ""
-    return text[1:] if text[:1] == "'" and text[1:2] in "=+-@\t\r" and text[1:2] else text
-
-
-def _lines(value) -> list[str]:
-    return [line.strip() for line in _cell(value).splitlines() if line.strip()]
-
-
-def _from_csv(row: dict) -> dict:
-    """Turn a CSV row (the staff export's columns) into the JSON shape of a study."""
-    if None in row:
-        row = {k: v for k, v in row.items() if k is not None} | {"_extra": "x"}
-    out = {k: _cell(v) for k, v in row.items() if k not in LISTS and k != "author_emails"}
-    out["topics"] = [t for t in (s.strip() for s in _cell(row.get("topics")).split(";")) if t]
-    out["timeline"] = [
-        dict(zip(("date", "description"), line.split(" ", 1), strict=False))
-        for line in _lines(row.get("timeline"))
-    ]
-    out["stakeholders"] = []
-    for line in _lines(row.get("stakeholders")):
-        match = _STAKEHOLDER.match(line)
-        out["stakeholders"].append(
-            dict(zip(("name", "type", "stance", "role"), match.groups(), strict=True))
-            if match
-            else {"name": line, "type": "", "stance": "", "role": ""}
-        )
-    out["links"] = []
-    for line in _lines(row.get("links")):
-        match = _LINK.match(line)
-        out["links"].append({"label": match[1], "url": match[2]} if match else {"label": line})
-    names = [n.strip() for n in _cell(row.get("authors")).split(";")]
-    emails = [e.strip() for e in _cell(row.get("author_emails")).split(";") if e.strip()]
-    if emails:
-        out["authors"] = [
-            {"email": e, "name": names[i] if i < len(names) else ""} for i, e in enumerate(emails)
-        ]
-    else:
-        out["authors"] = [n for n in names if n]
-    return {k: v for k, v in out.items() if v not in ("", None) or k in LISTS}
-
-
-# ------------------------------------------------------------------ checking one row
 
 
 def _text(value) -> str:
@@ -222,9 +89,11 @@ def _form_data(raw: dict, pillars: dict[str, Pillar], problems: list) -> MultiDi
             problems.append((label, _("must be text")))
 
     for name in SCALARS:
+        if name == "language" and raw.get(name) in (None, ""):
+            continue  # the form's default: English
         put(name, raw.get(name), name)
     put("state_code", raw.get("state_code"), "state_code")
-    for name in ("year_start", "year_end"):
+    for name in ("year_start", "year_end", "population"):
         put(name, raw.get(name), name)
     pillar = _text_or_none(raw.get("pillar"))
     found = pillars.get((pillar or "").strip().lower())
@@ -240,6 +109,17 @@ def _form_data(raw: dict, pillars: dict[str, Pillar], problems: list) -> MultiDi
         )
     else:
         data["pillar_id"] = str(found.id)
+    secondary = raw.get("secondary_pillars") or []
+    secondary = [secondary] if isinstance(secondary, str) else secondary
+    if not isinstance(secondary, list) or not all(isinstance(p, str) for p in secondary):
+        problems.append(("secondary_pillars", "must be a list of pillar slugs or names"))
+    else:
+        for name in secondary:
+            other = pillars.get(name.strip().lower())
+            if other is None:
+                problems.append(("secondary_pillars", f"unknown pillar {name[:60]!r}"))
+            else:
+                data.add("secondary_pillar_ids", str(other.id))
     sections = raw.get("sections") if isinstance(raw.get("sections"), dict) else {}
     for section in MARKDOWN_SECTIONS:
         value = sections.get(section.value, raw.get(section.value, raw.get(f"{section.value}_md")))
@@ -375,7 +255,7 @@ def _check(n: int, raw, pillars: dict, slugs_seen: dict[str, int]) -> _Checked:
         )
     data = _form_data(raw, pillars, problems)
     form = StudyEditForm(formdata=data, meta={"csrf": False})
-    form.pillar_id.choices = [(p.id, p.name) for p in pillars.values()]
+    form.offer_pillars([(p.id, p.name) for p in pillars.values()])
     form.validate()
     problems += [p for p in _form_problems(form) if p[0] != "pillar"]
     for name in ("title", "place", "state_code", "summary", "kind"):
@@ -500,7 +380,7 @@ def _create(checked: _Checked, actor: User, source: str, people: dict, invite: b
     ]
     db.session.add(study)
     db.session.flush()
-    drafts.save_draft(study, values, None)
+    drafts.save_draft(study, values | {"slug": result.slug}, None)
     revision = revisions.freeze(study, "import", actor)
     record(
         actor,
@@ -513,34 +393,3 @@ def _create(checked: _Checked, actor: User, source: str, people: dict, invite: b
     )
     library.on_publish(study)
     return study
-
-
-def report_lines(report: Report) -> list[str]:
-    """Return the report as lines of text, one or more per row, then the totals."""
-    lines = []
-    for r in report.rows:
-        head = f"row {r.row}: {r.title or '(no title)'}"
-        if r.action == "error":
-            lines.append(f"{head} — not imported")
-            lines += [f"  {p.field}: {p.reason}" for p in r.problems]
-        elif r.action == "exists":
-            lines.append(f"{head} — already in the library at /library/{r.slug}: nothing to do")
-        else:
-            verb = "would create" if report.dry_run else "created"
-            lines.append(f"{head} — {verb} " + "; ".join(r.creates))
-    lines.append(summary(report))
-    return lines
-
-
-def summary(report: Report) -> str:
-    """Return one sentence of totals."""
-    counts = dict(
-        created=report.count("create"), exists=report.count("exists"), errors=report.count("error")
-    )
-    if report.dry_run:
-        return _(
-            "%(created)s would be created, %(exists)s already there, %(errors)s with errors "
-            "(dry run: nothing was written).",
-            **counts,
-        )
-    return _("%(created)s created, %(exists)s already there, %(errors)s with errors.", **counts)

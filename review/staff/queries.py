@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from models import (
     AccessRequest,
@@ -32,7 +32,7 @@ from models.enums import (
     StudyState,
     UserKind,
 )
-from models.setting import DEFAULTS, get_setting
+from models.setting import DEFAULTS, get_settings
 from review.workflow.context import OPEN_FOR_REVIEW
 
 
@@ -132,7 +132,7 @@ def _escape_like(text: str) -> str:
 
 def settings() -> dict:
     """Return the current value of every global setting."""
-    return {key: get_setting(key) for key in DEFAULTS}
+    return get_settings(*DEFAULTS)
 
 
 # ---------------------------------------------------------------- studies
@@ -155,9 +155,21 @@ def studies_query(
     q: str = "",
     now: datetime | None = None,
 ) -> sa.Select:
-    """Return every study, in any state, filtered as the studies page asks."""
+    """Return every study, in any state, filtered as the studies page asks.
+
+    Only the columns the page shows are loaded (not the texts): touching another attribute
+    of a row costs a statement.
+    """
     stmt = sa.select(CaseStudy).options(
-        joinedload(CaseStudy.pillar), joinedload(CaseStudy.created_by)
+        load_only(
+            CaseStudy.title,
+            CaseStudy.pillar_id,
+            CaseStudy.state,
+            CaseStudy.state_changed_at,
+            CaseStudy.created_by_id,
+        ),
+        joinedload(CaseStudy.pillar).load_only(Pillar.name),
+        joinedload(CaseStudy.created_by).load_only(User.name),
     )
     if state in StudyState.__members__:
         stmt = stmt.where(CaseStudy.state == StudyState(state))

@@ -8,6 +8,7 @@ from review.views import (
     api,
     auth,
     broadcasts,
+    calendar,
     cochair,
     commitments,
     feeds,
@@ -16,7 +17,9 @@ from review.views import (
     main,
     staff,
     staff_people,  # noqa: F401 (the people routes of staff.bp, added as it is imported)
+    staff_records,  # noqa: F401 (the audit, outbox and export routes of staff.bp)
     studies,
+    study_files,  # noqa: F401 (the file and lead image routes of studies.bp, once imported)
     synonyms,
 )
 
@@ -24,6 +27,7 @@ BLUEPRINTS = (
     main.bp,
     auth.bp,
     account.bp,
+    calendar.bp,
     studies.bp,
     cochair.bp,
     affirmation.bp,

@@ -1,17 +1,17 @@
-"""The account area: the profile, email and password, and notification preferences."""
+"""The account area: the profile and time zone, email and password, the calendar feed's
+address, and notification preferences."""
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from forms.account import EmailChangeForm, PasswordChangeForm, ProfileEditForm
 from forms.notifications import NotificationPreferencesForm
-from models import Pillar
 from models.base import db
 from models.enums import NetworkPreference
+from models.pillar import pillars_in_order
 from review import accounts
-from review.accounts import preferences
+from review.accounts import local, preferences
 from review.infra import sessions
 from review.infra.extensions import csrf
 from review.infra.rescue import take_rescued_form
@@ -73,13 +73,24 @@ def index():
         name=form.name.data,
         office=form.office.data,
         jurisdiction=form.jurisdiction.data,
-        state=form.state.data or "",
+        us_state=form.us_state.data or "",
         organisation=form.organisation.data,
         locale=form.locale.data or current_user.locale,
     )
+    if form.time_zone.data:  # a form without the field keeps the zone
+        local.set_time_zone(current_user, form.time_zone.data)
     db.session.commit()
     flash(_("Your profile is saved."), "success")
     return redirect(url_for("account.index"))
+
+
+@bp.post("/calendar/reset")
+@login_required
+def reset_calendar():
+    local.reset_calendar_token(current_user)
+    db.session.commit()
+    flash("Your calendar has a new address: the old one no longer works.", "success")
+    return redirect(url_for("account.index") + "#calendar-heading")
 
 
 @bp.post("/sessions/<name>/end")
@@ -164,7 +175,7 @@ def change_password():
 @bp.route("/notifications", methods=["GET", "POST"])
 @login_required
 def notifications():
-    pillars = db.session.scalars(sa.select(Pillar).order_by(Pillar.position)).all()
+    pillars = pillars_in_order()
     form = NotificationPreferencesForm(
         network_preference=current_user.network_preference.value,
         pillars=[p.id for p in current_user.followed_pillars],

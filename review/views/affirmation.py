@@ -4,9 +4,10 @@ current revision, vote and comment, and the authors and co-chairs reply."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from forms.affirmation import CloseEarlyForm, CommentForm, ExtendForm, VoteForm
-from models import AffirmationWindow, CaseStudy, Comment
+from models import AffirmationWindow, CaseStudy, Comment, StudyAuthor
 from models.base import db
 from models.enums import VoteChoice
 from review import affirmation, policy
@@ -17,7 +18,15 @@ bp = Blueprint("affirmation", __name__, url_prefix="/affirmation")
 
 def _load(study_id: int) -> tuple[CaseStudy, AffirmationWindow]:
     """Return the study and its latest window if the person may see them; 404 otherwise."""
-    study = db.session.get(CaseStudy, study_id)
+    # With what every check of who may do what and the page's header read: authors, pillar.
+    study = db.session.get(
+        CaseStudy,
+        study_id,
+        options=[
+            joinedload(CaseStudy.authors).joinedload(StudyAuthor.user),
+            joinedload(CaseStudy.pillar),
+        ],
+    )
     window = affirmation.latest_window(study) if study is not None else None
     if study is None or not policy.may_see_affirmation(current_user, study, window):
         abort(404)

@@ -5,10 +5,12 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, jsonify, request, url_for
 from flask_babel import gettext as _
 
-from models import CaseStudy, Commitment, Pillar
+from models import CaseStudy
 from models.base import db
 from models.enums import MARKDOWN_SECTIONS, US_STATES, StudyState
+from models.pillar import pillars_in_order
 from review import library
+from review.commitments import listed as commitments_listed
 from review.library.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -33,12 +35,14 @@ def _card(card: library.Card) -> dict:
         "title": card.title,
         "summary": card.summary,
         "kind": card.kind.value if card.kind else None,
+        "language": card.language.value,
         "pillar": {"slug": card.pillar_slug, "name": card.pillar_name},
         "place": {
             "name": card.place,
             "state": card.state_code or None,
             "government_type": card.government_type.value if card.government_type else None,
             "population": card.population_band.value if card.population_band else None,
+            "population_exact": card.population,
         },
         "topics": card.topics,
         "published_at": card.published_at.isoformat(),
@@ -79,6 +83,7 @@ def study(slug: str):
         found.state_code,
         found.government_type,
         found.population_band,
+        found.population,
         found.year_start,
         found.year_end,
         found.published_at,
@@ -86,11 +91,15 @@ def study(slug: str):
         found.pillar.slug,
         found.pillar.name,
         [t.name for t in found.topics],
+        found.language,
     )
     body = _card(card)
     body.update(
         {
             "years": {"start": found.year_start, "end": found.year_end},
+            "secondary_pillars": [
+                {"slug": p.slug, "name": p.name} for p in found.secondary_pillars
+            ],
             "affirmed_at": found.affirmed_at.isoformat() if found.affirmed_at else None,
             "updated_at": found.corrected_at.isoformat() if found.corrected_at else None,
             "authors": [
@@ -126,7 +135,7 @@ def pillars():
             .group_by(CaseStudy.pillar_id)
         ).all()
     )
-    rows = db.session.scalars(sa.select(Pillar).order_by(Pillar.position)).all()
+    rows = pillars_in_order()
     return jsonify(
         {
             "items": [
@@ -149,10 +158,7 @@ def commitments():
     state = request.args.get("state")
     if state is not None and state not in US_STATES:
         return _bad_request({"state": "unknown state code"})
-    stmt = sa.select(Commitment).order_by(Commitment.state, Commitment.name, Commitment.id)
-    if state:
-        stmt = stmt.where(Commitment.state == state)
-    rows = db.session.scalars(stmt).all()
+    rows = commitments_listed(state or "")
     return jsonify(
         {
             "items": [
@@ -160,7 +166,7 @@ def commitments():
                     "name": c.name,
                     "office": c.office,
                     "jurisdiction": c.jurisdiction,
-                    "state": c.state,
+                    "state": c.us_state,
                     "committed_at": c.committed_at.isoformat(),
                     "url": library.public_url(url_for("commitments.official", user_id=c.user_id))
                     if c.user_id

@@ -18,6 +18,7 @@ from models.base import db
 from models.clock import utcnow
 from models.enums import UserKind
 from review import accounts
+from review.accounts import local
 from review.infra.extensions import limiter
 from review.infra.passwords import verify_password
 from review.infra.rescue import take_rescued_form
@@ -81,8 +82,10 @@ def login():
         ok = verify_password(user.password_hash if user else None, form.password.data)
         if ok and user.is_active:
             sign_in(user, remember=form.remember.data)
+            local.adopt_browser_zone(user, form.time_zone.data)
+            welcome = _("Welcome, %(name)s.", name=user.name)  # read before the commit expires it
             db.session.commit()
-            flash(_("Welcome, %(name)s.", name=user.name), "success")
+            flash(welcome, "success")
             return redirect(safe_next(request.args.get("next")))
         form.password.errors.append(_("The email or the password is not right."))
     return render_template("auth/login.html", form=form)
@@ -149,6 +152,7 @@ def invite(token: str):
             form.password.errors.append(str(exc))
         else:
             user.name = form.name.data.strip()
+            local.adopt_browser_zone(user, form.time_zone.data)
             sign_in(user)
             db.session.commit()
             flash(_("Welcome to Dare to Reimagine, %(name)s.", name=user.name), "success")
@@ -168,7 +172,7 @@ def request_access():
                 kind=UserKind(form.kind.data),
                 office=form.office.data or "",
                 jurisdiction=form.jurisdiction.data or "",
-                state=form.state.data or "",
+                us_state=form.us_state.data or "",
                 message=form.message.data or "",
                 created_at=utcnow(),
             )

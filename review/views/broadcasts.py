@@ -1,10 +1,8 @@
 """Staff's view of broadcasts, beside the notifications page: each email owed to an audience,
 its progress, and "resume" for one that no job holds. 404 to anyone but staff."""
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
 
 from models import Broadcast
 from models.base import db
@@ -23,10 +21,7 @@ bp.before_request(staff_only)
 @bp.get("/")
 def index():
     only_stalled = request.args.get("stalled") == "1"
-    query = sa.select(Broadcast).options(joinedload(Broadcast.study))
-    if only_stalled:
-        query = query.where(Broadcast.id.in_(broadcasts.stalled_ids()))
-    page = db.paginate(query.order_by(Broadcast.id.desc()), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(broadcasts.listing(only_stalled), per_page=PER_PAGE, error_out=False)
     return render_template(
         "broadcasts/index.html",
         page=page,

@@ -3,7 +3,6 @@ CSV import, and an official's public profile."""
 
 from itertools import groupby
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -24,20 +23,13 @@ def index():
     state = (request.args.get("state") or "").upper()
     if state not in US_STATES:
         state = ""
-    stmt = sa.select(Commitment).order_by(Commitment.state, Commitment.name)
-    if state:
-        stmt = stmt.where(Commitment.state == state)
-    rows = db.session.scalars(stmt).all()
-    counts = dict(
-        db.session.execute(
-            sa.select(Commitment.state, sa.func.count()).group_by(Commitment.state)
-        ).all()
-    )
+    rows = commitments.listed(state)
+    counts = commitments.counts_by_state()
     mine = commitments.commitment_of(current_user) if policy.may_commit(current_user) else None
     return render_template(
         "commitments/index.html",
         groups=sorted(
-            ((code, list(items)) for code, items in groupby(rows, key=lambda c: c.state)),
+            ((code, list(items)) for code, items in groupby(rows, key=lambda c: c.us_state)),
             key=lambda group: US_STATES.get(group[0], group[0]),
         ),
         counts=counts,
@@ -59,7 +51,7 @@ def commit():
         return redirect(url_for("commitments.index"))
     db.session.commit()
     flash(_("Thank you: you are now listed as committed to the agenda."), "success")
-    return redirect(url_for("commitments.index", state=current_user.state))
+    return redirect(url_for("commitments.index", state=current_user.us_state))
 
 
 @bp.post("/commitments/withdraw")
@@ -88,12 +80,12 @@ def add():
             form.name.data,
             form.office.data or "",
             form.jurisdiction.data or "",
-            form.state.data,
+            form.us_state.data,
             form.committed_on.data,
         )
         db.session.commit()
         flash(_("%(data)s is added to the committed officials.", data=form.name.data), "success")
-        return redirect(url_for("commitments.index", state=form.state.data))
+        return redirect(url_for("commitments.index", state=form.us_state.data))
     return render_template("commitments/add.html", form=form)
 
 

@@ -12,7 +12,7 @@ from forms.library import StudyCorrectionForm, StudySlugForm
 from models import Attachment, CaseStudy
 from models.base import db
 from models.enums import MARKDOWN_SECTIONS, StudyState
-from review import attachments, library, policy
+from review import attachments, images, library, policy
 from review.errors import STALE_MESSAGE, Stale
 from review.library.map import TILES
 
@@ -49,6 +49,18 @@ def index():
         map_html=map_html,
         suggestions=library.loosen(query) if not page.total else [],
     )
+
+
+@bp.get("/suggest")
+def suggest():
+    """Titles and topics to offer as a search is typed (JSON, for static/library.js)."""
+    found = library.suggestions(request.args.get("q", ""))
+    for study in found["studies"]:
+        study["url"] = url_for("library.study", slug=study["slug"])
+    found["topics"] = [
+        {"name": name, "url": url_for("library.index", topic=name)} for name in found["topics"]
+    ]
+    return found
 
 
 @bp.get("/sitemap.xml")
@@ -162,16 +174,27 @@ def change_slug(slug: str):
 
 @bp.get("/slug-check")
 def slug_check():
-    """Answer whether a slug is free, for the address field as staff type (JSON)."""
-    if not policy.is_staff(current_user):
+    """Answer whether a slug is free, for the address field as staff, or the authors of the
+    study being edited, type it (JSON)."""
+    study = db.session.get(CaseStudy, request.args.get("study", type=int) or 0)
+    author = study is not None and policy.may_edit_study(current_user, study)
+    if not (policy.is_staff(current_user) or author):
         abort(404)
     slug = (request.args.get("slug") or "").strip()
-    study = db.session.get(CaseStudy, request.args.get("study", type=int) or 0)
     return {
         "slug": slug,
         "problem": library.slug_problem(slug, study),
         "suggestion": library.slugify(slug) if slug else "",
     }
+
+
+@bp.get("/<slug>/images/<int:attachment_id>/<int:width>")
+def image(slug: str, attachment_id: int, width: int):
+    """A resized copy of a published study's lead image, shown inline."""
+    found = library.published_study(slug)
+    if found is None or found.state != StudyState.published:
+        abort(404)
+    return images.serve(images.rendition_of(found, attachment_id, width), public=True)
 
 
 @bp.get("/<slug>/files/<int:attachment_id>")

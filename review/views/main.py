@@ -6,9 +6,9 @@ from flask_babel import refresh
 from flask_login import current_user
 from redis.exceptions import RedisError
 
-from models import Commitment, Pillar
 from models.base import db
-from review import library
+from models.pillar import pillars_in_order
+from review import commitments, library
 from review.infra import i18n
 from review.infra.queue import QUEUES, redis_connection, rq_queue
 from review.views.auth import safe_next
@@ -18,10 +18,11 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def home():
-    pillars = db.session.scalars(sa.select(Pillar).order_by(Pillar.position)).all()
-    committed = db.session.scalar(sa.select(sa.func.count(Commitment.id)))
     return render_template(
-        "main/home.html", pillars=pillars, committed=committed, recent=library.recent(6)
+        "main/home.html",
+        pillars=pillars_in_order(),
+        committed=commitments.total(),
+        recent=library.recent(6),
     )
 
 

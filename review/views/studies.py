@@ -1,7 +1,6 @@
 """My studies: write a case study, save it as a draft, manage co-authors and files, and
 compare revisions."""
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -15,9 +14,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from forms.cochair import TransitionForm
+from forms.lead_image import LeadImageForm
 from forms.studies import (
     BLANK_ROWS,
     HINTS,
@@ -30,22 +31,34 @@ from forms.studies import (
     error_list,
     initial_data,
 )
-from models import Attachment, CaseStudy, Pillar
+from models import CaseStudy
 from models.base import db
-from review import attachments, drafts, policy, reviews, revisions, workflow, working_copies
-from review.errors import Stale
+from models.pillar import pillars_in_order
+from review import (
+    attachments,
+    draft_rows,
+    drafts,
+    library,
+    policy,
+    reviews,
+    revisions,
+    workflow,
+    working_copies,
+)
+from review.errors import OperationError, Stale
 from review.infra.rescue import take_rescued_form
 
 bp = Blueprint("studies", __name__, url_prefix="/studies")
 
 
 def _pillar_choices() -> list[tuple[int, str]]:
-    return [(p.id, p.name) for p in db.session.scalars(sa.select(Pillar).order_by(Pillar.position))]
+    return [(p.id, p.name) for p in pillars_in_order()]
 
 
 def _load(study_id: int) -> CaseStudy:
     """Return the study if the person may see it; 404 otherwise (no hint that it exists)."""
-    study = db.session.get(CaseStudy, study_id)
+    # The authors come with it: every check of who may do what reads them.
+    study = db.session.get(CaseStudy, study_id, options=[joinedload(CaseStudy.authors)])
     if study is None or not policy.may_view_study(current_user, study):
         abort(404)
     return study
@@ -72,6 +85,7 @@ def _editor(
     more: str | None = None,
     conflict: list | None = None,
     kept=None,
+    lead_form: LeadImageForm | None = None,
 ):
     """Render the one-page editor, with blank rows to add to each list."""
     for name in ROW_LISTS:
@@ -88,6 +102,8 @@ def _editor(
         missing=drafts.missing_sections(study),
         topic_names=drafts.topic_names(),
         upload_form=AttachmentUploadForm(),
+        lead_form=lead_form or LeadImageForm.for_study(study),
+        suggested_slug=library.suggest_slug(study) if not study.slug else "",
         coauthor_form=CoauthorAddForm(),
         max_files=attachments.MAX_PER_STUDY,
         conflict=conflict,
@@ -151,7 +167,7 @@ def edit(study_id: int):
     kept = working_copies.load("study", study.id, current_user) if rescued is None else None
     formdata = rescued if kept is None else working_copies.as_formdata(kept)
     form = StudyEditForm(formdata=formdata, data=None if formdata else initial_data(study))
-    form.pillar_id.choices = _pillar_choices()
+    form.offer_pillars(_pillar_choices())
     if kept is not None:
         form.validate()
     more = request.args.get("more")
@@ -164,7 +180,7 @@ def save(study_id: int):
     study = _load_editable(study_id)
     action = request.form.get("action", "save")
     form = StudyEditForm(formdata=apply_row_action(request.form, action))
-    form.pillar_id.choices = _pillar_choices()
+    form.offer_pillars(_pillar_choices())
     if not form.validate():
         # Validation blocks saving to the study, never keeping what was typed.
         kept = working_copies.keep("study", study.id, current_user, request.form)
@@ -179,24 +195,37 @@ def save(study_id: int):
         expected = int(form.version.data) if (form.version.data or "").isdigit() else -1
         drafts.save_draft(study, values, expected)
         working_copies.discard("study", study.id, current_user)
+        # Read before the commit expires the study: the answer needs no reload.
+        saved = {
+            "ok": True,
+            "version": study.version,
+            "missing": drafts.missing_sections(study, draft_rows.row_counts(values)),
+        }
         db.session.commit()
     except (Stale, StaleDataError):
         db.session.rollback()
         return _conflict(study_id, form, values)
+    except OperationError as exc:  # an address already taken: named, and the text kept
+        db.session.rollback()
+        form[exc.field].errors = [*form[exc.field].errors, exc.message]
+        kept = working_copies.keep("study", study_id, current_user, request.form)
+        db.session.commit()
+        if _wants_json():
+            errors = [{"id": anchor, "message": message} for anchor, message in error_list(form)]
+            return jsonify({"ok": False, "kept": True, "errors": errors}), 422
+        return _editor(db.session.get(CaseStudy, study_id), form, status=422, kept=kept)
     if _wants_json():
-        return jsonify(
-            {"ok": True, "version": study.version, "missing": drafts.missing_sections(study)}
-        )
+        return jsonify(saved)
     if action == "preview":
-        return redirect(url_for("studies.preview", study_id=study.id))
+        return redirect(url_for("studies.preview", study_id=study_id))
     flash(_("Saved."), "success")
     verb, _sep, rest = action.partition(":")
     name = rest.partition(":")[0]
     if verb == "add" and name in ROW_LISTS:
-        return redirect(url_for("studies.edit", study_id=study.id, more=name) + f"#part-{name}")
+        return redirect(url_for("studies.edit", study_id=study_id, more=name) + f"#part-{name}")
     if name in ROW_LISTS:
-        return redirect(url_for("studies.edit", study_id=study.id) + f"#part-{name}")
-    return redirect(url_for("studies.edit", study_id=study.id))
+        return redirect(url_for("studies.edit", study_id=study_id) + f"#part-{name}")
+    return redirect(url_for("studies.edit", study_id=study_id))
 
 
 def _conflict(study_id: int, form: StudyEditForm, values: dict):
@@ -268,51 +297,6 @@ def remove_coauthor(study_id: int, user_id: int):
     db.session.commit()
     flash(_("%(name)s is no longer a co-author.", name=user.name), "success")
     return redirect(url_for("studies.edit", study_id=study.id) + "#part-authors")
-
-
-@bp.post("/<int:study_id>/attachments")
-@login_required
-def upload(study_id: int):
-    study = _load_editable(study_id)
-    form = AttachmentUploadForm()
-    if not form.validate():
-        for error in form.file.errors:
-            flash(_("%(text)s: %(error)s", text=form.file.label.text, error=error), "error")
-        return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
-    try:
-        attachment = attachments.add_attachment(study, form.file.data, current_user)
-    except attachments.AttachmentError as exc:
-        db.session.rollback()
-        flash(_("%(text)s: %(exc)s", text=form.file.label.text, exc=exc), "error")
-        return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
-    db.session.commit()
-    flash(_("“%(filename)s” is attached.", filename=attachment.filename), "success")
-    return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
-
-
-@bp.get("/<int:study_id>/attachments/<int:attachment_id>")
-def download(study_id: int, attachment_id: int):
-    study = db.session.get(CaseStudy, study_id)
-    if study is None or not policy.may_download_attachment(current_user, study):
-        abort(404)
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.study_id != study.id:
-        abort(404)
-    return attachments.download(attachment, max_age=0)
-
-
-@bp.post("/<int:study_id>/attachments/<int:attachment_id>/delete")
-@login_required
-def delete_attachment(study_id: int, attachment_id: int):
-    study = _load_editable(study_id)
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.study_id != study.id:
-        abort(404)
-    name = attachment.filename
-    attachments.remove_attachment(study, attachment)
-    db.session.commit()
-    flash(_("“%(name)s” is removed.", name=name), "success")
-    return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
 
 
 # --- The workflow: buttons and the authors' responses (engineer C; review/workflow.py) ------

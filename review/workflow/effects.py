@@ -228,6 +228,7 @@ def _decide(ctx: Context) -> None:
             _authors(study),
             _l("Approved by the co-chairs"),
             closes_at=window.closes_at.isoformat(),
+            window_id=window.id,
             tally=counts,
         )
 

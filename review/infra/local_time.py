@@ -1,0 +1,146 @@
+"""Dates and times as the reader reads them: in their time zone and their language.
+
+Everything is stored in UTC (models.clock); only the moment it is shown is converted. Pages and
+emails go through `show()` (and the `date`, `datetime`, `when` and `ago` template filters that
+call it), so one function decides how a moment reads. The reader is the template's
+`reader_zone` / `reader_locale` when given (an email names its recipient's), else the person
+signed in, else UTC in English.
+"""
+
+import math
+from datetime import UTC, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from babel import Locale
+from babel.dates import format_date as babel_date
+from babel.dates import format_datetime as babel_datetime
+from babel.dates import format_timedelta
+from flask import has_request_context
+from flask_login import current_user
+
+from models.clock import utcnow
+
+DEFAULT_ZONE = "UTC"
+DEFAULT_LOCALE = "en"
+# "16 Dec 2026, 8:04 AM EST" / "16 dic 2026, 8:04 a. m. EST"; the zone's own abbreviation
+# follows (CLDR has Spanish names for few zones and would write "-0500").
+DATETIME_PATTERN = "d MMM y, h:mm a"
+# A date alone: English keeps "16 December 2026"; other languages take their long form
+# ("16 de diciembre de 2026").
+DATE_PATTERNS = {"en": "d MMMM y"}
+# Past this a relative time counts days, then hours, then minutes.
+UNITS = (("day", 86400), ("hour", 3600), ("minute", 60))
+# Under a minute: CLDR's word for "now" ("ahora"), but English keeps the wording it had.
+JUST_NOW = {"en": "just now"}
+
+
+@lru_cache(maxsize=1)
+def zone_names() -> frozenset[str]:
+    """Every IANA zone name this machine knows (from tzdata)."""
+    return frozenset(available_timezones())
+
+
+# The zones offered to people: the regions' cities, not the aliases and POSIX leftovers.
+REGIONS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+)
+
+
+@lru_cache(maxsize=1)
+def zone_choices() -> list[tuple[str, str]]:
+    """Return the (value, label) pairs of the zones a person may choose, UTC first."""
+    names = sorted(n for n in zone_names() if n.split("/", 1)[0] in REGIONS and "/" in n)
+    return [(DEFAULT_ZONE, DEFAULT_ZONE)] + [(n, n.replace("_", " ")) for n in names]
+
+
+def is_zone(name: str | None) -> bool:
+    """Whether `name` is a known IANA time zone ("America/Chicago", "UTC")."""
+    return bool(name) and name in zone_names()
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """Return the zone of that name, UTC for an empty or unknown one."""
+    try:
+        return ZoneInfo(name) if is_zone(name) else ZoneInfo(DEFAULT_ZONE)
+    except ZoneInfoNotFoundError:  # listed but its file is missing
+        return ZoneInfo(DEFAULT_ZONE)
+
+
+def reader(context=None) -> tuple[str, str]:
+    """Return (zone name, locale) of whoever reads what is being rendered.
+
+    A template context's `reader_zone` / `reader_locale` win (emails); on a page, the signed-in
+    person's zone; otherwise UTC. The locale is English until the person's language is wired
+    (`reader_locale`, or a `locale` attribute on the person).
+    """
+    context = context or {}
+    person = None
+    if has_request_context() and current_user and current_user.is_authenticated:
+        person = current_user
+    zone_name = context.get("reader_zone") or getattr(person, "time_zone", None) or DEFAULT_ZONE
+    locale = context.get("reader_locale") or getattr(person, "locale", None) or DEFAULT_LOCALE
+    return zone_name, locale
+
+
+def show(
+    value: datetime | str | None,
+    zone_name: str = DEFAULT_ZONE,
+    locale: str = DEFAULT_LOCALE,
+    *,
+    date_only: bool = False,
+) -> str:
+    """Say when `value` is in the reader's zone and language ("16 Dec 2026, 8:04 AM EST").
+
+    Takes an aware datetime or its ISO string (as notifications store it); a string that is
+    not a date comes back as it is, None as "".
+    """
+    value = _moment(value)
+    if not isinstance(value, datetime):
+        return value or ""
+    local = value.astimezone(zone(zone_name))
+    if date_only:
+        return babel_date(local.date(), DATE_PATTERNS.get(locale, "long"), locale=locale)
+    text = babel_datetime(local, DATETIME_PATTERN, locale=locale)
+    return f"{text} {local.tzname()}"
+
+
+def relative(
+    value: datetime | str | None, locale: str = DEFAULT_LOCALE, now: datetime | None = None
+) -> str:
+    """Say how far `value` is from now ("in 14 days", "3 hours ago"), rounded to the nearest.
+
+    A deadline 13 days and 23 hours away is "in 14 days", never cut down to 13; under a minute
+    is "now" in the reader's language.
+    """
+    value = _moment(value)
+    if not isinstance(value, datetime):
+        return value or ""
+    delta = value - (now or utcnow())
+    seconds = delta.total_seconds()
+    for unit, size in UNITS:
+        if abs(seconds) >= size - size / 120:  # 23h 59m 31s is a day away, not 1439 minutes
+            return format_timedelta(
+                delta, granularity=unit, threshold=math.inf, add_direction=True, locale=locale
+            )
+    return (
+        JUST_NOW.get(locale) or Locale.parse(locale)._data["date_fields"]["second"]["relative"][0]
+    )
+
+
+def _moment(value):
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return value

@@ -1,0 +1,117 @@
+"""Reading an import file (review.staff.imports): the rows of a JSON or CSV file in the shape of
+the staff export, each turned into the JSON shape of one study."""
+
+import csv
+import io
+import json
+import re
+
+from flask_babel import gettext as _
+
+MAX_ROWS = 5000
+LISTS = ("timeline", "stakeholders", "links", "authors", "topics", "secondary_pillars")
+_LINK = re.compile(r"^(.*?)\s*<([^<>]+)>$")
+_STAKEHOLDER = re.compile(r"^(.*?)\s*\(([a-z_]+),\s*([a-z_]+)\):\s*(.*)$")
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read; the message says why."""
+
+
+def read_rows(filename: str, data: bytes) -> list[dict]:
+    """Return the rows of a JSON or CSV file (by its extension, else its first character)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            _("The file is not UTF-8 text (byte %(start)s).", start=exc.start)
+        ) from None
+    name = (filename or "").lower()
+    is_json = name.endswith(".json") or (
+        not name.endswith(".csv") and text.lstrip()[:1] in ("[", "{")
+    )
+    rows = _json_rows(text) if is_json else _csv_rows(text)
+    if not rows:
+        raise ImportFileError(_("The file holds no studies."))
+    if len(rows) > MAX_ROWS:
+        raise ImportFileError(
+            _(
+                "The file holds %(rows)s studies; import at most %(max_rows)s.",
+                rows=len(rows),
+                max_rows=MAX_ROWS,
+            )
+        )
+    return rows
+
+
+def _json_rows(text: str) -> list:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFileError(
+            _(
+                "The JSON is not valid at line %(lineno)s, column %(colno)s: %(msg)s.",
+                lineno=exc.lineno,
+                colno=exc.colno,
+                msg=exc.msg,
+            )
+        ) from None
+    if isinstance(data, dict) and isinstance(data.get("studies"), list):
+        data = data["studies"]
+    if not isinstance(data, list):
+        raise ImportFileError(_('The JSON must be a list of studies, or {"studies": [...]}.'))
+    return data
+
+
+def _csv_rows(text: str) -> list:
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        if not reader.fieldnames or "title" not in reader.fieldnames:
+            raise ImportFileError(_("The CSV has no header row with a “title” column."))
+        return [_from_csv(row) for row in reader]
+    except csv.Error as exc:
+        raise ImportFileError(_("The CSV cannot be read: %(exc)s.", exc=exc)) from None
+
+
+def _cell(value) -> str:
+    """Undo the export's spreadsheet protection (a quote before a formula character)."""
+    text = (value or "").strip() if isinstance(value, str) else ""
+    return text[1:] if text[:1] == "'" and text[1:2] in "=+-@\t\r" and text[1:2] else text
+
+
+def _lines(value) -> list[str]:
+    return [line.strip() for line in _cell(value).splitlines() if line.strip()]
+
+
+def _from_csv(row: dict) -> dict:
+    """Turn a CSV row (the staff export's columns) into the JSON shape of a study."""
+    if None in row:
+        row = {k: v for k, v in row.items() if k is not None} | {"_extra": "x"}
+    out = {k: _cell(v) for k, v in row.items() if k not in LISTS and k != "author_emails"}
+    for name in ("topics", "secondary_pillars"):
+        out[name] = [t for t in (s.strip() for s in _cell(row.get(name)).split(";")) if t]
+    out["timeline"] = [
+        dict(zip(("date", "description"), line.split(" ", 1), strict=False))
+        for line in _lines(row.get("timeline"))
+    ]
+    out["stakeholders"] = []
+    for line in _lines(row.get("stakeholders")):
+        match = _STAKEHOLDER.match(line)
+        out["stakeholders"].append(
+            dict(zip(("name", "type", "stance", "role"), match.groups(), strict=True))
+            if match
+            else {"name": line, "type": "", "stance": "", "role": ""}
+        )
+    out["links"] = []
+    for line in _lines(row.get("links")):
+        match = _LINK.match(line)
+        out["links"].append({"label": match[1], "url": match[2]} if match else {"label": line})
+    names = [n.strip() for n in _cell(row.get("authors")).split(";")]
+    emails = [e.strip() for e in _cell(row.get("author_emails")).split(";") if e.strip()]
+    if emails:
+        out["authors"] = [
+            {"email": e, "name": names[i] if i < len(names) else ""} for i, e in enumerate(emails)
+        ]
+    else:
+        out["authors"] = [n for n in names if n]
+    return {k: v for k, v in out.items() if v not in ("", None) or k in LISTS}
