@@ -110,6 +110,7 @@ def _choices(enum, blank: str = "—") -> list[tuple[str, str]]:
 
 
 POPULATION_MAX = 100_000_000
+POPULATION_MAX_TEXT = f"{POPULATION_MAX:,}"
 
 
 class CountField(IntegerField):
@@ -168,7 +169,7 @@ class StudyEditForm(FlaskForm):
             NumberRange(
                 0,
                 POPULATION_MAX,
-                _l("Give a number between 0 and %(max)s.", max=f"{POPULATION_MAX:,}"),
+                _l("Give a number between 0 and %(max)s.", max=POPULATION_MAX_TEXT),
             ),
         ],
     )

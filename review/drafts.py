@@ -186,7 +186,7 @@ def save_draft(study: CaseStudy, values: dict, expected_version: int | None) -> 
         raise Stale()
     slug = values.get("slug", study.slug)
     if slug and slug != study.slug and (problem := slug_problem(slug, study)):
-        raise OperationError(f"This address {problem}.", "slug")
+        raise OperationError(_("This address %(problem)s.", problem=problem), "slug")
     stored = stored_rows(study.id)
     changed = {name for name in ROWS if name in values and as_stored(name, values) != stored[name]}
     # Queried before any attribute is set: the queries autoflush.

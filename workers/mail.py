@@ -277,7 +277,8 @@ def _message(row: Notification, text: str, html: str) -> Message:
         extra_headers={name: _OneLine(name, value) for name, value in headers.items()},
     )
     msg.msgId = row.message_id
-    event = calendars.email_event(row.kind, row.study_id, row.context or {})
+    with force_locale(row.locale or DEFAULT_LOCALE):  # the event reads in the email's language
+        event = calendars.email_event(row.kind, row.study_id, row.context or {})
     if event is not None:
         msg.attach(
             "deadline.ics", "text/calendar; method=PUBLISH; charset=utf-8", event, "attachment"

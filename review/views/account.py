@@ -89,7 +89,7 @@ def index():
 def reset_calendar():
     local.reset_calendar_token(current_user)
     db.session.commit()
-    flash("Your calendar has a new address: the old one no longer works.", "success")
+    flash(_("Your calendar has a new address: the old one no longer works."), "success")
     return redirect(url_for("account.index") + "#calendar-heading")
 
 
