@@ -8,7 +8,7 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, 
 
 from forms.auth import STATE_CHOICES
 from models.enums import LOCALES
-from review.infra.local_time import zone_choices
+from models.zones import zone_choices
 
 
 def known_zone(_form, field) -> None:
