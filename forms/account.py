@@ -5,7 +5,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from forms.auth import STATE_CHOICES
-from review.infra.local_time import zone_choices
+from models.zones import zone_choices
 
 
 def known_zone(_form, field) -> None:

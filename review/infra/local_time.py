@@ -9,8 +9,7 @@ signed in, else UTC in English.
 
 import math
 from datetime import UTC, datetime
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.dates import format_date as babel_date
@@ -20,8 +19,8 @@ from flask import has_request_context
 from flask_login import current_user
 
 from models.clock import utcnow
+from models.zones import DEFAULT_ZONE, is_zone, zone_choices, zone_names  # noqa: F401
 
-DEFAULT_ZONE = "UTC"
 DEFAULT_LOCALE = "en"
 # "16 Dec 2026, 8:04 AM EST" / "16 dic 2026, 8:04 a. m. EST"; the zone's own abbreviation
 # follows (CLDR has Spanish names for few zones and would write "-0500").
@@ -33,38 +32,6 @@ DATE_PATTERNS = {"en": "d MMMM y"}
 UNITS = (("day", 86400), ("hour", 3600), ("minute", 60))
 # Under a minute: CLDR's word for "now" ("ahora"), but English keeps the wording it had.
 JUST_NOW = {"en": "just now"}
-
-
-@lru_cache(maxsize=1)
-def zone_names() -> frozenset[str]:
-    """Every IANA zone name this machine knows (from tzdata)."""
-    return frozenset(available_timezones())
-
-
-# The zones offered to people: the regions' cities, not the aliases and POSIX leftovers.
-REGIONS = (
-    "Africa",
-    "America",
-    "Antarctica",
-    "Asia",
-    "Atlantic",
-    "Australia",
-    "Europe",
-    "Indian",
-    "Pacific",
-)
-
-
-@lru_cache(maxsize=1)
-def zone_choices() -> list[tuple[str, str]]:
-    """Return the (value, label) pairs of the zones a person may choose, UTC first."""
-    names = sorted(n for n in zone_names() if n.split("/", 1)[0] in REGIONS and "/" in n)
-    return [(DEFAULT_ZONE, DEFAULT_ZONE)] + [(n, n.replace("_", " ")) for n in names]
-
-
-def is_zone(name: str | None) -> bool:
-    """Whether `name` is a known IANA time zone ("America/Chicago", "UTC")."""
-    return bool(name) and name in zone_names()
 
 
 def zone(name: str | None) -> ZoneInfo:

@@ -1,6 +1,7 @@
 """The staff console: operations.py changes people, pillars, settings, reviews and notifications;
 queries.py holds the lists the console pages through; dashboard.py the dashboard's figures and
-chart.py its chart; exports.py the CSV and JSON exports. Re-exported here (`staff.invite`, `staff.dashboard`).
+chart.py its chart; exports.py the CSV and JSON exports. Re-exported here (`staff.invite`,
+`staff.dashboard`).
 """
 
 from review.staff.chart import STATE_COLOURS
