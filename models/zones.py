@@ -1,4 +1,5 @@
-"""The IANA time zones people may choose (tzdata's), for the forms and review.infra.local_time."""
+"""The time zones a person may choose, as the choices of the domain (like the US states of
+models/enums.py): every IANA name this machine knows, and the regions' cities offered."""
 
 from functools import lru_cache
 from zoneinfo import available_timezones

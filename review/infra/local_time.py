@@ -20,7 +20,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from models.clock import utcnow
-from models.zones import DEFAULT_ZONE, REGIONS, is_zone, zone_choices, zone_names  # noqa: F401 (the zone list, read here too)
+from models.zones import DEFAULT_ZONE, is_zone, zone_choices, zone_names  # noqa: F401
 
 DEFAULT_LOCALE = "en"
 # "16 Dec 2026, 8:04 AM EST" / "16 dic 2026, 8:04 a. m. EST"; the zone's own abbreviation

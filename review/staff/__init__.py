@@ -1,10 +1,11 @@
 """The staff console: operations.py changes people, pillars, settings, reviews and notifications;
-queries.py holds the lists the console pages through; dashboard.py the dashboard's figures;
-exports.py the CSV and JSON exports. Re-exported here (`staff.invite`, `staff.dashboard`).
+queries.py holds the lists the console pages through; dashboard.py the dashboard's figures and
+chart.py its chart; exports.py the CSV and JSON exports. Re-exported here (`staff.invite`,
+`staff.dashboard`).
 """
 
+from review.staff.chart import STATE_COLOURS
 from review.staff.dashboard import (
-    STATE_COLOURS,
     dashboard,
     notification_summary,
     queue_health,
