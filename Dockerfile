@@ -24,6 +24,9 @@ COPY --chown=root:root workers ./workers
 COPY --chown=root:root templates ./templates
 COPY --chown=root:root static ./static
 COPY --chown=root:root migrations ./migrations
+# The catalogues: the committed .po files, compiled here into the .mo files the app reads.
+COPY --chown=root:root translations ./translations
+RUN pybabel -q compile -d translations
 # The code is read-only to the app; it writes only to /tmp (uploads are checked there).
 USER reimagine
 EXPOSE 8000

@@ -11,7 +11,7 @@ PORT ?= 5000
 LOCK := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
 	--no-header --no-emit-index-url --no-emit-find-links
 
-.PHONY: run test install lint bench lock
+.PHONY: run test install lint bench lock messages translations
 
 $(BIN)/.installed: requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,23 @@ $(BIN)/.installed: requirements-dev.txt
 	$(BIN)/pip check
 	touch $@
 
-install: $(BIN)/.installed
+install: $(BIN)/.installed translations
+
+# The catalogues: translations/<lang>/LC_MESSAGES/messages.po is committed, its .mo is compiled
+# here (install, run and test all pass through it). `make messages` after changing a string:
+# extract them all into messages.pot, merge it into each .po, then translate what is new.
+CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+translations: $(CATALOGUES:.po=.mo)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(BIN)/.installed
+	$(BIN)/pybabel -q compile -d translations -l $*
+
+messages: $(BIN)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k N_ --sort-by-file \
+		--add-location=file --project="Reimagine Review" -o translations/messages.pot \
+		--ignore-dirs=".* _* node_modules tests bench migrations static" .
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel -q compile -d translations
 
 # Test-only tools from npm (package-lock.json pins them): axe-core for the browser sweep.
 node_modules/.package-lock.json: package.json package-lock.json

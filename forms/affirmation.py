@@ -2,6 +2,7 @@
 
 from datetime import UTC
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, HiddenField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
@@ -14,28 +15,28 @@ COMMENT_MAX = 10_000
 
 class VoteForm(FlaskForm):
     choice = RadioField(
-        "Your vote",
+        _l("Your vote"),
         choices=VoteChoice.choices(),
-        validators=[InputRequired(message="choose affirm or object.")],
+        validators=[InputRequired(message=_l("choose affirm or object."))],
     )
     reason = TextAreaField(
-        "Reason",
+        _l("Reason"),
         # Not Optional(): that would stop the chain before validate_reason sees a blank.
         validators=[Length(max=REASON_MAX)],
-        description="Required when you object: the co-chairs and the authors read it.",
+        description=_l("Required when you object: the co-chairs and the authors read it."),
     )
 
     def validate_reason(self, field) -> None:
         if self.choice.data == VoteChoice.object.value and not (field.data or "").strip():
-            raise ValidationError("say why you object.")
+            raise ValidationError(_l("say why you object."))
 
 
 class CommentForm(FlaskForm):
     parent_id = HiddenField()
     body = TextAreaField(
-        "Comment",
-        validators=[DataRequired(message="write something first."), Length(max=COMMENT_MAX)],
-        description="Markdown is fine. The authors and the co-chairs read every comment.",
+        _l("Comment"),
+        validators=[DataRequired(message=_l("write something first.")), Length(max=COMMENT_MAX)],
+        description=_l("Markdown is fine. The authors and the co-chairs read every comment."),
     )
 
     def parent(self) -> int | None:
@@ -45,14 +46,17 @@ class CommentForm(FlaskForm):
 
 class ExtendForm(FlaskForm):
     closes_at = DateTimeLocalField(
-        "New deadline (UTC)",
+        _l("New deadline (UTC)"),
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
-        validators=[InputRequired(message="give a date and time, later than the current one.")],
+        validators=[InputRequired(message=_l("give a date and time, later than the current one."))],
     )
     reason = TextAreaField(
-        "Reason",
-        validators=[DataRequired(message="say why the deadline moves."), Length(max=REASON_MAX)],
-        description="Recorded in the study's history.",
+        _l("Reason"),
+        validators=[
+            DataRequired(message=_l("say why the deadline moves.")),
+            Length(max=REASON_MAX),
+        ],
+        description=_l("Recorded in the study's history."),
     )
 
     def new_deadline(self):
@@ -61,10 +65,10 @@ class ExtendForm(FlaskForm):
 
 class CloseEarlyForm(FlaskForm):
     reason = TextAreaField(
-        "Reason",
+        _l("Reason"),
         validators=[
-            DataRequired(message="say why the vote closes before its deadline."),
+            DataRequired(message=_l("say why the vote closes before its deadline.")),
             Length(max=REASON_MAX),
         ],
-        description="Recorded in the study's history with the tally at this moment.",
+        description=_l("Recorded in the study's history with the tally at this moment."),
     )

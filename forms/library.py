@@ -1,6 +1,7 @@
 """The staff correction of a published case study, the change of its address, and the import
 of studies published elsewhere."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
@@ -11,11 +12,11 @@ from models.enums import MARKDOWN_SECTIONS
 
 class StudyCorrectionForm(FlaskForm):
     version = HiddenField()
-    title = StringField("Title", validators=[InputRequired(), Length(max=200)])
-    summary = TextAreaField("Summary", validators=[InputRequired(), Length(max=400)])
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
+    summary = TextAreaField(_l("Summary"), validators=[InputRequired(), Length(max=400)])
     note = StringField(
-        "What was corrected",
-        validators=[InputRequired(message="Say what you corrected."), Length(max=500)],
+        _l("What was corrected"),
+        validators=[InputRequired(message=_l("Say what you corrected.")), Length(max=500)],
     )
 
 
@@ -23,27 +24,27 @@ for _section in MARKDOWN_SECTIONS:
     setattr(
         StudyCorrectionForm,
         f"{_section.value}_md",
-        TextAreaField(_section.label, validators=[Length(max=50_000)]),
+        TextAreaField(_section.lazy_label, validators=[Length(max=50_000)]),
     )
 
 
 class StudySlugForm(FlaskForm):
     slug = StringField(
-        "Address (slug)",
-        validators=[InputRequired(message="Give the study an address."), Length(max=80)],
+        _l("Address (slug)"),
+        validators=[InputRequired(message=_l("Give the study an address.")), Length(max=80)],
     )
 
 
 class StudyImportForm(FlaskForm):
     file = FileField(
-        "JSON or CSV file",
+        _l("JSON or CSV file"),
         validators=[FileRequired("Choose the file of studies to import.")],
     )
-    invite = BooleanField("Email an invitation to each author who has no account yet")
+    invite = BooleanField(_l("Email an invitation to each author who has no account yet"))
 
 
 class SynonymsForm(FlaskForm):
     text = TextAreaField(
-        "Synonyms",
-        validators=[Length(max=20_000, message="At most 20,000 characters, please.")],
+        _l("Synonyms"),
+        validators=[Length(max=20_000, message=_l("At most 20,000 characters, please."))],
     )

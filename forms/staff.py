@@ -1,5 +1,6 @@
 """Forms of the staff console."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -19,47 +20,47 @@ REASON_HINT = "Recorded in the study's history and the audit log."
 
 
 class InviteForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired(), Length(max=120)])
-    email = EmailField("Email", validators=[InputRequired(), Email(), Length(max=254)])
-    kind = SelectField("Kind", choices=UserKind.choices(), default=UserKind.member.value)
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[InputRequired(), Email(), Length(max=254)])
+    kind = SelectField(_l("Kind"), choices=UserKind.choices(), default=UserKind.member.value)
 
 
 class KindForm(FlaskForm):
-    kind = SelectField("Kind", choices=UserKind.choices())
+    kind = SelectField(_l("Kind"), choices=UserKind.choices())
 
 
 class CochairAddForm(FlaskForm):
     """Make a person co-chair of a pillar; the choices are filled in by the view."""
 
-    pillar_id = SelectField("Pillar", coerce=int, validators=[InputRequired()])
+    pillar_id = SelectField(_l("Pillar"), coerce=int, validators=[InputRequired()])
 
 
 class CochairPersonForm(FlaskForm):
     """Add a co-chair to a pillar by email."""
 
-    email = EmailField("Member's email", validators=[InputRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("Member's email"), validators=[InputRequired(), Email(), Length(max=254)])
 
 
 class PillarForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired(), Length(max=120)])
-    description = TextAreaField("Short description", validators=[Optional(), Length(max=2000)])
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
+    description = TextAreaField(_l("Short description"), validators=[Optional(), Length(max=2000)])
     review_quorum = IntegerField(
-        "Review quorum", validators=[InputRequired(), NumberRange(min=1, max=15)]
+        _l("Review quorum"), validators=[InputRequired(), NumberRange(min=1, max=15)]
     )
     review_due_days = IntegerField(
-        "Review due in (days)", validators=[InputRequired(), NumberRange(min=1, max=365)]
+        _l("Review due in (days)"), validators=[InputRequired(), NumberRange(min=1, max=365)]
     )
 
 
 class SettingsForm(FlaskForm):
     affirmation_days = IntegerField(
-        "Affirmation window (days)", validators=[InputRequired(), NumberRange(min=1, max=365)]
+        _l("Affirmation window (days)"), validators=[InputRequired(), NumberRange(min=1, max=365)]
     )
     affirmation_min_votes = IntegerField(
-        "Minimum affirm votes", validators=[InputRequired(), NumberRange(min=0, max=10_000)]
+        _l("Minimum affirm votes"), validators=[InputRequired(), NumberRange(min=0, max=10_000)]
     )
     affirmation_threshold = DecimalField(
-        "Threshold (share of affirm votes, 0 to 1)",
+        _l("Threshold (share of affirm votes, 0 to 1)"),
         places=None,
         validators=[InputRequired(), NumberRange(min=0, max=1)],
     )
@@ -68,25 +69,25 @@ class SettingsForm(FlaskForm):
 class ReasonForm(FlaskForm):
     """Unpublish, reopen a declined study: a reason is required."""
 
-    reason = TextAreaField("Reason", validators=[InputRequired(), Length(max=5000)])
+    reason = TextAreaField(_l("Reason"), validators=[InputRequired(), Length(max=5000)])
 
 
 class OverrideForm(FlaskForm):
     """Staff record a review in place of the co-chairs."""
 
-    recommendation = SelectField("Recommendation", choices=Recommendation.choices())
-    overall = TextAreaField("Overall comment", validators=[Optional(), Length(max=20_000)])
+    recommendation = SelectField(_l("Recommendation"), choices=Recommendation.choices())
+    overall = TextAreaField(_l("Overall comment"), validators=[Optional(), Length(max=20_000)])
     reason = TextAreaField(
-        "Reason for acting in place of the co-chairs",
+        _l("Reason for acting in place of the co-chairs"),
         validators=[InputRequired(), Length(max=5000)],
     )
 
 
 class ExtendForm(FlaskForm):
     closes_at = DateTimeLocalField(
-        "New closing time (UTC)", format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
+        _l("New closing time (UTC)"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
     )
-    reason = TextAreaField("Reason", validators=[InputRequired(), Length(max=5000)])
+    reason = TextAreaField(_l("Reason"), validators=[InputRequired(), Length(max=5000)])
 
 
 class AuditFilterForm(FlaskForm):
@@ -95,10 +96,10 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    study = IntegerField("Study number", validators=[Optional(), NumberRange(min=1)])
-    person = StringField("Person (email)", validators=[Optional(), Length(max=254)])
+    study = IntegerField(_l("Study number"), validators=[Optional(), NumberRange(min=1)])
+    person = StringField(_l("Person (email)"), validators=[Optional(), Length(max=254)])
     event = SelectField(
-        "Event", choices=[("", "Any event")], validators=[Optional()], validate_choice=False
+        _l("Event"), choices=[("", _l("Any event"))], validators=[Optional()], validate_choice=False
     )
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])

@@ -2,6 +2,8 @@
 
 import re
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.datastructures import MultiDict
@@ -40,40 +42,56 @@ from models.enums import (
 TOPIC_MAX = 60  # the length of Topic.name
 BLANK_ROWS = {"timeline": 2, "stakeholders": 1, "links": 1}
 MAX_ROWS = 100
-SUMMARY_LENGTH = Length(max=400, message="At most 400 characters, please.")
+SUMMARY_LENGTH = Length(max=400, message=_l("At most 400 characters, please."))
+
+_TOPIC_TOO_LONG = _l(
+    "“%(start)s…” is %(length)s characters long; a topic has at most %(max)s. "
+    "Shorten it or split it with a comma."
+)
 
 # One line under each part of the editor: what a reader elsewhere will need from it.
 HINTS = {
-    "title": "A short name another official would search for.",
-    "pillar_id": "The Dare to Reimagine pillar whose co-chairs will review it.",
-    "kind": "A policy that was won, or an example of organizing.",
-    "place": "The city, county, town or district, e.g. “Takoma Park”.",
-    "slug": "The study's address in the library once published: lower-case letters, digits and "
-    "hyphens. Leave it empty for one made of the place and the title.",
-    "state_code": "The state or territory.",
-    "government_type": "The level of government where this happened.",
-    "population": "How many people live there, e.g. 33,782 (the latest census figure).",
-    "population_band": "Only if the exact number is not known: roughly how many people live there.",
-    "secondary_pillar_ids": "Other pillars this study also speaks to (optional): it is listed "
-    "under them too.",
-    "year_start": "The year the work began.",
-    "year_end": "The year it was won or finished (leave empty if ongoing).",
-    "topics": "Comma-separated tags, e.g. housing, public safety.",
-    "language": "The language the study is written in; the library can be filtered by it.",
-    "summary_translation": "Optional: the summary in the other language, for readers of it.",
-    Section.summary.value: "One or two sentences (at most 400 characters), shown on library cards.",
-    Section.overview.value: "The policy or program: what was won or built.",
-    Section.timeline.value: "The dated events a peer would need to plan their own campaign; "
-    "at least two. A date may be a year (2019), a month (April 2019) or a day (14 April 2019).",
-    Section.political_environment.value: "The context, the opposition, and what made it "
-    "possible (at least 150 characters).",
-    Section.stakeholders.value: "Who was involved, what they did, and where they stood.",
-    Section.collaborative_governance.value: "How the community shared power in the work.",
-    Section.equity.value: "Who benefits, and how equity was centred (optional).",
-    Section.outcomes.value: "What changed, with numbers where you have them.",
-    Section.lessons.value: "What you would tell someone doing this at home (optional).",
-    Section.resources.value: "Links and files a reader can use (optional): PDF, DOCX, PNG or "
-    "JPEG, up to 10 MB each.",
+    "title": _l("A short name another official would search for."),
+    "pillar_id": _l("The Dare to Reimagine pillar whose co-chairs will review it."),
+    "kind": _l("A policy that was won, or an example of organizing."),
+    "place": _l("The city, county, town or district, e.g. “Takoma Park”."),
+    "slug": _l(
+        "The study's address in the library once published: lower-case letters, digits and "
+        "hyphens. Leave it empty for one made of the place and the title."
+    ),
+    "state_code": _l("The state or territory."),
+    "government_type": _l("The level of government where this happened."),
+    "population": _l("How many people live there, e.g. 33,782 (the latest census figure)."),
+    "population_band": _l(
+        "Only if the exact number is not known: roughly how many people live there."
+    ),
+    "secondary_pillar_ids": _l(
+        "Other pillars this study also speaks to (optional): it is listed under them too."
+    ),
+    "year_start": _l("The year the work began."),
+    "year_end": _l("The year it was won or finished (leave empty if ongoing)."),
+    "topics": _l("Comma-separated tags, e.g. housing, public safety."),
+    "language": _l("The language the study is written in; the library can be filtered by it."),
+    "summary_translation": _l("Optional: the summary in the other language, for readers of it."),
+    Section.summary.value: _l(
+        "One or two sentences (at most 400 characters), shown on library cards."
+    ),
+    Section.overview.value: _l("The policy or program: what was won or built."),
+    Section.timeline.value: _l(
+        "The dated events a peer would need to plan their own campaign; "
+        "at least two. A date may be a year (2019), a month (April 2019) or a day (14 April 2019)."
+    ),
+    Section.political_environment.value: _l(
+        "The context, the opposition, and what made it possible (at least 150 characters)."
+    ),
+    Section.stakeholders.value: _l("Who was involved, what they did, and where they stood."),
+    Section.collaborative_governance.value: _l("How the community shared power in the work."),
+    Section.equity.value: _l("Who benefits, and how equity was centred (optional)."),
+    Section.outcomes.value: _l("What changed, with numbers where you have them."),
+    Section.lessons.value: _l("What you would tell someone doing this at home (optional)."),
+    Section.resources.value: _l(
+        "Links and files a reader can use (optional): PDF, DOCX, PNG or JPEG, up to 10 MB each."
+    ),
 }
 
 
@@ -92,6 +110,7 @@ def _choices(enum, blank: str = "—") -> list[tuple[str, str]]:
 
 
 POPULATION_MAX = 100_000_000
+POPULATION_MAX_TEXT = f"{POPULATION_MAX:,}"
 
 
 class CountField(IntegerField):
@@ -106,7 +125,7 @@ class CountField(IntegerField):
         number = text.isascii() and text.isdigit()
         self.data = int(text) if number else None
         if text and not number:
-            raise ValueError("Give a whole number, e.g. 33,782.")
+            raise ValueError(_("Give a whole number, e.g. 33,782."))
 
     def validate(self, form, extra_validators=()):
         if self.process_errors:  # not a number: the range has nothing to say about it
@@ -121,74 +140,76 @@ class CheckboxesField(SelectMultipleField):
 
 
 class StudyNewForm(FlaskForm):
-    title = StringField("Title", validators=[InputRequired(), Length(max=200)])
-    pillar_id = SelectField("Pillar", coerce=int, validators=[InputRequired()])
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
+    pillar_id = SelectField(_l("Pillar"), coerce=int, validators=[InputRequired()])
 
 
 class StudyEditForm(FlaskForm):
     """The whole working copy on one page; a draft needs only a title and a pillar."""
 
     version = HiddenField()
-    title = StringField("Title", validators=[InputRequired(), Length(max=200)])
-    pillar_id = SelectField("Pillar", coerce=int, validators=[InputRequired()])
-    kind = SelectField("Kind", choices=_choices(StudyKind), validators=[Optional()])
-    place = StringField("Place", validators=[Optional(), Length(max=160)])
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
+    pillar_id = SelectField(_l("Pillar"), coerce=int, validators=[InputRequired()])
+    kind = SelectField(_l("Kind"), choices=_choices(StudyKind), validators=[Optional()])
+    place = StringField(_l("Place"), validators=[Optional(), Length(max=160)])
     slug = StringField(
-        "Address (slug)",
-        validators=[Optional(), Length(max=80, message="At most 80 characters, please.")],
+        _l("Address (slug)"),
+        validators=[Optional(), Length(max=80, message=_l("At most 80 characters, please."))],
     )
     state_code = SelectField(
-        "State", choices=[("", "—")] + list(US_STATES.items()), validators=[Optional()]
+        _l("State"), choices=[("", "—")] + list(US_STATES.items()), validators=[Optional()]
     )
     government_type = SelectField(
-        "Government type", choices=_choices(GovernmentType), validators=[Optional()]
+        _l("Government type"), choices=_choices(GovernmentType), validators=[Optional()]
     )
     population = CountField(
-        "Population",
+        _l("Population"),
         validators=[
             Optional(),
-            NumberRange(0, POPULATION_MAX, f"Give a number between 0 and {POPULATION_MAX:,}."),
+            NumberRange(
+                0,
+                POPULATION_MAX,
+                _l("Give a number between 0 and %(max)s.", max=POPULATION_MAX_TEXT),
+            ),
         ],
     )
     population_band = SelectField(
-        "Population band", choices=_choices(PopulationBand), validators=[Optional()]
+        _l("Population band"), choices=_choices(PopulationBand), validators=[Optional()]
     )
-    secondary_pillar_ids = CheckboxesField("Also in pillars", coerce=int, choices=[])
+    secondary_pillar_ids = CheckboxesField(_l("Also in pillars"), coerce=int, choices=[])
     year_start = IntegerField(
-        "Year started",
-        validators=[Optional(), NumberRange(1800, 2100, "Give a year between 1800 and 2100.")],
+        _l("Year started"),
+        validators=[Optional(), NumberRange(1800, 2100, _l("Give a year between 1800 and 2100."))],
     )
     year_end = IntegerField(
-        "Year won or finished",
-        validators=[Optional(), NumberRange(1800, 2100, "Give a year between 1800 and 2100.")],
+        _l("Year won or finished"),
+        validators=[Optional(), NumberRange(1800, 2100, _l("Give a year between 1800 and 2100."))],
     )
-    topics = StringField("Topics", validators=[Optional(), Length(max=1000)])
-    language = SelectField("Written in", choices=ContentLanguage.choices(), default="en")
+    topics = StringField(_l("Topics"), validators=[Optional(), Length(max=1000)])
+    language = SelectField(_l("Written in"), choices=ContentLanguage.choices(), default="en")
 
-    summary = TextAreaField(Section.summary.label, validators=[Optional(), SUMMARY_LENGTH])
-    summary_translation = TextAreaField("Summary in the other language", [SUMMARY_LENGTH])
-    overview_md = TextAreaField(Section.overview.label, validators=[Length(max=100_000)])
+    summary = TextAreaField(Section.summary.lazy_label, validators=[Optional(), SUMMARY_LENGTH])
+    summary_translation = TextAreaField(_l("Summary in the other language"), [SUMMARY_LENGTH])
+    overview_md = TextAreaField(Section.overview.lazy_label, validators=[Length(max=100_000)])
     timeline = FieldList(FormField(TimelineRowForm), max_entries=MAX_ROWS)
     political_environment_md = TextAreaField(
-        Section.political_environment.label, validators=[Length(max=100_000)]
+        Section.political_environment.lazy_label, validators=[Length(max=100_000)]
     )
     stakeholders = FieldList(FormField(StakeholderRowForm), max_entries=MAX_ROWS)
     collaborative_governance_md = TextAreaField(
-        Section.collaborative_governance.label, validators=[Length(max=100_000)]
+        Section.collaborative_governance.lazy_label, validators=[Length(max=100_000)]
     )
-    equity_md = TextAreaField(Section.equity.label, validators=[Length(max=100_000)])
-    outcomes_md = TextAreaField(Section.outcomes.label, validators=[Length(max=100_000)])
-    lessons_md = TextAreaField(Section.lessons.label, validators=[Length(max=100_000)])
+    equity_md = TextAreaField(Section.equity.lazy_label, validators=[Length(max=100_000)])
+    outcomes_md = TextAreaField(Section.outcomes.lazy_label, validators=[Length(max=100_000)])
+    lessons_md = TextAreaField(Section.lessons.lazy_label, validators=[Length(max=100_000)])
     links = FieldList(FormField(LinkRowForm), max_entries=MAX_ROWS)
 
     def validate_topics(self, field):
         for raw in (field.data or "").split(","):
             name = " ".join(raw.split())
             if len(name) > TOPIC_MAX:
-                raise ValidationError(
-                    f"“{name[:20]}…” is {len(name)} characters long; a topic has at most "
-                    f"{TOPIC_MAX}. Shorten it or split it with a comma."
-                )
+                too_long = dict(start=name[:20], length=len(name), max=TOPIC_MAX)
+                raise ValidationError(_TOPIC_TOO_LONG % too_long)
 
     def offer_pillars(self, choices: list[tuple[int, str]]) -> "StudyEditForm":
         """Set the pillars to choose from, primary and secondary; return the form."""
@@ -198,11 +219,11 @@ class StudyEditForm(FlaskForm):
 
     def validate_secondary_pillar_ids(self, field):
         if self.pillar_id.data in (field.data or []):
-            raise ValidationError("The primary pillar cannot also be a secondary one.")
+            raise ValidationError(_l("The primary pillar cannot also be a secondary one."))
 
     def validate_year_end(self, field):
         if field.data and self.year_start.data and field.data < self.year_start.data:
-            raise ValidationError("The end year is before the start year.")
+            raise ValidationError(_l("The end year is before the start year."))
 
     def values(self) -> dict:
         """Return what to save: plain values, blank rows dropped, dates parsed."""
@@ -268,11 +289,13 @@ class StudyEditForm(FlaskForm):
 
 
 class CoauthorAddForm(FlaskForm):
-    email = EmailField("Co-author's email", validators=[InputRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("Co-author's email"), validators=[InputRequired(), Email(), Length(max=254)]
+    )
 
 
 class AttachmentUploadForm(FlaskForm):
-    file = FileField("File", validators=[FileRequired("Choose a file to upload.")])
+    file = FileField(_l("File"), validators=[FileRequired("Choose a file to upload.")])
 
 
 _ROW_KEY = re.compile(r"^(timeline|stakeholders|links)-(\d+)-(\w+)$")
@@ -351,53 +374,14 @@ def error_list(form) -> list[tuple[str, str]]:
         field = form._fields.get(name)
         label = field.label.text if field is not None else name
         for i, error in enumerate(errors):
-            if isinstance(error, str):
-                out.append((name, f"{label}: {error}"))
-            elif isinstance(error, dict):  # one row of a list: {sub-field: [messages]}
+            if not isinstance(error, dict):  # a message (a str, or a lazily translated one)
+                out.append((name, _("%(label)s: %(error)s", label=label, error=error)))
+            else:  # one row of a list: {sub-field: [messages]}
                 row = field[i].form
                 for sub, messages in error.items():
                     sub_label = row[sub].label.text if sub in row else sub
+                    where = _("%(label)s, row %(row)s", label=label, row=i + 1)
                     out.extend(
-                        (f"{name}-{i}-{sub}", f"{label}, row {i + 1}, {sub_label}: {m}")
-                        for m in messages
+                        (f"{name}-{i}-{sub}", f"{where}, {sub_label}: {m}") for m in messages
                     )
     return out
-
-
-class LeadImageForm(FlaskForm):
-    """The picture a study opens with: a new PNG or JPEG, or one already attached."""
-
-    file = FileField("Picture (PNG or JPEG)")
-    attachment_id = SelectField("Or a picture already attached", coerce=int, choices=[])
-    alt_text = StringField(
-        "Alt text",
-        validators=[
-            InputRequired("Describe the picture for people who cannot see it."),
-            Length(max=300, message="At most 300 characters, please."),
-        ],
-    )
-    caption = StringField(
-        "Caption", validators=[Length(max=500, message="At most 500 characters, please.")]
-    )
-    credit = StringField(
-        "Credit", validators=[Length(max=200, message="At most 200 characters, please.")]
-    )
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("prefix", "lead")  # its file field beside the upload form's
-        super().__init__(*args, **kwargs)
-
-    def offer(self, study) -> "LeadImageForm":
-        """Offer the study's PNG and JPEG attachments to choose from; return the form."""
-        pictures = [a for a in study.attachments if a.content_type in ("image/png", "image/jpeg")]
-        self.attachment_id.choices = [(0, "—")] + [(a.id, a.filename) for a in pictures]
-        return self
-
-    @classmethod
-    def for_study(cls, study) -> "LeadImageForm":
-        """Return the form as the study's lead image is now (empty when it has none)."""
-        lead = study.lead_image
-        data = {"attachment_id": lead.attachment_id if lead is not None else 0}
-        if lead is not None:
-            data |= {"alt_text": lead.alt_text, "caption": lead.caption, "credit": lead.credit}
-        return cls(formdata=None, data=data).offer(study)

@@ -3,6 +3,7 @@
 from enum import StrEnum
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 
 def enum_type(enum: type[StrEnum], length: int | None = None, name: str | None = None) -> sa.Enum:
@@ -27,11 +28,18 @@ class Labeled(StrEnum):
 
     @property
     def label(self) -> str:
-        return LABELS.get(self.value, self.value.replace("_", " ").capitalize())
+        """The label in the language of the page or email being rendered."""
+        return str(LABELS[self.value])
+
+    @property
+    def lazy_label(self):
+        """The label, translated each time it is rendered (for forms and module constants)."""
+        return LABELS[self.value]
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
-        return [(m.value, m.label) for m in cls]
+        """(value, label) pairs whose labels translate when rendered (forms build them once)."""
+        return [(m.value, LABELS[m.value]) for m in cls]
 
 
 class UserKind(Labeled):
@@ -232,37 +240,84 @@ MARKDOWN_SECTIONS = (
     Section.lessons,
 )
 
+# Every member's label, marked for translation (one entry per value: members share labels).
 LABELS = {
+    # Each language by its own name, untranslated (as LOCALES below).
     "en": "English",
     "es": "Español",
-    "in_review": "In review",
-    "changes_requested": "Changes requested",
-    "in_affirmation": "In network affirmation",
-    "policy_win": "Policy win",
-    "organizing_example": "Organizing example",
-    "school_district": "School district",
-    "special_district": "Special district",
-    "consolidated_city_county": "Consolidated city-county",
-    "federal_district": "Federal district",
-    "under_10k": "Under 10,000",
-    "10k_50k": "10,000–50,000",
-    "50k_250k": "50,000–250,000",
-    "250k_1m": "250,000–1 million",
-    "over_1m": "Over 1 million",
-    "community_organisation": "Community organisation",
-    "labor_union": "Labor union",
-    "policy_group": "Policy or advocacy group",
-    "government_body": "Government body",
-    "elected_official": "Elected official",
-    "request_changes": "Request changes",
-    "object": "Object",
-    "political_environment": "Political environment",
-    "collaborative_governance": "Collaborative governance",
-    "outcomes": "Outcomes and impact",
-    "lessons": "Lessons and advice for replication",
-    "equity": "Equity",
-    "daily": "Daily digest",
+    "member": _l("Member"),
+    "partner": _l("Partner"),
+    "staff": _l("Staff"),
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "in_review": _l("In review"),
+    "changes_requested": _l("Changes requested"),
+    "in_affirmation": _l("In network affirmation"),
+    "affirmed": _l("Affirmed"),
+    "published": _l("Published"),
+    "declined": _l("Declined"),
+    "withdrawn": _l("Withdrawn"),
+    "policy_win": _l("Policy win"),
+    "organizing_example": _l("Organizing example"),
+    "city": _l("City"),
+    "county": _l("County"),
+    "town": _l("Town"),
+    "school_district": _l("School district"),
+    "special_district": _l("Special district"),
+    "tribal": _l("Tribal"),
+    "state": _l("State"),
+    "consolidated_city_county": _l("Consolidated city-county"),
+    "federal_district": _l("Federal district"),
+    "other": _l("Other"),
+    "under_10k": _l("Under 10,000"),
+    "10k_50k": _l("10,000–50,000"),
+    "50k_250k": _l("50,000–250,000"),
+    "250k_1m": _l("250,000–1 million"),
+    "over_1m": _l("Over 1 million"),
+    "community_organisation": _l("Community organisation"),
+    "labor_union": _l("Labor union"),
+    "policy_group": _l("Policy or advocacy group"),
+    "government_body": _l("Government body"),
+    "elected_official": _l("Elected official"),
+    "business": _l("Business"),
+    "residents": _l("Residents"),
+    "ally": _l("Ally"),
+    "neutral": _l("Neutral"),
+    "opposed": _l("Opposed"),
+    "approve": _l("Approve"),
+    "request_changes": _l("Request changes"),
+    "decline": _l("Decline"),
+    "required": _l("Required"),
+    "suggestion": _l("Suggestion"),
+    "affirm": _l("Affirm"),
+    "object": _l("Object"),
+    "action": _l("Action"),
+    "network": _l("Network"),
+    "account": _l("Account"),
+    "pending": _l("Pending"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+    "skipped": _l("Skipped"),
+    "immediate": _l("Immediate"),
+    "daily": _l("Daily digest"),
+    "off": _l("Off"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "summary": _l("Summary"),
+    "overview": _l("Overview"),
+    "timeline": _l("Timeline"),
+    "political_environment": _l("Political environment"),
+    "stakeholders": _l("Stakeholders"),
+    "collaborative_governance": _l("Collaborative governance"),
+    "equity": _l("Equity"),
+    "outcomes": _l("Outcomes and impact"),
+    "lessons": _l("Lessons and advice for replication"),
+    "resources": _l("Resources"),
 }
+
+# The languages the product speaks, each by its own name (the footer's switch shows these);
+# English is the source language and the default.
+LOCALES = {"en": "English", "es": "Español"}
 
 US_STATES = {
     "AL": "Alabama",

@@ -32,6 +32,8 @@ class Notification(db.Model):
     lease_until: Mapped[object | None] = mapped_column(UTCDateTime())
     message_id: Mapped[str] = mapped_column(sa.String(200))
     subject: Mapped[str | None] = mapped_column(sa.String(300))
+    # The recipient's language when the row was written: the subject is in it, the body will be.
+    locale: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
     body_text: Mapped[str | None] = mapped_column(sa.Text)
     body_html: Mapped[str | None] = mapped_column(sa.Text)
     transport: Mapped[Transport | None] = mapped_column(enum_type(Transport, length=10))

@@ -34,6 +34,9 @@ class User(UserMixin, db.Model):
     network_preference: Mapped[NetworkPreference] = mapped_column(
         enum_type(NetworkPreference), default=NetworkPreference.immediate
     )
+    # The language pages and emails are in ("en", "es"); None until the first sign-in sets it
+    # from the browser's Accept-Language.
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
     last_digest_at: Mapped[object | None] = mapped_column(UTCDateTime())
     invited_at: Mapped[object | None] = mapped_column(UTCDateTime())
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)

@@ -14,6 +14,7 @@ from models.base import db
 from review import cli
 from review.infra import (
     errors,
+    i18n,
     logs,
     proxy,
     queue,
@@ -53,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     sessions.init_app(app)
     storage.init_app(app)
     security.init_app(app)
+    i18n.init_app(app)
     templating.init_app(app)
     routing.init_app(app)
     errors.init_app(app)

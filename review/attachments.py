@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import sqlalchemy as sa
 from flask import Response, abort, current_app
+from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from models import Attachment, CaseStudy
@@ -77,7 +78,10 @@ def add_attachment(study: CaseStudy, upload: FileStorage, actor) -> Attachment:
     """
     if count_for(study) >= MAX_PER_STUDY:
         raise AttachmentError(
-            f"A study can have at most {MAX_PER_STUDY} files. Remove one to add another."
+            _(
+                "A study can have at most %(max_per_study)s files. Remove one to add another.",
+                max_per_study=MAX_PER_STUDY,
+            )
         )
     limit = current_app.config["MAX_ATTACHMENT_BYTES"]
     filename = clean_filename(upload.filename)
@@ -89,25 +93,37 @@ def add_attachment(study: CaseStudy, upload: FileStorage, actor) -> Attachment:
             size += len(chunk)
             if size > limit:
                 raise AttachmentError(
-                    f"“{filename}” is larger than {limit // (1024 * 1024)} MB. "
-                    "Please upload a smaller file."
+                    _(
+                        "“%(filename)s” is larger than %(limit)s MB. Please upload a smaller file.",
+                        filename=filename,
+                        limit=limit // (1024 * 1024),
+                    )
                 )
             digest.update(chunk)
             partial.write(chunk)
         partial.flush()
         if size == 0:
-            raise AttachmentError(f"“{filename}” is empty.")
+            raise AttachmentError(_("“%(filename)s” is empty.", filename=filename))
         content_type = sniff(Path(partial.name))
         if content_type is None:
             raise AttachmentError(
-                f"“{filename}” is not a PDF, DOCX, PNG or JPEG file. Only those can be attached."
+                _(
+                    "“%(filename)s” is not a PDF, DOCX, PNG or JPEG file. Only those can be "
+                    "attached.",
+                    filename=filename,
+                )
             )
         ext = os.path.splitext(filename)[1].lower()
         if ext not in EXTENSIONS[content_type]:
             raise AttachmentError(
-                f"“{filename}” is named like a {ext.lstrip('.').upper() or 'file without type'} "
-                f"but it is a {NAMES[content_type]} file. Rename it to end in "
-                f"{sorted(EXTENSIONS[content_type])[0]} and upload it again."
+                _(
+                    "“%(filename)s” is named like a %(type)s but it is a %(content_type)s file. "
+                    "Rename it to end in %(content_type2)s and upload it again.",
+                    filename=filename,
+                    type=ext.lstrip(".").upper() or "file without type",
+                    content_type=NAMES[content_type],
+                    content_type2=sorted(EXTENSIONS[content_type])[0],
+                )
             )
         partial.seek(0)
         cleaned = images.without_metadata(partial.read(), content_type)

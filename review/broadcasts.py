@@ -11,13 +11,17 @@ needs, never a list of people: the row stays small whatever the size of the netw
 """
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from models import AffirmationWindow, Broadcast, CaseStudy
 from models.base import db
 from models.clock import utcnow
 from models.enums import NotificationCategory
-from review.notify import subject_for
+from review.notify import in_each_locale, subject_for
+
+# The context key of a broadcast's subject in each language (the fan-out gives each row its own).
+SUBJECTS = "subjects"
 
 # Session.info key: ids of broadcasts whose job is to be woken once the transaction commits.
 WAKE = "wake_broadcasts"
@@ -29,7 +33,7 @@ def start(
     *,
     params: dict,
     event_key: str,
-    subject: str,
+    subject,
     context: dict,
     study: CaseStudy | None = None,
     category: NotificationCategory = NotificationCategory.network,
@@ -37,11 +41,13 @@ def start(
     """Write the broadcast row in the caller's transaction; flush, never commit.
 
     Idempotent: the same kind, audience and event owe one broadcast, however often called.
+    `subject` is marked for translation: it is written once in each language.
     """
     key = f"{kind}:{audience_name}:{event_key}"
     existing = db.session.scalar(sa.select(Broadcast).where(Broadcast.dedupe_key == key))
     if existing is not None:
         return existing
+    subjects = in_each_locale(subject)
     row = Broadcast(
         dedupe_key=key,
         kind=kind,
@@ -50,8 +56,8 @@ def start(
         event_key=event_key,
         category=category,
         study_id=study.id if study is not None else None,
-        subject=subject,
-        context=context,
+        subject=subjects["en"],
+        context={**context, SUBJECTS: subjects},
     )
     db.session.add(row)
     db.session.flush()
@@ -108,7 +114,7 @@ def _window_context(window: AffirmationWindow, study: CaseStudy) -> dict:
 def affirmation_opened(window: AffirmationWindow, study: CaseStudy) -> list[Broadcast]:
     """Owe every eligible member (to vote) and every partner (for feedback) the opening."""
     context = _window_context(window, study)
-    subject = subject_for(study, "Open for network affirmation")
+    subject = subject_for(study, _l("Open for network affirmation"))
     params = {"window_id": window.id, "study_id": study.id}
     return [
         start(
@@ -134,7 +140,7 @@ def affirmation_closing(window: AffirmationWindow, study: CaseStudy) -> Broadcas
         params={"window_id": window.id, "study_id": study.id},
         # The deadline is part of the key: an extension earns a fresh reminder.
         event_key=f"{window.id}:{window.closes_at.isoformat()}",
-        subject=subject_for(study, "Affirmation closes in 48 hours"),
+        subject=subject_for(study, _l("Affirmation closes in 48 hours")),
         context=context,
         study=study,
     )
@@ -147,7 +153,7 @@ def newly_published(study: CaseStudy) -> Broadcast:
         "pillar_followers",
         params={"pillar_id": study.pillar_id, "study_id": study.id},
         event_key=f"{study.id}:{study.first_published_at or study.published_at}",
-        subject=subject_for(study, f"Newly published in {study.pillar.name}"),
+        subject=subject_for(study, _l("Newly published in %(pillar)s", pillar=study.pillar.name)),
         context={
             "path": f"/library/{study.slug}",
             "title": study.title,

@@ -13,6 +13,9 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from icalendar import Alarm, Calendar, Event
 
 from models import (
@@ -83,40 +86,47 @@ def deadlines_of(user: User, now: datetime | None = None) -> list[Deadline]:
             out.append(
                 Deadline(
                     review_uid(study.id, rnd.number),
-                    f"Review due: {study.title}",
+                    _("Review due: %(title)s", title=study.title),
                     rnd.due_at,
                     f"/cochair/studies/{study.id}",
-                    f"Round {rnd.number} of co-chair review for {study.pillar.name}.",
+                    _(
+                        "Round %(number)s of co-chair review for %(pillar)s.",
+                        number=rnd.number,
+                        pillar=study.pillar.name,
+                    ),
                 )
             )
         for window, study in _rows(_open_windows(since).where(CaseStudy.id.not_in(authored))):
             out.append(
                 Deadline(
                     affirmation_uid(window.id),
-                    f"Affirmation vote closes: {study.title}",
+                    _("Affirmation vote closes: %(title)s", title=study.title),
                     window.closes_at,
                     f"/affirmation/{study.id}",
-                    "Network affirmation: your vote counts until this time.",
+                    _("Network affirmation: your vote counts until this time."),
                 )
             )
     for rnd, study in _rows(_open_rounds(since).where(CaseStudy.id.in_(authored))):
         out.append(
             Deadline(
                 review_uid(study.id, rnd.number),
-                f"Co-chairs' review due: {study.title}",
+                _("Co-chairs' review due: %(title)s", title=study.title),
                 rnd.due_at,
                 f"/studies/{study.id}",
-                f"Round {rnd.number}: the co-chairs' review of your study is due.",
+                _(
+                    "Round %(number)s: the co-chairs' review of your study is due.",
+                    number=rnd.number,
+                ),
             )
         )
     for window, study in _rows(_open_windows(since).where(CaseStudy.id.in_(authored))):
         out.append(
             Deadline(
                 affirmation_uid(window.id),
-                f"Network affirmation closes: {study.title}",
+                _("Network affirmation closes: %(title)s", title=study.title),
                 window.closes_at,
                 f"/studies/{study.id}",
-                "The network's affirmation vote on your study closes.",
+                _("The network's affirmation vote on your study closes."),
             )
         )
     return sorted(out, key=lambda d: (d.at, d.uid))
@@ -154,10 +164,12 @@ def _open_windows(since: datetime) -> sa.Select:
 
 
 def feed(user: User) -> bytes:
-    """Return the person's calendar (text/calendar) of every deadline of theirs."""
-    cal = _calendar("Dare to Reimagine deadlines")
-    for deadline in deadlines_of(user):
-        cal.add_component(_event(deadline))
+    """Return the person's calendar (text/calendar) of every deadline of theirs, in their
+    language (a calendar app fetches it without the person's cookies)."""
+    with force_locale(user.locale or "en"):
+        cal = _calendar(_("Dare to Reimagine deadlines"))
+        for deadline in deadlines_of(user):
+            cal.add_component(_event(deadline))
     return cal.to_ical()
 
 
@@ -193,19 +205,20 @@ def _event(deadline: Deadline) -> Event:
 
 # The kinds of email whose deadline is still ahead, and what the event is called there.
 EMAIL_DEADLINES = {
-    "study_submitted": ("due_at", "Review due"),
-    "review_due_soon": ("due_at", "Review due"),
-    "study_returned_cochairs": ("due_at", "Review due"),
-    "submission_received": ("due_at", "Co-chairs' review due"),
-    "study_returned": ("due_at", "Co-chairs' review due"),
-    "affirmation_opened": ("closes_at", "Affirmation vote closes"),
-    "affirmation_closing": ("closes_at", "Affirmation vote closes"),
-    "study_approved": ("closes_at", "Network affirmation closes"),
+    "study_submitted": ("due_at", _l("Review due")),
+    "review_due_soon": ("due_at", _l("Review due")),
+    "study_returned_cochairs": ("due_at", _l("Review due")),
+    "submission_received": ("due_at", _l("Co-chairs' review due")),
+    "study_returned": ("due_at", _l("Co-chairs' review due")),
+    "affirmation_opened": ("closes_at", _l("Affirmation vote closes")),
+    "affirmation_closing": ("closes_at", _l("Affirmation vote closes")),
+    "study_approved": ("closes_at", _l("Network affirmation closes")),
 }
 
 
 def email_event(kind: str, study_id: int | None, context: dict) -> bytes | None:
-    """Return the .ics of the deadline an email of `kind` announces, or None if it has none."""
+    """Return the .ics of the deadline an email of `kind` announces, or None if it has none;
+    its words in the language being rendered (the email's, under force_locale)."""
     key, label = EMAIL_DEADLINES.get(kind, (None, None))
     raw = context.get(key) if key else None
     if not raw or study_id is None:
@@ -222,6 +235,7 @@ def email_event(kind: str, study_id: int | None, context: dict) -> bytes | None:
         return None
     title = context.get("title", "")
     path = context.get("path") or f"/studies/{study_id}"
-    cal = _calendar("Dare to Reimagine")
-    cal.add_component(_event(Deadline(uid, f"{label}: {title}", at, path)))
+    cal = _calendar(_("Dare to Reimagine"))
+    summary = _("%(label)s: %(title)s", label=label, title=title)
+    cal.add_component(_event(Deadline(uid, summary, at, path)))
     return cal.to_ical()

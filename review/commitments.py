@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from models import Commitment, User
 from models.base import db
@@ -50,11 +51,13 @@ def total() -> int:
 def commit(user: User) -> Commitment:
     """Record a member's own commitment from their profile; refuse a second one."""
     if user.kind != UserKind.member:
-        raise CommitmentError("Only member officials can commit to the agenda.")
+        raise CommitmentError(_("Only member officials can commit to the agenda."))
     if commitment_of(user) is not None:
-        raise CommitmentError("You have already committed to the agenda.")
+        raise CommitmentError(_("You have already committed to the agenda."))
     if user.us_state not in US_STATES:
-        raise CommitmentError("Add your state to your account first: the list is grouped by state.")
+        raise CommitmentError(
+            _("Add your state to your account first: the list is grouped by state.")
+        )
     commitment = Commitment(
         user_id=user.id,
         name=user.name,
@@ -74,7 +77,7 @@ def withdraw(user: User) -> None:
     """Remove a member's own commitment; refuse when there is none."""
     commitment = commitment_of(user)
     if commitment is None:
-        raise CommitmentError("You have not committed to the agenda.")
+        raise CommitmentError(_("You have not committed to the agenda."))
     db.session.delete(commitment)
     db.session.flush()
 
@@ -140,7 +143,7 @@ def plan_import(text: str) -> ImportPlan:
     """Read a CSV of commitments; check every row and return what would be imported."""
     plan = ImportPlan()
     if len(text.encode()) > MAX_IMPORT_BYTES:
-        plan.error = "The file is larger than 1 MB; split it into smaller files."
+        plan.error = _("The file is larger than 1 MB; split it into smaller files.")
         return plan
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     try:
@@ -191,9 +194,9 @@ def _check_row(number, values, existing, committed_users, seen_emails):
     office = values.get("office", "")
     jurisdiction = values.get("jurisdiction", "")
     if not name:
-        return "name is empty", None
+        return _("name is empty"), None
     if len(name) > 120 or len(office) > 160 or len(jurisdiction) > 160:
-        return "a value is too long (name ≤ 120, office and jurisdiction ≤ 160 characters)", None
+        return _("a value is too long (name ≤ 120, office and jurisdiction ≤ 160 characters)"), None
     if us_state not in US_STATES:
         return f"state “{values.get('state', '')}” is not a state or territory code", None
     committed_on = None
@@ -203,7 +206,7 @@ def _check_row(number, values, existing, committed_users, seen_emails):
         except ValueError:
             return f"date “{values['date']}” is not a date like 2024-05-31", None
         if committed_on > utcnow().date():
-            return "date is in the future", None
+            return _("date is in the future"), None
     user = None
     email = values.get("email", "").lower()
     if email:
@@ -214,7 +217,7 @@ def _check_row(number, values, existing, committed_users, seen_emails):
             return f"{email} has already committed", None
         seen_emails.add(email)
     if (name.lower(), jurisdiction.lower(), us_state) in existing:
-        return "this official is already on the list", None
+        return _("this official is already on the list"), None
     return None, ImportRow(number, name, office, jurisdiction, us_state, committed_on, user)
 
 

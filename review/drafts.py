@@ -1,6 +1,8 @@
 """Drafts: what a study still needs before it can be submitted, and saving the working copy."""
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -54,15 +56,15 @@ def _metadata_missing(study: CaseStudy) -> list[str]:
     if not (study.title or "").strip():
         missing.append("a title")
     if not study.pillar_id:
-        missing.append("a pillar")
+        missing.append(_("a pillar"))
     if not study.kind:
-        missing.append("the kind (policy win or organizing example)")
+        missing.append(_("the kind (policy win or organizing example)"))
     if not (study.place or "").strip():
-        missing.append("the place")
+        missing.append(_("the place"))
     if not study.state_code:
-        missing.append("the state")
+        missing.append(_("the state"))
     if not study.government_type:
-        missing.append("the government type")
+        missing.append(_("the government type"))
     return missing
 
 
@@ -80,35 +82,43 @@ def missing_sections(study: CaseStudy, counts: dict[str, int] | None = None) -> 
     missing: dict[str, str] = {}
     meta = _metadata_missing(study)
     if meta:
-        missing[METADATA] = "Add " + ", ".join(meta) + "."
+        missing[METADATA] = _("Add %(what)s.", what=", ".join(meta))
     summary = (study.summary or "").strip()
     if not summary:
-        missing[Section.summary.value] = "Write a one- or two-sentence summary."
+        missing[Section.summary.value] = _("Write a one- or two-sentence summary.")
     elif len(summary) > SUMMARY_MAX:
-        missing[Section.summary.value] = (
-            f"Shorten the summary to {SUMMARY_MAX} characters (it has {len(summary)})."
+        missing[Section.summary.value] = _(
+            "Shorten the summary to %(max)s characters (it has %(length)s).",
+            max=SUMMARY_MAX,
+            length=len(summary),
         )
     if not (study.overview_md or "").strip():
-        missing[Section.overview.value] = "Describe the policy or program: what was won or built."
+        missing[Section.overview.value] = _(
+            "Describe the policy or program: what was won or built."
+        )
     events = counts["timeline"]
     if events < TIMELINE_MIN:
-        missing[Section.timeline.value] = (
-            f"Add at least {TIMELINE_MIN} dated events (it has {events})."
+        missing[Section.timeline.value] = _(
+            "Add at least %(min)s dated events (it has %(events)s).",
+            min=TIMELINE_MIN,
+            events=events,
         )
     political = len((study.political_environment_md or "").strip())
     if political < POLITICAL_MIN:
-        missing[Section.political_environment.value] = (
-            f"Write at least {POLITICAL_MIN} characters about the context, the opposition and "
-            f"what made it possible (it has {political})."
+        missing[Section.political_environment.value] = _(
+            "Write at least %(min)s characters about the context, the opposition and "
+            "what made it possible (it has %(length)s).",
+            min=POLITICAL_MIN,
+            length=political,
         )
     if counts["stakeholders"] < STAKEHOLDERS_MIN:
-        missing[Section.stakeholders.value] = "Add at least 1 stakeholder."
+        missing[Section.stakeholders.value] = _("Add at least 1 stakeholder.")
     if not (study.collaborative_governance_md or "").strip():
-        missing[Section.collaborative_governance.value] = (
+        missing[Section.collaborative_governance.value] = _(
             "Describe how the community shared power in the work."
         )
     if not (study.outcomes_md or "").strip():
-        missing[Section.outcomes.value] = "Describe the outcomes and impact."
+        missing[Section.outcomes.value] = _("Describe the outcomes and impact.")
     return missing
 
 
@@ -176,7 +186,7 @@ def save_draft(study: CaseStudy, values: dict, expected_version: int | None) -> 
         raise Stale()
     slug = values.get("slug", study.slug)
     if slug and slug != study.slug and (problem := slug_problem(slug, study)):
-        raise OperationError(f"This address {problem}.", "slug")
+        raise OperationError(_("This address %(problem)s.", problem=problem), "slug")
     stored = stored_rows(study.id)
     changed = {name for name in ROWS if name in values and as_stored(name, values) != stored[name]}
     # Queried before any attribute is set: the queries autoflush.
@@ -239,17 +249,19 @@ def next_step(study: CaseStudy) -> str:
     if study.state == StudyState.draft:
         missing = missing_sections(study)
         if missing:
-            return f"Complete {len(missing)} more part{'s' if len(missing) != 1 else ''}"
-        return "Ready to submit"
+            return ngettext(
+                "Complete %(num)s more part", "Complete %(num)s more parts", len(missing)
+            )
+        return _("Ready to submit")
     return {
-        StudyState.submitted: "Waiting for the co-chairs’ review",
-        StudyState.in_review: "Waiting for the co-chairs’ review",
-        StudyState.changes_requested: "Revise it and resubmit",
-        StudyState.in_affirmation: "Open to the network for affirmation",
-        StudyState.affirmed: "Waiting for staff to publish it",
-        StudyState.published: "Published in the library",
-        StudyState.declined: "Declined by the co-chairs",
-        StudyState.withdrawn: "Withdrawn",
+        StudyState.submitted: _("Waiting for the co-chairs’ review"),
+        StudyState.in_review: _("Waiting for the co-chairs’ review"),
+        StudyState.changes_requested: _("Revise it and resubmit"),
+        StudyState.in_affirmation: _("Open to the network for affirmation"),
+        StudyState.affirmed: _("Waiting for staff to publish it"),
+        StudyState.published: _("Published in the library"),
+        StudyState.declined: _("Declined by the co-chairs"),
+        StudyState.withdrawn: _("Withdrawn"),
     }.get(study.state, "")
 
 
@@ -287,11 +299,11 @@ def add_coauthor(study: CaseStudy, email: str, actor) -> User:
     """Add the person with this email as a co-author and record it; flush only."""
     user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
     if user is None or not user.is_active:
-        raise CoauthorError("No one with that email has an account. Ask staff to invite them.")
+        raise CoauthorError(_("No one with that email has an account. Ask staff to invite them."))
     if user.kind not in (UserKind.member, UserKind.partner):
-        raise CoauthorError("Only members and partners can be co-authors.")
+        raise CoauthorError(_("Only members and partners can be co-authors."))
     if user.id in study.author_ids:
-        raise CoauthorError(f"{user.name} is already an author.")
+        raise CoauthorError(_("%(name)s is already an author.", name=user.name))
     position = max((a.position for a in study.authors), default=0) + 1
     # Added beside the study, not through it, so co-authors' open editors stay current.
     db.session.add(
@@ -307,9 +319,9 @@ def remove_coauthor(study: CaseStudy, user_id: int, actor) -> User:
     """Remove a co-author (never the submitter) and record it; flush only."""
     author = next((a for a in study.authors if a.user_id == user_id), None)
     if author is None:
-        raise CoauthorError("That person is not an author of this study.")
+        raise CoauthorError(_("That person is not an author of this study."))
     if author.is_submitter:
-        raise CoauthorError("The submitter cannot be removed.")
+        raise CoauthorError(_("The submitter cannot be removed."))
     user = author.user
     db.session.delete(author)
     _record(study, actor, "coauthor_removed", user)

@@ -6,13 +6,16 @@ read the message to find the field. `Stale` is the one refusal of a study that c
 the person loaded it, with the one wording of it.
 """
 
-STALE_MESSAGE = "This study changed since you opened it."
+from flask_babel import lazy_gettext as _l
+
+STALE_MESSAGE = _l("This study changed since you opened it.")
 
 
 class OperationError(Exception):
     """An operation refused what was asked; nothing was written."""
 
     def __init__(self, message: str, field: str | None = None):
+        message = str(message)  # a lazily translated message, in the language of the request
         super().__init__(message)
         self.message = message
         self.field = field

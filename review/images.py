@@ -11,6 +11,8 @@ import secrets
 
 import sqlalchemy as sa
 from flask import Response, abort
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from models import Attachment, CaseStudy, ImageRendition, LeadImage
@@ -27,7 +29,7 @@ WIDTHS = (CARD, PAGE)
 # A picture this large (in pixels) is refused rather than decoded: 50 megapixels.
 MAX_PIXELS = 50_000_000
 ALT_MAX, CAPTION_MAX, CREDIT_MAX = 300, 500, 200
-ALT_REQUIRED = "Describe the picture for people who cannot see it."
+ALT_REQUIRED = _l("Describe the picture for people who cannot see it.")
 
 
 class ImageError(OperationError):
@@ -37,7 +39,7 @@ class ImageError(OperationError):
 def _read(attachment: Attachment) -> bytes:
     data = storage.read_all(attachment.storage_key)
     if data is None:
-        raise ImageError(f"“{attachment.filename}” is no longer stored.", "file")
+        raise ImageError(_("“%(name)s” is no longer stored.", name=attachment.filename), "file")
     return data
 
 
@@ -47,15 +49,23 @@ def open_image(data: bytes, filename: str) -> Image.Image:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.width * probe.height > MAX_PIXELS:
                 raise ImageError(
-                    f"“{filename}” is {probe.width}×{probe.height} pixels; a lead image has "
-                    f"at most {MAX_PIXELS // 1_000_000} million.",
+                    _(
+                        "“%(name)s” is %(width)s×%(height)s pixels; a lead image has "
+                        "at most %(millions)s million.",
+                        name=filename,
+                        width=probe.width,
+                        height=probe.height,
+                        millions=MAX_PIXELS // 1_000_000,
+                    ),
                     "file",
                 )
             probe.verify()
         picture = Image.open(io.BytesIO(data))
         picture.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ImageError(f"“{filename}” cannot be read as a picture.", "file") from None
+        raise ImageError(
+            _("“%(name)s” cannot be read as a picture.", name=filename), "file"
+        ) from None
     return ImageOps.exif_transpose(picture)
 
 
@@ -98,7 +108,9 @@ def make_renditions(attachment: Attachment) -> list[ImageRendition]:
     if existing:
         return existing
     if attachment.content_type not in IMAGE_TYPES:
-        raise ImageError(f"“{attachment.filename}” is not a PNG or JPEG picture.", "file")
+        raise ImageError(
+            _("“%(name)s” is not a PNG or JPEG picture.", name=attachment.filename), "file"
+        )
     picture = open_image(_read(attachment), attachment.filename)
     made = []
     for width in WIDTHS:
@@ -137,16 +149,23 @@ def choose(
     """
     alt_text, caption, credit = clean_text(alt_text), clean_text(caption), clean_text(credit)
     if attachment.study_id != study.id:
-        raise ImageError("That file is not attached to this study.", "attachment_id")
+        raise ImageError(_("That file is not attached to this study."), "attachment_id")
     if not alt_text:
-        raise ImageError(ALT_REQUIRED, "alt_text")
+        raise ImageError(str(ALT_REQUIRED), "alt_text")
     for name, value, limit in (
         ("alt_text", alt_text, ALT_MAX),
         ("caption", caption, CAPTION_MAX),
         ("credit", credit, CREDIT_MAX),
     ):
         if len(value) > limit:
-            raise ImageError(f"At most {limit} characters, please (it has {len(value)}).", name)
+            raise ImageError(
+                _(
+                    "At most %(limit)s characters, please (it has %(length)s).",
+                    limit=limit,
+                    length=len(value),
+                ),
+                name,
+            )
     make_renditions(attachment)
     lead = study.lead_image
     if lead is None:

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import LazyString, force_locale
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -19,6 +21,7 @@ from models import CaseStudy, Notification, User
 from models.base import db
 from models.clock import utcnow
 from models.enums import NetworkPreference, NotificationCategory, NotificationStatus
+from review.infra.i18n import DEFAULT_LOCALE, LOCALES, locale_of, supported
 from review.infra.queue import enqueue
 
 
@@ -28,11 +31,29 @@ def message_id() -> str:
     return f"<{uuid.uuid4().hex}@{domain.split(':')[0] or 'reimagine.local'}>"
 
 
-def subject_for(study: CaseStudy | None, text: str) -> str:
-    """Return a subject naming the study's title and state when there is a study."""
+def subject_for(study: CaseStudy | None, text) -> LazyString:
+    """Return a subject naming the study's title and state when there is a study.
+
+    `text` is marked for translation (lazy_gettext); the subject is put in each recipient's
+    language when the rows are written (in_each_locale).
+    """
     if study is None:
-        return text
-    return f"{text}: “{study.title}” ({study.state.label})"
+        return LazyString(str, text)
+    title, state = study.title, study.state
+    return LazyString(
+        lambda: _("%(text)s: “%(title)s” (%(state)s)", text=text, title=title, state=state.label)
+    )
+
+
+def in_locale(text, locale: str) -> str:
+    """Return a lazily translated text (or a plain one, as it is) in this language."""
+    with force_locale(locale):
+        return str(text)
+
+
+def in_each_locale(text) -> dict[str, str]:
+    """Return the text in every language the product speaks, once each (a broadcast's subject)."""
+    return {code: in_locale(text, code) for code in LOCALES}
 
 
 # ---------------------------------------------------------------- unsubscribing
@@ -104,7 +125,9 @@ def _new_batch(session: Session) -> None:
     session.info.pop(_BATCH, None)
 
 
-def row_values(kind, key, user_id, email, category, study_id, context, subject, is_digest) -> dict:
+def row_values(
+    kind, key, user_id, email, category, study_id, context, subject, is_digest, locale="en"
+) -> dict:
     """Return the column values of a new pending row; network rows get the unsubscribe link."""
     if category == NotificationCategory.network and user_id is not None:
         context = network_context(user_id, context)
@@ -117,6 +140,7 @@ def row_values(kind, key, user_id, email, category, study_id, context, subject, 
         study_id=study_id,
         context=context,
         subject=subject,
+        locale=locale,
         status=NotificationStatus.pending,
         is_digest=is_digest,
         attempts=0,
@@ -149,7 +173,8 @@ def notify(
 
     `event_key` names the event (e.g. "submitted:12:r1"); with the person and the kind it
     makes the row's unique key, so calling twice for one event writes nothing new.
-    Inactive people get nothing; `network` mail follows each person's preference.
+    Inactive people get nothing; `network` mail follows each person's preference. Each row is
+    in its recipient's language: the subject is put in each language once.
     """
     people = {u.id: u for u in recipients if u is not None and u.is_active}
     if not people:
@@ -160,10 +185,13 @@ def notify(
             sa.select(Notification.dedupe_key).where(Notification.dedupe_key.in_(keys.values()))
         )
     )
-    rows = []
+    rows, subjects = [], {}
     for uid, person in people.items():
         if keys[uid] in existing:
             continue
+        locale = locale_of(person)
+        if locale not in subjects:
+            subjects[locale] = in_locale(subject, locale)
         wanted, is_digest = _wants(category, person.network_preference)
         if not wanted:
             continue
@@ -176,8 +204,9 @@ def notify(
                 category,
                 study.id if study is not None else None,
                 dict(context or {}),
-                subject,
+                subjects[locale],
                 is_digest,
+                locale,
             )
         )
         db.session.add(row)
@@ -188,10 +217,16 @@ def notify(
 
 
 def notify_address(
-    kind: str, email: str, *, subject: str, event_key: str, context: dict | None = None
+    kind: str,
+    email: str,
+    *,
+    subject: str,
+    event_key: str,
+    context: dict | None = None,
+    locale: str = "en",
 ) -> Notification:
     """Write an account email to an address that has no active account yet (invitation,
-    email change); flush, never commit."""
+    email change), in `locale`; flush, never commit."""
     key = f"{kind}:{event_key}"
     row = db.session.scalar(sa.select(Notification).where(Notification.dedupe_key == key))
     if row is not None:
@@ -205,8 +240,9 @@ def notify_address(
             NotificationCategory.account,
             None,
             dict(context or {}),
-            subject,
+            in_locale(subject, locale),
             False,
+            locale,
         )
     )
     db.session.add(row)
@@ -225,9 +261,9 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> None:
 
 def write_batch(
     kind: str,
-    people: list[tuple[int, str, NetworkPreference]],
+    people: list[tuple],
     *,
-    subject: str,
+    subject: str | dict[str, str],
     event_key: str,
     category: NotificationCategory = NotificationCategory.network,
     study_id: int | None = None,
@@ -235,19 +271,29 @@ def write_batch(
     per_person: dict[int, dict] | None = None,
     broadcast_id: int | None = None,
 ) -> list[int]:
-    """Write the rows of one batch of (id, email, preference) in one INSERT; flush, never commit.
+    """Write the rows of one batch of (id, email, preference[, locale]) in one INSERT; flush only.
+
+    `subject` is one text, or one per language (in_each_locale); each row is in its person's.
 
     Rows that exist already (a re-run) are left alone. Returns the ids of this batch's rows
     that are pending and due now (not held for a digest), in order, for send_batch.
     """
     rows = []
-    for user_id, email, preference in people:
+    for user_id, email, preference, *rest in people:
         wanted, is_digest = _wants(category, preference)
         if not wanted:
             continue
+        locale = supported(rest[0] if rest else None) or DEFAULT_LOCALE
+        text = (
+            (subject.get(locale) or subject[DEFAULT_LOCALE])
+            if isinstance(subject, dict)
+            else subject
+        )
         ctx = {**(context or {}), **((per_person or {}).get(user_id) or {})}
         key = f"{kind}:{event_key}:{user_id}"
-        values = row_values(kind, key, user_id, email, category, study_id, ctx, subject, is_digest)
+        values = row_values(
+            kind, key, user_id, email, category, study_id, ctx, text, is_digest, locale
+        )
         rows.append({**values, "broadcast_id": broadcast_id})
     if not rows:
         return []

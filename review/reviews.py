@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from models import (
@@ -152,12 +153,16 @@ def clean_review(recommendation, comment: str, items: Iterable) -> tuple:
         rec = Recommendation(recommendation)
     except ValueError:
         raise ReviewError(
-            "Recommendation: choose approve, request changes or decline.", field="recommendation"
+            _("Recommendation: choose approve, request changes or decline."), field="recommendation"
         ) from None
     comment = (comment or "").strip()
     if len(comment) > OVERALL_MAX:
         raise ReviewError(
-            f"Overall comment: keep it under {OVERALL_MAX} characters.", field="overall"
+            _(
+                "Overall comment: keep it under %(overall_max)s characters.",
+                overall_max=OVERALL_MAX,
+            ),
+            field="overall",
         )
     cleaned = []
     for n, item in enumerate(items or [], start=1):
@@ -169,20 +174,30 @@ def clean_review(recommendation, comment: str, items: Iterable) -> tuple:
         try:
             section = Section(item.section)
         except ValueError:
-            raise ReviewError(f"Feedback item {n}, section: choose a section.") from None
+            raise ReviewError(_("Feedback item %(n)s, section: choose a section.", n=n)) from None
         try:
             level = FeedbackLevel(item.level or FeedbackLevel.required)
         except ValueError:
-            raise ReviewError(f"Feedback item {n}: choose required or suggestion.") from None
+            raise ReviewError(
+                _("Feedback item %(n)s: choose required or suggestion.", n=n)
+            ) from None
         if len(body) > ITEM_MAX:
-            raise ReviewError(f"Feedback item {n}: keep it under {ITEM_MAX} characters.")
+            raise ReviewError(
+                _(
+                    "Feedback item %(n)s: keep it under %(item_max)s characters.",
+                    n=n,
+                    item_max=ITEM_MAX,
+                )
+            )
         cleaned.append(ItemInput(section, level, body))
     if len(cleaned) > ITEMS_MAX:
-        raise ReviewError(f"Feedback items: at most {ITEMS_MAX}.", field="items")
+        raise ReviewError(
+            _("Feedback items: at most %(items_max)s.", items_max=ITEMS_MAX), field="items"
+        )
     if rec == Recommendation.decline and not comment:
-        raise ReviewError("Overall comment: say why you recommend declining.", field="overall")
+        raise ReviewError(_("Overall comment: say why you recommend declining."), field="overall")
     if rec == Recommendation.request_changes and not cleaned and not comment:
-        raise ReviewError("Feedback items: say what should change.", field="items")
+        raise ReviewError(_("Feedback items: say what should change."), field="items")
     return rec, comment, cleaned
 
 
@@ -308,11 +323,13 @@ def save_responses(study: CaseStudy, actor, responses: dict[int, str]) -> int:
     or a response is too long. Blank responses clear the item's response.
     """
     if not policy.is_author(actor, study):
-        raise ReviewError("Only the authors can respond to the feedback.")
+        raise ReviewError(_("Only the authors can respond to the feedback."))
     if study.state != StudyState.changes_requested:
         raise ReviewError(
-            f"This study is {study.state.label.lower()}: responses are written while changes "
-            "are requested."
+            _(
+                "This study is %(state)s: responses are written while changes are requested.",
+                state=study.state.label.lower(),
+            )
         )
     items = {it.id: it for it in feedback_items(current_round(study))}
     now = utcnow()
@@ -324,7 +341,11 @@ def save_responses(study: CaseStudy, actor, responses: dict[int, str]) -> int:
         text = (text or "").strip()
         if len(text) > RESPONSE_MAX:
             raise ReviewError(
-                f"Response to {item_name(item)}: keep it under {RESPONSE_MAX} characters."
+                _(
+                    "Response to %(item)s: keep it under %(response_max)s characters.",
+                    item=item_name(item),
+                    response_max=RESPONSE_MAX,
+                )
             )
         if (item.response or "") == text:
             continue

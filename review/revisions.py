@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from models import CaseStudy, Pillar, Revision
 from models.base import db
@@ -208,8 +209,8 @@ def _metadata_lines(content: dict) -> list[str]:
         f"Population: {_population(meta)}",
         "Also in pillars: " + ", ".join(meta.get("secondary_pillars") or []),
         f"Years: {years}",
-        "Topics: " + ", ".join(content.get("topics", [])),
-        "Authors: " + ", ".join(a.get("name", "") for a in content.get("authors", [])),
+        _("Topics: ") + ", ".join(content.get("topics", [])),
+        _("Authors: ") + ", ".join(a.get("name", "") for a in content.get("authors", [])),
     ]
 
 
@@ -287,7 +288,7 @@ def diff_lines(old: list[str], new: list[str]) -> list[DiffRow]:
 
 def section_keys() -> list[tuple[str, str]]:
     """Return (key, label) of every compared part: metadata first, then sections in SPEC order."""
-    return [("metadata", "Details")] + [(s.value, s.label) for s in Section]
+    return [("metadata", _("Details"))] + [(s.value, s.label) for s in Section]
 
 
 def diff_contents(old: dict, new: dict) -> list[SectionDiff]:

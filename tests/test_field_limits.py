@@ -84,4 +84,4 @@ def test_every_review_field_one_over_is_refused_by_name_and_kept(app, make_user,
         response = client.post(f"/cochair/studies/{study.id}", data=data)
         page = response.get_data(as_text=True)
         assert response.status_code == 422, (name, response.status_code)
-        assert typed in page and label in page, name
+        assert typed in page and str(label) in page, name

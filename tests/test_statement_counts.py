@@ -154,8 +154,17 @@ def test_a_section_save_costs_six_statements_whatever_the_rows(app, client, make
 
 def test_sign_in_costs_two_statements(app, client, make_user):
     """The account by its email and the INSERT of the session: nothing read again after the
-    commit (the welcome names the person from the row already loaded)."""
-    user = make_user(name="Ada Lovelace")
+    commit (the welcome names the person from the row already loaded). Only a person's first
+    sign-in writes one more: the UPDATE that remembers their language (docs/i18n.md)."""
+    first = make_user(name="Grace Hopper")
+    data = {"email": first.email, "password": PASSWORD}
+    status, count, lines = statements_of(app, client, "/auth/login", "post", data=data)
+    assert status == 302
+    assert count == 3, "\n".join(lines)
+    assert any("SET locale" in line for line in lines if line.startswith("UPDATE")), lines
+    client.post("/auth/logout")
+
+    user = make_user(name="Ada Lovelace", locale="en")
     data = {"email": user.email, "password": PASSWORD}
     status, count, lines = statements_of(app, client, "/auth/login", "post", data=data)
     assert status == 302

@@ -8,11 +8,13 @@ row is ever sent twice. Nobody gets a digest with nothing in it.
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale, ngettext
 
 from models import Notification, User
 from models.base import db
 from models.clock import utcnow
 from models.enums import NetworkPreference, NotificationCategory, NotificationStatus
+from review.infra.i18n import locale_of
 from review.notify import row_values, send_after_commit
 from workers import mail
 
@@ -66,6 +68,13 @@ def send_digests() -> int:
         if not items:
             continue
         written += 1
+        locale = locale_of(user)
+        with force_locale(locale):
+            subject = ngettext(
+                "Your daily digest from Dare to Reimagine: %(num)s update",
+                "Your daily digest from Dare to Reimagine: %(num)s updates",
+                len(items),
+            )
         digest = Notification(
             **row_values(
                 "digest",
@@ -80,9 +89,9 @@ def send_digests() -> int:
                     "path": "/account/notifications",
                     "items": [_item(r) for r in items],
                 },
-                f"Your daily digest from Dare to Reimagine: {len(items)} "
-                f"update{'s' if len(items) != 1 else ''}",
+                subject,
                 False,
+                locale,
             )
         )
         db.session.add(digest)

@@ -41,7 +41,7 @@ AUDIENCES: dict[str, object] = {}
 
 
 def audience(name: str):
-    """Declare fn(params) -> select of (User.id, User.email, User.network_preference)."""
+    """Declare fn(params) -> select of (User.id, .email, .network_preference, .locale)."""
 
     def register(fn):
         AUDIENCES[name] = fn
@@ -58,7 +58,7 @@ def _not_authors(query: sa.Select, study_id: int) -> sa.Select:
 @audience("window_partners")
 def _window_partners(params: dict) -> sa.Select:
     """Active partners, who may comment on a study in affirmation (they do not vote)."""
-    query = sa.select(User.id, User.email, User.network_preference).where(
+    query = sa.select(User.id, User.email, User.network_preference, User.locale).where(
         User.is_active.is_(True), User.kind == UserKind.partner
     )
     return _not_authors(query, params["study_id"])
@@ -70,7 +70,7 @@ def _pillar_followers(params: dict) -> sa.Select:
     followers = sa.select(pillar_follows.c.user_id).where(
         pillar_follows.c.pillar_id == params["pillar_id"]
     )
-    query = sa.select(User.id, User.email, User.network_preference).where(
+    query = sa.select(User.id, User.email, User.network_preference, User.locale).where(
         User.is_active.is_(True), User.id.in_(followers)
     )
     return _not_authors(query, params["study_id"])
@@ -102,14 +102,16 @@ def run_broadcast(broadcast_id: int) -> int:
             ).all()
             ids = []
             if people:
+                context = dict(row.context or {})
                 ids = write_batch(
                     row.kind,
                     [tuple(p) for p in people],
-                    subject=row.subject,
+                    # One subject per language, written once when the broadcast was owed.
+                    subject=context.pop(broadcasts.SUBJECTS, None) or row.subject,
                     event_key=row.event_key,
                     category=row.category,
                     study_id=row.study_id,
-                    context=row.context,
+                    context=context,
                     broadcast_id=row.id,
                 )
                 row.last_person_id = people[-1][0]

@@ -11,6 +11,7 @@ Mail to one person leaves in the order it was written: a row waits while an olde
 same address is still pending (e.g. retrying after a transient failure).
 """
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_mail import Message
 from sqlalchemy.orm import selectinload
 
@@ -26,6 +28,7 @@ from models.base import db
 from models.clock import utcnow
 from models.enums import NetworkPreference, NotificationCategory, NotificationStatus
 from review import calendars
+from review.infra.i18n import DEFAULT_LOCALE
 from review.infra.queue import enqueue
 from workers.delivery import ORDER_WAIT, deliver, outcomes, record, sent_values
 
@@ -74,7 +77,7 @@ def send_batch(
         {r.recipient_id for r in rows if r.category == NotificationCategory.network}
     )
     waiting = _older_pending(rows)
-    outgoing = []
+    outgoing, rendered = [], {}
     for row in rows:
         if row.recipient_id in unsubscribed and row.category == NotificationCategory.network:
             _skip(row, "the person turned network email off before it was sent")
@@ -83,7 +86,7 @@ def send_batch(
         elif row.email in waiting:
             _wait(row, waiting[row.email])
         else:
-            text, html = render(row)
+            text, html = render_once(row, rendered)
             bodies = {"body_text": text, "body_html": html}
             outgoing.append((row.id, row.email, row.attempts, _message(row, text, html), bodies))
     db.session.commit()
@@ -190,20 +193,55 @@ def _wait(row: Notification, until) -> None:
     enqueue("mail.send_notification", row.id, queue="mail", at=row.next_attempt_at)
 
 
-def render(row: Notification) -> tuple[str, str]:
-    """Return the row's text and HTML bodies, rendered from its kind's templates."""
-    context = dict(row.context or {})
+def render(row: Notification, context: dict | None = None) -> tuple[str, str]:
+    """Return the row's text and HTML bodies, rendered from its kind's templates in the row's
+    language (its recipient's)."""
+    context = dict(row.context or {} if context is None else context)
     base = current_app.config["PUBLIC_BASE_URL"]
     context.setdefault("link", base + context["path"] if "path" in context else base + "/")
     context.update(notification=row, base_url=base, subject=row.subject)
-    # Its moments read in the recipient's zone (and language, once the person has one).
+    # Its moments read in the recipient's zone and language (the row's, chosen when queued).
     recipient = row.recipient
+    locale = row.locale or getattr(recipient, "locale", None) or DEFAULT_LOCALE
     context.setdefault("reader_zone", getattr(recipient, "time_zone", None))
-    context.setdefault("reader_locale", getattr(recipient, "locale", None))
-    return (
-        render_template(f"email/{row.kind}.txt", **context),
-        render_template(f"email/{row.kind}.html", **context),
+    context.setdefault("reader_locale", locale)
+    with force_locale(locale):
+        return (
+            render_template(f"email/{row.kind}.txt", **context),
+            render_template(f"email/{row.kind}.html", **context),
+        )
+
+
+# Stands for a person's own unsubscribe link while a batch's shared bodies are rendered.
+_UNSUBSCRIBE = "https://unsubscribe.invalid/one-per-person"
+
+
+def render_once(row: Notification, rendered: dict) -> tuple[str, str]:
+    """Render the row, reusing a body already rendered in this batch for the same email.
+
+    Rows of one batch that differ only by recipient (a broadcast's) share their bodies: the
+    templates run once per language, time zone and event, and each person's unsubscribe link
+    goes in.
+    """
+    context = dict(row.context or {})
+    url = context.pop("unsubscribe_url", None)
+    context.pop("headers", None)
+    zone = getattr(row.recipient, "time_zone", None)
+    key = (
+        row.kind,
+        row.locale,
+        zone,
+        row.subject,
+        json.dumps(context, sort_keys=True, default=str),
     )
+    if key not in rendered:
+        if url is not None:
+            context["unsubscribe_url"] = _UNSUBSCRIBE
+        rendered[key] = render(row, context)
+    text, html = rendered[key]
+    if url is not None:
+        text, html = text.replace(_UNSUBSCRIBE, url), html.replace(_UNSUBSCRIBE, url)
+    return text, html
 
 
 class _OneLine:
@@ -239,7 +277,8 @@ def _message(row: Notification, text: str, html: str) -> Message:
         extra_headers={name: _OneLine(name, value) for name, value in headers.items()},
     )
     msg.msgId = row.message_id
-    event = calendars.email_event(row.kind, row.study_id, row.context or {})
+    with force_locale(row.locale or DEFAULT_LOCALE):  # the event reads in the email's language
+        event = calendars.email_event(row.kind, row.study_id, row.context or {})
     if event is not None:
         msg.attach(
             "deadline.ics", "text/calendar; method=PUBLISH; charset=utf-8", event, "attachment"

@@ -9,6 +9,7 @@ and the rows' dedupe keys make a re-run write nothing new.
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from models import CaseStudy, CochairAssignment, Conflict, Review, Round, StudyAuthor, User
 from models.base import db
@@ -89,7 +90,9 @@ def remind_reviews() -> int:
                 notify(
                     "review_overdue",
                     waiting_reviewers(rnd, study),
-                    subject=subject_for(study, f"Review overdue (round {rnd.number})"),
+                    subject=subject_for(
+                        study, _l("Review overdue (round %(round)s)", round=rnd.number)
+                    ),
                     event_key=str(rnd.id),
                     study=study,
                     context=_context(rnd, study),
@@ -102,7 +105,9 @@ def remind_reviews() -> int:
                 notify(
                     "review_due_soon",
                     waiting_reviewers(rnd, study),
-                    subject=subject_for(study, f"Review due in 3 days (round {rnd.number})"),
+                    subject=subject_for(
+                        study, _l("Review due in 3 days (round %(round)s)", round=rnd.number)
+                    ),
                     event_key=str(rnd.id),
                     study=study,
                     context=_context(rnd, study),
@@ -119,7 +124,8 @@ def remind_reviews() -> int:
                     "review_escalation",
                     staff,
                     subject=subject_for(
-                        study, f"Review stalled: round {rnd.number} is long overdue"
+                        study,
+                        _l("Review stalled: round %(round)s is long overdue", round=rnd.number),
                     ),
                     event_key=str(rnd.id),
                     study=study,

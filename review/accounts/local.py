@@ -3,6 +3,8 @@ calendar feed (review.calendars builds the feed)."""
 
 import secrets
 
+from flask_babel import gettext as _
+
 from models import User
 from models.base import db
 from models.clock import utcnow
@@ -13,7 +15,7 @@ from review.infra.local_time import is_zone
 def set_time_zone(user: User, name: str) -> None:
     """Show every date to the person in zone `name` (an IANA name); flush only."""
     if not is_zone(name):
-        raise OperationError(f"“{(name or '')[:64]}” is not a time zone we know.")
+        raise OperationError(_("“%(zone)s” is not a time zone we know.", zone=(name or "")[:64]))
     user.time_zone = name
     user.time_zone_set_at = utcnow()
     db.session.flush()

@@ -8,6 +8,9 @@ import hashlib
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from models import AccessRequest, User
@@ -16,6 +19,7 @@ from models.clock import utcnow
 from models.enums import AccessRequestStatus, NotificationCategory, UserKind
 from review import notify
 from review.errors import OperationError
+from review.infra.i18n import locale_of, supported
 from review.infra.passwords import hash_password, password_problem, verify_password
 from review.infra.sessions import current_token, end_all_sessions
 
@@ -43,7 +47,7 @@ def create_user(
     """Create an account; flush, never commit."""
     email = normalise_email(email)
     if find_user(email) is not None:
-        raise AccountError(f"An account for {email} already exists.")
+        raise AccountError(_("An account for %(email)s already exists.", email=email))
     if password is not None and (problem := password_problem(password)):
         raise AccountError(problem)
     user = User(
@@ -77,12 +81,12 @@ def read_token(purpose: str, token: str, max_age: int) -> tuple[User, dict]:
     try:
         data = _serializer(purpose).loads(token, max_age=max_age)
     except SignatureExpired as exc:
-        raise AccountError("This link has expired. Ask for a new one.") from exc
+        raise AccountError(_("This link has expired. Ask for a new one.")) from exc
     except BadSignature as exc:
-        raise AccountError("This link is not valid. Ask for a new one.") from exc
+        raise AccountError(_("This link is not valid. Ask for a new one.")) from exc
     user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
     if user is None or not user.is_active or data.get("fp") != _fingerprint(user):
-        raise AccountError("This link has already been used or is no longer valid.")
+        raise AccountError(_("This link has already been used or is no longer valid."))
     return user, data
 
 
@@ -98,15 +102,21 @@ def set_password(user: User, password: str) -> None:
 def change_password(user: User, current: str, new: str) -> None:
     """Change the password of a signed-in person who proved the current one; flush only."""
     if not verify_password(user.password_hash, current or ""):
-        raise AccountError("The current password is not right.", field="current_password")
+        raise AccountError(_("The current password is not right."), field="current_password")
     set_password(user, new)
 
 
 def update_profile(user: User, **fields: str) -> None:
-    """Save the person's name, office, jurisdiction, US state and organisation; flush only."""
+    """Save the person's name, office, jurisdiction, US state, organisation and language; flush
+    only. A language the product does not speak is refused (AccountError naming `locale`)."""
     for name in ("name", "office", "jurisdiction", "us_state", "organisation"):
         if name in fields:
             setattr(user, name, (fields[name] or "").strip())
+    if fields.get("locale") is not None:
+        if not supported(fields["locale"]):
+            raise AccountError(_("Choose a language."), field="locale")
+        user.locale = fields["locale"]
+        refresh()  # what this request still says (the flash) is in the new language
     db.session.flush()
 
 
@@ -124,7 +134,7 @@ def send_invitation(user: User, invited_by: User | None = None) -> None:
     notify.notify(
         "invitation",
         [user],
-        subject="You are invited to Dare to Reimagine",
+        subject=_l("You are invited to Dare to Reimagine"),
         event_key=f"{user.id}:{user.invited_at.timestamp():.0f}",
         category=NotificationCategory.account,
         context={
@@ -144,7 +154,7 @@ def request_password_reset(email: str) -> None:
     notify.notify(
         "password_reset",
         [user],
-        subject="Reset your Dare to Reimagine password",
+        subject=_l("Reset your Dare to Reimagine password"),
         event_key=f"{user.id}:{utcnow().timestamp():.3f}",
         category=NotificationCategory.account,
         context={"path": f"/auth/reset/{token}", "name": user.name},
@@ -155,23 +165,24 @@ def request_email_change(user: User, new_email: str) -> None:
     """Email a confirmation link to the new address; the change happens when it is followed."""
     new_email = normalise_email(new_email)
     if new_email == user.email:
-        raise AccountError("That is already your email address.", field="new_email")
+        raise AccountError(_("That is already your email address."), field="new_email")
     if find_user(new_email) is not None:
-        raise AccountError("That email address belongs to another account.", field="new_email")
+        raise AccountError(_("That email address belongs to another account."), field="new_email")
     token = make_token("email", user, new=new_email, old=user.email)
     notify.notify_address(
         "email_change",
         new_email,
-        subject="Confirm your new email address for Dare to Reimagine",
+        subject=_l("Confirm your new email address for Dare to Reimagine"),
         event_key=f"{user.id}:{new_email}:{utcnow().timestamp():.3f}",
         context={"path": f"/account/email/{token}", "name": user.name, "new_email": new_email},
+        locale=locale_of(user),
     )
 
 
 def change_email(user: User, current_password: str, new_email: str) -> None:
     """Check the person's password, then email a confirmation link to the new address."""
     if not verify_password(user.password_hash, current_password or ""):
-        raise AccountError("The current password is not right.", field="current_password")
+        raise AccountError(_("The current password is not right."), field="current_password")
     request_email_change(user, new_email)
 
 
@@ -179,9 +190,9 @@ def read_email_change(token: str) -> tuple[User, str]:
     """Return the person and the new address of a valid email-change link, or raise."""
     user, data = read_token("email", token, current_app.config["EMAIL_CHANGE_MAX_AGE"])
     if data.get("old") != user.email:
-        raise AccountError("This link has already been used or is no longer valid.")
+        raise AccountError(_("This link has already been used or is no longer valid."))
     if find_user(data["new"]) is not None:
-        raise AccountError("That email address belongs to another account.")
+        raise AccountError(_("That email address belongs to another account."))
     return user, data["new"]
 
 
@@ -196,7 +207,7 @@ def confirm_email_change(token: str) -> User:
 def decide_access_request(request_row: AccessRequest, staff: User, approve: bool) -> User | None:
     """Approve (inviting the person) or reject a request for access; flush only."""
     if request_row.status != AccessRequestStatus.pending:
-        raise AccountError("This request has already been decided.")
+        raise AccountError(_("This request has already been decided."))
     request_row.status = AccessRequestStatus.approved if approve else AccessRequestStatus.rejected
     request_row.decided_at = utcnow()
     request_row.decided_by_id = staff.id

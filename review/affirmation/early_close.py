@@ -6,6 +6,8 @@ emails), preceded by an override in the audit log that records who, why, the dea
 cut short and the tally at that moment. Flush only; the caller commits.
 """
 
+from flask_babel import gettext as _
+
 from models import AffirmationWindow, AuditEvent, CaseStudy
 from models.base import db
 from models.clock import utcnow
@@ -18,16 +20,19 @@ from review.audit import record
 def close_early(window: AffirmationWindow, staff, reason: str) -> AuditEvent:
     """Close the open window now; `staff` is None for an operator at the command line."""
     if staff is not None and not policy.may_close_affirmation(staff):
-        raise AffirmationError("Only staff can close an affirmation early.")
+        raise AffirmationError(_("Only staff can close an affirmation early."))
     reason = (reason or "").strip()
     if not reason:
         raise AffirmationError(
-            "Reason: say why the vote closes before its deadline (recorded).", field="reason"
+            _("Reason: say why the vote closes before its deadline (recorded)."), field="reason"
         )
     if len(reason) > REASON_MAX:
-        raise AffirmationError(f"Reason: keep it under {REASON_MAX:,} characters.", field="reason")
+        raise AffirmationError(
+            _("Reason: keep it under %(max)s characters.", max=format(REASON_MAX, ",")),
+            field="reason",
+        )
     if not is_open(window):
-        raise AffirmationError("This affirmation has already closed.")
+        raise AffirmationError(_("This affirmation has already closed."))
     study = db.session.get(CaseStudy, window.study_id)
     counts = tally(window)
     now = utcnow()
@@ -51,5 +56,5 @@ def close_early(window: AffirmationWindow, staff, reason: str) -> AuditEvent:
     db.session.add(audit)
     db.session.flush()
     if not close(window, now=now):
-        raise AffirmationError("This affirmation has already closed.")
+        raise AffirmationError(_("This affirmation has already closed."))
     return audit

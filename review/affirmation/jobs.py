@@ -52,7 +52,9 @@ def close_window(window_id: int) -> bool:
 @fanout.audience("window_voters")
 def _window_voters(params: dict) -> sa.Select:
     """The eligible voters of the window's study."""
-    return queries.eligible_voters(params["study_id"], User.id, User.email, User.network_preference)
+    return queries.eligible_voters(
+        params["study_id"], User.id, User.email, User.network_preference, User.locale
+    )
 
 
 @fanout.audience("window_non_voters")

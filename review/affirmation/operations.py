@@ -11,6 +11,7 @@ with a message, never silently lost and never counted after the close.
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from models import AffirmationWindow, AuditEvent, CaseStudy, Comment, Vote
 from models.base import db
@@ -70,7 +71,10 @@ def _study_of(window: AffirmationWindow) -> CaseStudy:
 
 def _closed_message(window: AffirmationWindow) -> str:
     when = window.closed_at or window.closes_at
-    return f"Voting closed on {when:%-d %b %Y, %H:%M} UTC: your vote was not recorded."
+    return _(
+        "Voting closed on %(when)s UTC: your vote was not recorded.",
+        when=when.strftime("%-d %b %Y, %H:%M"),
+    )
 
 
 def cast_vote(window: AffirmationWindow, user, choice: str | VoteChoice, reason: str = "") -> Vote:
@@ -82,19 +86,22 @@ def cast_vote(window: AffirmationWindow, user, choice: str | VoteChoice, reason:
     study = _study_of(window)
     if not policy.may_vote(user, study):
         if policy.is_author(user, study):
-            raise AffirmationError("Authors cannot vote on their own study.")
-        raise AffirmationError("Only members of the network (not partners or staff) can vote.")
+            raise AffirmationError(_("Authors cannot vote on their own study."))
+        raise AffirmationError(_("Only members of the network (not partners or staff) can vote."))
     try:
         choice = VoteChoice(choice)
     except ValueError:
-        raise AffirmationError("Vote: choose affirm or object.", field="choice") from None
+        raise AffirmationError(_("Vote: choose affirm or object."), field="choice") from None
     reason = (reason or "").strip()
     if choice == VoteChoice.object and not reason:
         raise AffirmationError(
-            "Reason: say why you object; the co-chairs and authors read it.", field="reason"
+            _("Reason: say why you object; the co-chairs and authors read it."), field="reason"
         )
     if len(reason) > REASON_MAX:
-        raise AffirmationError(f"Reason: keep it under {REASON_MAX:,} characters.", field="reason")
+        raise AffirmationError(
+            _("Reason: keep it under %(max)s characters.", max=format(REASON_MAX, ",")),
+            field="reason",
+        )
     if not _lock(window, open_until=utcnow()):
         raise AffirmationError(_closed_message(window))
     vote = vote_of(window, user)
@@ -120,22 +127,25 @@ def post_comment(
     study = _study_of(window)
     if parent is None and not policy.may_comment(user, study):
         if policy.may_reply(user, study):
-            raise AffirmationError("Authors and co-chairs reply to the network's comments.")
-        raise AffirmationError("Only members and partners can comment.")
+            raise AffirmationError(_("Authors and co-chairs reply to the network's comments."))
+        raise AffirmationError(_("Only members and partners can comment."))
     if parent is not None:
         if parent.window_id != window.id:
-            raise AffirmationError("That comment is not part of this affirmation.")
+            raise AffirmationError(_("That comment is not part of this affirmation."))
         if not policy.may_reply(user, study):
-            raise AffirmationError("You cannot reply to comments on this study.")
+            raise AffirmationError(_("You cannot reply to comments on this study."))
         if parent.parent_id is not None:
             parent = db.session.get(Comment, parent.parent_id)
     body = (body or "").strip()
     if not body:
-        raise AffirmationError("Comment: write something first.", field="body")
+        raise AffirmationError(_("Comment: write something first."), field="body")
     if len(body) > COMMENT_MAX:
-        raise AffirmationError(f"Comment: keep it under {COMMENT_MAX:,} characters.", field="body")
+        raise AffirmationError(
+            _("Comment: keep it under %(max)s characters.", max=format(COMMENT_MAX, ",")),
+            field="body",
+        )
     if not is_open(window):
-        raise AffirmationError("This affirmation has closed: comments are no longer taken.")
+        raise AffirmationError(_("This affirmation has closed: comments are no longer taken."))
     comment = Comment(
         window_id=window.id,
         author_id=user.id,
@@ -235,22 +245,25 @@ def extend(window: AffirmationWindow, staff, new_closes_at: datetime, reason: st
     the new one (the sweep closes it too). The 48-hour reminder goes again if still ahead.
     """
     if not policy.may_extend_affirmation(staff):
-        raise AffirmationError("Only staff can extend an affirmation.")
+        raise AffirmationError(_("Only staff can extend an affirmation."))
     reason = (reason or "").strip()
     if not reason:
         raise AffirmationError(
-            "Reason: say why the deadline moves (it is recorded).", field="reason"
+            _("Reason: say why the deadline moves (it is recorded)."), field="reason"
         )
     if len(reason) > REASON_MAX:
-        raise AffirmationError(f"Reason: keep it under {REASON_MAX:,} characters.", field="reason")
+        raise AffirmationError(
+            _("Reason: keep it under %(max)s characters.", max=format(REASON_MAX, ",")),
+            field="reason",
+        )
     if new_closes_at.tzinfo is None:
-        raise AffirmationError("New deadline: give a time zone (UTC).", field="closes_at")
+        raise AffirmationError(_("New deadline: give a time zone (UTC)."), field="closes_at")
     if not _lock(window, open_until=utcnow()):
-        raise AffirmationError("This affirmation has closed: its deadline cannot change.")
+        raise AffirmationError(_("This affirmation has closed: its deadline cannot change."))
     old = window.closes_at
     if new_closes_at <= old:
         raise AffirmationError(
-            "New deadline: it must be later than the current one; a deadline is never shortened."
+            _("New deadline: it must be later than the current one; a deadline is never shortened.")
         )
     window.closes_at = new_closes_at
     if new_closes_at - REMINDER_BEFORE > utcnow():

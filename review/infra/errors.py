@@ -5,6 +5,8 @@ import contextlib
 import logging
 
 from flask import Flask, flash, g, jsonify, redirect, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -39,6 +41,7 @@ def render_error(code: int, description: str = ""):
 
 
 def _render_error(code: int, description: str):
+    description = str(description)  # a lazily translated one, in the language of the page
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return jsonify({"error": code, "message": description}), code
     template = f"errors/{code}.html" if code in PAGES else "errors/generic.html"
@@ -60,12 +63,15 @@ def csrf_error(exc: CSRFError):
         path = None
     if path is not None:
         flash(
-            "Your form was open a long time, so for your security we could not save it yet. "
-            "Everything you typed is below: please check it and save again.",
+            _(
+                "Your form was open a long time, so for your security we could not save it yet. "
+                "Everything you typed is below: please check it and save again."
+            ),
             "warning",
         )
         return redirect(path)
-    return render_error(400, "This form expired. Please reload the page and try again.")
+    # Lazy: translated while the page is drawn, where a database that is down is handled.
+    return render_error(400, _l("This form expired. Please reload the page and try again."))
 
 
 def database_down(exc: OperationalError):
@@ -76,8 +82,10 @@ def database_down(exc: OperationalError):
     g._login_user = login_manager.anonymous_user()
     return _render_error(
         503,
-        "The site cannot reach its database just now. Nothing you sent "
-        "was half-saved: please try again in a few minutes.",
+        _(
+            "The site cannot reach its database just now. Nothing you sent was half-saved: "
+            "please try again in a few minutes."
+        ),
     )
 
 
@@ -87,8 +95,10 @@ def unstorable_value(exc: DataError):
     db.session.rollback()
     return render_error(
         400,
-        "One of the values you sent could not be saved (it is too long "
-        "or out of range). Nothing was saved: please go back and check it.",
+        _(
+            "One of the values you sent could not be saved (it is too long or out of range). "
+            "Nothing was saved: please go back and check it."
+        ),
     )
 
 

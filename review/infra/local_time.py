@@ -15,7 +15,8 @@ from babel import Locale
 from babel.dates import format_date as babel_date
 from babel.dates import format_datetime as babel_datetime
 from babel.dates import format_timedelta
-from flask import has_request_context
+from flask import has_app_context, has_request_context
+from flask_babel import get_locale
 from flask_login import current_user
 
 from models.clock import utcnow
@@ -45,17 +46,26 @@ def zone(name: str | None) -> ZoneInfo:
 def reader(context=None) -> tuple[str, str]:
     """Return (zone name, locale) of whoever reads what is being rendered.
 
-    A template context's `reader_zone` / `reader_locale` win (emails); on a page, the signed-in
-    person's zone; otherwise UTC. The locale is English until the person's language is wired
-    (`reader_locale`, or a `locale` attribute on the person).
+    A template context's `reader_zone` / `reader_locale` win (emails: the recipient's); on a
+    page, the signed-in person's zone, otherwise UTC, and the language the page is drawn in
+    (flask_babel's: the person's, the visitor's choice or their browser's; an email rendered
+    under force_locale gets its recipient's), otherwise English.
     """
     context = context or {}
     person = None
     if has_request_context() and current_user and current_user.is_authenticated:
         person = current_user
     zone_name = context.get("reader_zone") or getattr(person, "time_zone", None) or DEFAULT_ZONE
-    locale = context.get("reader_locale") or getattr(person, "locale", None) or DEFAULT_LOCALE
+    locale = context.get("reader_locale") or _drawn_in() or DEFAULT_LOCALE
     return zone_name, locale
+
+
+def _drawn_in() -> str | None:
+    """The language of the page or email being rendered (None outside the app)."""
+    if not has_app_context():
+        return None
+    current = get_locale()
+    return str(current) if current is not None else None
 
 
 def show(

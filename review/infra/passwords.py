@@ -4,6 +4,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 MIN_LENGTH = 8
@@ -35,9 +36,9 @@ def _common() -> frozenset[str]:
 def password_problem(password: str) -> str | None:
     """Return what is wrong with a new password, or None when it is acceptable."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
+        return _("Use at least %(min_length)s characters.", min_length=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return _("Use at most %(max_length)s characters.", max_length=MAX_LENGTH)
     if password.lower() in _common():
-        return "This password is one of the most common ones; choose another."
+        return _("This password is one of the most common ones; choose another.")
     return None

@@ -10,19 +10,23 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Flask, current_app, flash, has_request_context, redirect, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
 from models import Login, User
 from models.base import db
 from models.clock import utcnow
+from review.infra import i18n
 from review.infra.extensions import login_manager
+from review.infra.i18n import N_
 from review.infra.rescue import keep_posted_form
 
 
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message = N_("Please sign in to continue.")
+    login_manager.localize_callback = gettext
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(_unauthorized)
@@ -107,6 +111,8 @@ def sign_in(user: User, remember: bool = False) -> None:
     """Open a server-side session for the person and set the cookies; flush, never commit."""
     agent = request.headers.get("User-Agent", "")[:200] if has_request_context() else ""
     login = Login(user_id=user.id, created_at=utcnow(), last_seen_at=utcnow(), user_agent=agent)
+    if has_request_context():
+        i18n.remember_first_locale(user)
     db.session.add(login)
     db.session.flush()
     user.current_login = login
@@ -141,5 +147,5 @@ def _unauthorized():
     # A POST from someone whose session ended keeps what they typed.
     if request.method == "POST":
         keep_posted_form()
-    flash(login_manager.login_message, "info")
+    flash(gettext(login_manager.login_message), "info")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

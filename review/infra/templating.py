@@ -5,6 +5,7 @@ review.infra.local_time)."""
 from datetime import datetime
 
 from flask import Flask, current_app
+from flask_babel import gettext as _
 from jinja2 import pass_context
 
 from models import enums
@@ -30,7 +31,7 @@ def init_app(app: Flask) -> None:
         human_size=attachments.human_size,
         session_handle=sessions.handle,
         is_stalled=broadcasts.is_stalled,
-        required_sections=[(s.value, s.label) for s in drafts.REQUIRED_SECTIONS],
+        required_sections=[(s.value, s.lazy_label) for s in drafts.REQUIRED_SECTIONS],
     )
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
@@ -63,15 +64,15 @@ def ago(context, value: datetime | str | None) -> str:
 
 def nav_links(user) -> list[tuple[str, str]]:
     """Return the (endpoint, label) pairs of the main navigation for this person's roles."""
-    links = [("library.index", "Library"), ("commitments.index", "Committed officials")]
+    links = [("library.index", _("Library")), ("commitments.index", _("Committed officials"))]
     if policy.may_write_studies(user):
-        links.append(("studies.index", "My studies"))
+        links.append(("studies.index", _("My studies")))
     if policy.is_member(user) or policy.is_partner(user):
-        links.append(("affirmation.index", "Affirmation"))
+        links.append(("affirmation.index", _("Affirmation")))
     if policy.is_cochair(user):
-        links.append(("cochair.index", "Co-chair review"))
+        links.append(("cochair.index", _("Co-chair review")))
     if policy.is_staff(user):
-        links.append(("staff.index", "Staff"))
+        links.append(("staff.index", _("Staff")))
     if policy.signed_in(user):
-        links.append(("account.index", "Account"))
+        links.append(("account.index", _("Account")))
     return [(e, label) for e, label in links if e in current_app.view_functions]

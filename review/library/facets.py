@@ -19,6 +19,7 @@ from models import (
 )
 from models.base import db
 from models.enums import US_STATES, ContentLanguage, GovernmentType, PopulationBand, StudyKind
+from review.infra.i18n import current_locale
 from review.library.forgiving import SYNONYMS_KEY, Synonyms, parse_synonyms, synonyms_text
 from review.library.publishing import GENERATION_KEY, _dialect
 from review.library.search import FACETS, YEAR, Query, _conditions, _hits
@@ -237,8 +238,9 @@ def _synonyms(text: str) -> Synonyms:
 
 
 def cached_facets(query: Query, current: str) -> Facets:
-    """Return the facets of a query, computed at most once per library generation."""
-    key = (current, query.cache_key)
+    """Return the facets of a query, computed at most once per library generation and language
+    (their labels are in it)."""
+    key = (current, current_locale(), query.cache_key)
     cache = facet_cache()
     found = cache.get(key)
     if found is None:

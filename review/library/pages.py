@@ -4,6 +4,7 @@ single published studies (related, recent, by author, the sitemap)."""
 from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from models import (
@@ -17,6 +18,7 @@ from models import (
 )
 from models.base import db
 from models.enums import StudyState
+from review.infra.i18n import current_locale
 from review.library.cards import Card, card_select, cards_of
 from review.library.facets import Facets, cached_facets, facet_cache, generation_and_synonyms
 from review.library.forgiving import did_you_mean
@@ -109,12 +111,14 @@ def suggestions(q: str, limit: int = 5) -> dict:
 
 
 def cached_fragment(key: tuple, render) -> str:
-    """Return a rendered fragment cached under `key` (which must hold the generation)."""
+    """Return a rendered fragment cached under `key` (which must hold the generation), one
+    per language."""
     cache = facet_cache()
-    found = cache.get(("fragment", *key))
+    key = ("fragment", current_locale(), *key)
+    found = cache.get(key)
     if found is None:
         found = render()
-        cache.put(("fragment", *key), found)
+        cache.put(key, found)
     return found
 
 
@@ -122,21 +126,23 @@ def loosen(query: Query) -> list[tuple[str, dict]]:
     """Suggest what to remove from a query that found nothing: (what, url args) pairs."""
     suggestions = []
     names = {
-        "pillar": "the pillar",
-        "kind": "the kind",
-        "state": "the state",
-        "government": "the government type",
-        "population": "the population",
-        "language": "the language",
-        "topic": "the topic",
-        "year": "the year",
+        "pillar": _("the pillar"),
+        "kind": _("the kind"),
+        "state": _("the state"),
+        "government": _("the government type"),
+        "population": _("the population"),
+        "language": _("the language"),
+        "topic": _("the topic"),
+        "year": _("the year"),
     }
     for name, value in query.filters.items():
-        suggestions.append((f"Remove {names[name]} “{value}”", query.without(name)))
+        suggestions.append(
+            (_("Remove %(what)s “%(value)s”", what=names[name], value=value), query.without(name))
+        )
     if query.q and query.filters:
-        suggestions.append(("Search all studies for these words", Query(q=query.q).args()))
+        suggestions.append((_("Search all studies for these words"), Query(q=query.q).args()))
     if query.q:
-        suggestions.append(("Browse without the search words", query.without("q")))
+        suggestions.append((_("Browse without the search words"), query.without("q")))
     return suggestions
 
 

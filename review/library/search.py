@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import request
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from models import (
@@ -122,7 +123,7 @@ def parse_query(args: MultiDict, strict: bool = False) -> tuple[Query, dict[str,
     if not strict:
         q = q.strip()
     if len(q) > 200:
-        errors["q"] = "must be at most 200 characters"
+        errors["q"] = _("must be at most 200 characters")
         q = q[:200]
     values["q"] = q.strip()
     choices = {
@@ -166,7 +167,7 @@ def parse_query(args: MultiDict, strict: bool = False) -> tuple[Query, dict[str,
             continue
         raw = raw if strict else raw.strip()
         if not re.fullmatch(r"[0-9]{1,9}", raw):
-            errors[name] = "must be a whole number"
+            errors[name] = _("must be a whole number")
             continue
         number = int(raw)
         if not low <= number <= high:

@@ -8,6 +8,7 @@ that "Prince George’s County" reads `prince-georges-county`; letters beyond a�
 import re
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from models import CaseStudy, SlugRedirect, User
 from models.base import db
@@ -69,16 +70,20 @@ def slug_owner(slug: str) -> int | None:
 def slug_problem(slug: str, study: CaseStudy | None = None) -> str | None:
     """Return why a slug cannot be used for the study (None if it can)."""
     if not slug:
-        return "is required"
+        return _("is required")
     if len(slug) > MAX_LENGTH:
-        return f"must be at most {MAX_LENGTH} characters (it has {len(slug)})"
+        return _(
+            "must be at most %(max)s characters (it has %(length)s)",
+            max=MAX_LENGTH,
+            length=len(slug),
+        )
     if not SLUG_PATTERN.fullmatch(slug):
-        return "may hold only lower-case letters a–z, digits and single hyphens between words"
+        return _("may hold only lower-case letters a–z, digits and single hyphens between words")
     if slug in RESERVED:
-        return f"“{slug}” is the address of one of the library's own pages"
+        return _("“%(slug)s” is the address of one of the library's own pages", slug=slug)
     owner = slug_owner(slug)
     if owner is not None and (study is None or owner != study.id):
-        return f"“{slug}” is already the address of another case study"
+        return _("“%(slug)s” is already the address of another case study", slug=slug)
     return None
 
 

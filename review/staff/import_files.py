@@ -6,6 +6,8 @@ import io
 import json
 import re
 
+from flask_babel import gettext as _
+
 MAX_ROWS = 5000
 LISTS = ("timeline", "stakeholders", "links", "authors", "topics", "secondary_pillars")
 _LINK = re.compile(r"^(.*?)\s*<([^<>]+)>$")
@@ -21,16 +23,24 @@ def read_rows(filename: str, data: bytes) -> list[dict]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportFileError(f"The file is not UTF-8 text (byte {exc.start}).") from None
+        raise ImportFileError(
+            _("The file is not UTF-8 text (byte %(start)s).", start=exc.start)
+        ) from None
     name = (filename or "").lower()
     is_json = name.endswith(".json") or (
         not name.endswith(".csv") and text.lstrip()[:1] in ("[", "{")
     )
     rows = _json_rows(text) if is_json else _csv_rows(text)
     if not rows:
-        raise ImportFileError("The file holds no studies.")
+        raise ImportFileError(_("The file holds no studies."))
     if len(rows) > MAX_ROWS:
-        raise ImportFileError(f"The file holds {len(rows)} studies; import at most {MAX_ROWS}.")
+        raise ImportFileError(
+            _(
+                "The file holds %(rows)s studies; import at most %(max_rows)s.",
+                rows=len(rows),
+                max_rows=MAX_ROWS,
+            )
+        )
     return rows
 
 
@@ -39,12 +49,17 @@ def _json_rows(text: str) -> list:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportFileError(
-            f"The JSON is not valid at line {exc.lineno}, column {exc.colno}: {exc.msg}."
+            _(
+                "The JSON is not valid at line %(lineno)s, column %(colno)s: %(msg)s.",
+                lineno=exc.lineno,
+                colno=exc.colno,
+                msg=exc.msg,
+            )
         ) from None
     if isinstance(data, dict) and isinstance(data.get("studies"), list):
         data = data["studies"]
     if not isinstance(data, list):
-        raise ImportFileError('The JSON must be a list of studies, or {"studies": [...]}.')
+        raise ImportFileError(_('The JSON must be a list of studies, or {"studies": [...]}.'))
     return data
 
 
@@ -52,10 +67,10 @@ def _csv_rows(text: str) -> list:
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""))
         if not reader.fieldnames or "title" not in reader.fieldnames:
-            raise ImportFileError("The CSV has no header row with a “title” column.")
+            raise ImportFileError(_("The CSV has no header row with a “title” column."))
         return [_from_csv(row) for row in reader]
     except csv.Error as exc:
-        raise ImportFileError(f"The CSV cannot be read: {exc}.") from None
+        raise ImportFileError(_("The CSV cannot be read: %(exc)s.", exc=exc)) from None
 
 
 def _cell(value) -> str:

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+
 
 @dataclass
 class Problem:
@@ -59,9 +61,13 @@ def report_lines(report: Report) -> list[str]:
 
 def summary(report: Report) -> str:
     """Return one sentence of totals."""
-    verb = "would be created" if report.dry_run else "created"
-    text = (
-        f"{report.count('create')} {verb}, {report.count('exists')} already there, "
-        f"{report.count('error')} with errors"
+    counts = dict(
+        created=report.count("create"), exists=report.count("exists"), errors=report.count("error")
     )
-    return text + (" (dry run: nothing was written)." if report.dry_run else ".")
+    if report.dry_run:
+        return _(
+            "%(created)s would be created, %(exists)s already there, %(errors)s with errors "
+            "(dry run: nothing was written).",
+            **counts,
+        )
+    return _("%(created)s created, %(exists)s already there, %(errors)s with errors.", **counts)

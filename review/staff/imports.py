@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from forms.studies import StudyEditForm
@@ -85,7 +86,7 @@ def _form_data(raw: dict, pillars: dict[str, Pillar], problems: list) -> MultiDi
         try:
             data[name] = _text(value)
         except TypeError:
-            problems.append((label, "must be text"))
+            problems.append((label, _("must be text")))
 
     for name in SCALARS:
         if name == "language" and raw.get(name) in (None, ""):
@@ -127,9 +128,9 @@ def _form_data(raw: dict, pillars: dict[str, Pillar], problems: list) -> MultiDi
     if isinstance(topics, str):
         topics = [topics]
     if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
-        problems.append(("topics", "must be a list of text"))
+        problems.append(("topics", _("must be a list of text")))
     elif any("," in t for t in topics):
-        problems.append(("topics", "a topic may not contain a comma"))
+        problems.append(("topics", _("a topic may not contain a comma")))
     else:
         data["topics"] = ", ".join(topics)
     for name, keys in (
@@ -139,7 +140,9 @@ def _form_data(raw: dict, pillars: dict[str, Pillar], problems: list) -> MultiDi
     ):
         rows = raw.get(name) or []
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            problems.append((name, f"must be a list of objects with {', '.join(keys)}"))
+            problems.append(
+                (name, _("must be a list of objects with %(keys)s", keys=", ".join(keys)))
+            )
             continue
         for i, row in enumerate(rows):
             for key in keys:
@@ -187,11 +190,11 @@ def _moment(value, label: str, problems: list):
             else datetime.combine(date.fromisoformat(text), datetime.min.time())
         )
     except (TypeError, ValueError):
-        problems.append((label, "must be a date (2019-05-01) or a date and time in ISO 8601"))
+        problems.append((label, _("must be a date (2019-05-01) or a date and time in ISO 8601")))
         return None
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     if moment > utcnow():
-        problems.append((label, "is in the future"))
+        problems.append((label, _("is in the future")))
     return moment
 
 
@@ -199,7 +202,7 @@ def _authors(raw, problems: list) -> list[tuple[str, str]]:
     """Return (email, name) of the row's authors, in order."""
     raw = raw or []
     if not isinstance(raw, list):
-        problems.append(("authors", "must be a list of {email, name}"))
+        problems.append(("authors", _("must be a list of {email, name}")))
         return []
     out: list[tuple[str, str]] = []
     for i, author in enumerate(raw, start=1):
@@ -207,18 +210,18 @@ def _authors(raw, problems: list) -> list[tuple[str, str]]:
             match = _AUTHOR.match(author.strip())
             author = {"name": match[1], "email": match[2]} if match else {"email": author}
         if not isinstance(author, dict) or not isinstance(author.get("email"), str):
-            problems.append((f"authors[{i}]", "needs an email"))
+            problems.append((f"authors[{i}]", _("needs an email")))
             continue
         email = accounts.normalise_email(author["email"])
         name = " ".join(str(author.get("name") or "").split())
         if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email) or len(email) > 254:
             problems.append((f"authors[{i}].email", f"{email[:60]!r} is not an email address"))
         elif len(name) > 120:
-            problems.append((f"authors[{i}].name", "must be at most 120 characters"))
+            problems.append((f"authors[{i}].name", _("must be at most 120 characters")))
         elif email not in (e for e, _ in out):
             out.append((email, name))
     if not out and not any(p[0].startswith("authors") for p in problems):
-        problems.append(("authors", "at least one author (email and name) is required"))
+        problems.append(("authors", _("at least one author (email and name) is required")))
     return out
 
 
@@ -237,12 +240,12 @@ def _check(n: int, raw, pillars: dict, slugs_seen: dict[str, int]) -> _Checked:
     problems: list[tuple[str, str]] = []
     if not isinstance(raw, dict):
         result.action = "error"
-        result.problems.append(Problem(n, "(row)", "must be an object of fields"))
+        result.problems.append(Problem(n, "(row)", _("must be an object of fields")))
         return checked
     if raw.get("_extra"):
-        problems.append(("(row)", "has more cells than the header has columns"))
+        problems.append(("(row)", _("has more cells than the header has columns")))
     for key in sorted(set(raw) - KNOWN - {"_extra"}):
-        problems.append((str(key)[:60], "is not a field of a study"))
+        problems.append((str(key)[:60], _("is not a field of a study")))
     if raw.get("state") not in (None, "", StudyState.published.value):
         problems.append(
             (
@@ -265,7 +268,7 @@ def _check(n: int, raw, pillars: dict, slugs_seen: dict[str, int]) -> _Checked:
     slug = raw.get("slug")
     if slug not in (None, ""):
         if not isinstance(slug, str):
-            problems.append(("slug", "must be text"))
+            problems.append(("slug", _("must be text")))
         else:
             result.slug = slug.strip()
             problem = library.slug_problem(result.slug)

@@ -4,6 +4,9 @@ after. Operations flush, never commit."""
 
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from models import (
     AccessRequest,
     AffirmationWindow,
@@ -79,9 +82,11 @@ def decide_access_request(staff: User, request_row: AccessRequest, approve: bool
 def resend_invitation(staff: User, user: User) -> None:
     """Email the invitation link again to someone who has not set a password; flush only."""
     if user.has_password:
-        raise StaffError(f"{user.name} has already accepted the invitation.")
+        raise StaffError(_("%(name)s has already accepted the invitation.", name=user.name))
     if not user.is_active:
-        raise StaffError(f"{user.name} is deactivated: reactivate the account first.")
+        raise StaffError(
+            _("%(name)s is deactivated: reactivate the account first.", name=user.name)
+        )
     before = user.invited_at.isoformat() if user.invited_at else None
     accounts.send_invitation(user, staff)
     record(
@@ -99,11 +104,11 @@ def change_kind(staff: User, user: User, kind: UserKind) -> None:
         return
     if user.id == staff.id:
         raise StaffError(
-            "Kind: you cannot change your own kind; ask another staff member.", field="kind"
+            _("Kind: you cannot change your own kind; ask another staff member."), field="kind"
         )
     if kind != UserKind.member and user.cochair_assignments:
         raise StaffError(
-            "Kind: only members co-chair a pillar; remove their co-chair assignments first.",
+            _("Kind: only members co-chair a pillar; remove their co-chair assignments first."),
             field="kind",
         )
     before = user.kind.value
@@ -121,10 +126,16 @@ def change_kind(staff: User, user: User, kind: UserKind) -> None:
 def add_cochair(staff: User, pillar: Pillar, user: User) -> None:
     """Assign an active member as a co-chair of the pillar; flush only."""
     if user.kind != UserKind.member or not user.is_active:
-        raise StaffError("Co-chair: only an active member can co-chair a pillar.")
+        raise StaffError(_("Co-chair: only an active member can co-chair a pillar."))
     before = sorted(u.id for u in pillar.cochairs)
     if user.id in before:
-        raise StaffError(f"{user.name} already co-chairs {pillar.name}.")
+        raise StaffError(
+            _(
+                "%(name)s already co-chairs %(pillar_name)s.",
+                name=user.name,
+                pillar_name=pillar.name,
+            )
+        )
     pillar.cochair_assignments.append(CochairAssignment(user_id=user.id, created_at=utcnow()))
     db.session.flush()
     db.session.expire(user, ["cochair_assignments"])
@@ -142,7 +153,13 @@ def remove_cochair(staff: User, pillar: Pillar, user: User) -> None:
     """End a co-chair assignment; flush only. A pillar may be left with none (it is flagged)."""
     assignment = next((a for a in pillar.cochair_assignments if a.user_id == user.id), None)
     if assignment is None:
-        raise StaffError(f"{user.name} does not co-chair {pillar.name}.")
+        raise StaffError(
+            _(
+                "%(name)s does not co-chair %(pillar_name)s.",
+                name=user.name,
+                pillar_name=pillar.name,
+            )
+        )
     before = sorted(u.id for u in pillar.cochairs)
     pillar.cochair_assignments.remove(assignment)
     db.session.flush()
@@ -160,9 +177,9 @@ def remove_cochair(staff: User, pillar: Pillar, user: User) -> None:
 def deactivate(staff: User, user: User) -> None:
     """Stop the person signing in and hearing from us; end their sessions; keep their studies."""
     if user.id == staff.id:
-        raise StaffError("You cannot deactivate your own account.")
+        raise StaffError(_("You cannot deactivate your own account."))
     if not user.is_active:
-        raise StaffError(f"{user.name} is already deactivated.")
+        raise StaffError(_("%(name)s is already deactivated.", name=user.name))
     user.is_active = False
     end_all_sessions(user)
     db.session.flush()
@@ -178,7 +195,7 @@ def deactivate(staff: User, user: User) -> None:
 def reactivate(staff: User, user: User) -> None:
     """Let a deactivated person sign in again; flush only."""
     if user.is_active:
-        raise StaffError(f"{user.name} is already active.")
+        raise StaffError(_("%(name)s is already active.", name=user.name))
     user.is_active = True
     db.session.flush()
     record(
@@ -242,15 +259,17 @@ def remind_now(staff: User, rnd: Round) -> int:
         or study.state not in OPEN_FOR_REVIEW
         or study.current_round != rnd.number
     ):
-        raise StaffError("This round has been decided; there is no one left to remind.")
+        raise StaffError(_("This round has been decided; there is no one left to remind."))
     people = waiting_cochairs([rnd.id]).get(rnd.id, [])
     if not people:
-        raise StaffError("Every eligible co-chair has reviewed this round already.")
+        raise StaffError(_("Every eligible co-chair has reviewed this round already."))
     now = utcnow()
     rows = notify.notify(
         "review_overdue" if rnd.due_at <= now else "review_due_soon",
         people,
-        subject=subject_for(study, f"Reminder from staff: review round {rnd.number}"),
+        subject=subject_for(
+            study, _l("Reminder from staff: review round %(round)s", round=rnd.number)
+        ),
         event_key=f"{rnd.id}:staff:{now.timestamp():.3f}",
         category=NotificationCategory.action,
         study=study,
@@ -278,7 +297,7 @@ def remind_now(staff: User, rnd: Round) -> int:
 def resend_notification(staff: User, row: Notification) -> None:
     """Put a failed email back in the outbox; flush only."""
     if row.status != NotificationStatus.failed:
-        raise StaffError("Only an email that failed can be resent from here.")
+        raise StaffError(_("Only an email that failed can be resent from here."))
     record(
         staff,
         "notification_resent",

@@ -2,6 +2,7 @@
 address, and notification preferences."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from forms.account import EmailChangeForm, PasswordChangeForm, ProfileEditForm
@@ -74,11 +75,12 @@ def index():
         jurisdiction=form.jurisdiction.data,
         us_state=form.us_state.data or "",
         organisation=form.organisation.data,
+        locale=form.locale.data or current_user.locale,
     )
     if form.time_zone.data:  # a form without the field keeps the zone
         local.set_time_zone(current_user, form.time_zone.data)
     db.session.commit()
-    flash("Your profile is saved.", "success")
+    flash(_("Your profile is saved."), "success")
     return redirect(url_for("account.index"))
 
 
@@ -87,7 +89,7 @@ def index():
 def reset_calendar():
     local.reset_calendar_token(current_user)
     db.session.commit()
-    flash("Your calendar has a new address: the old one no longer works.", "success")
+    flash(_("Your calendar has a new address: the old one no longer works."), "success")
     return redirect(url_for("account.index") + "#calendar-heading")
 
 
@@ -96,12 +98,12 @@ def reset_calendar():
 def end_session(name: str):
     mine = sessions.current_token(current_user)
     if mine is not None and sessions.handle(current_user.current_login) == name:
-        flash("That is this browser: use Sign out to end it.", "info")
+        flash(_("That is this browser: use Sign out to end it."), "info")
     elif sessions.end_session(current_user, name):
         db.session.commit()
-        flash("That session is ended: it is signed out wherever it was.", "success")
+        flash(_("That session is ended: it is signed out wherever it was."), "success")
     else:
-        flash("That session had already ended.", "info")
+        flash(_("That session had already ended."), "info")
     return redirect(url_for("account.index") + "#sessions-heading")
 
 
@@ -110,7 +112,7 @@ def end_session(name: str):
 def end_other_sessions():
     sessions.end_all_sessions(current_user, keep=sessions.current_token(current_user))
     db.session.commit()
-    flash("Every other session is ended.", "success")
+    flash(_("Every other session is ended."), "success")
     return redirect(url_for("account.index") + "#sessions-heading")
 
 
@@ -126,8 +128,10 @@ def change_email():
         else:
             db.session.commit()
             flash(
-                f"We sent a link to {accounts.normalise_email(form.new_email.data)}. Your address "
-                "changes when you follow it.",
+                _(
+                    "We sent a link to %(data)s. Your address changes when you follow it.",
+                    data=accounts.normalise_email(form.new_email.data),
+                ),
                 "info",
             )
             return redirect(url_for("account.index"))
@@ -144,7 +148,7 @@ def confirm_email(token: str):
     if request.method == "POST":
         accounts.confirm_email_change(token)
         db.session.commit()
-        flash(f"Your email address is now {new_email}.", "success")
+        flash(_("Your email address is now %(new_email)s.", new_email=new_email), "success")
         return redirect(url_for("account.index" if current_user.is_authenticated else "auth.login"))
     return render_template("account/confirm_email.html", user=user, new_email=new_email)
 
@@ -160,7 +164,7 @@ def change_password():
             _add_error(form, exc, "password")
         else:
             db.session.commit()
-            flash("Your password is changed. Other devices were signed out.", "success")
+            flash(_("Your password is changed. Other devices were signed out."), "success")
             return redirect(url_for("account.index"))
     return _page(password_form=form)
 
@@ -182,7 +186,7 @@ def notifications():
             current_user, NetworkPreference(form.network_preference.data), form.pillars.data or []
         )
         db.session.commit()
-        flash("Your notification preferences are saved.", "success")
+        flash(_("Your notification preferences are saved."), "success")
         return redirect(url_for("account.notifications"))
     return render_template("account/notifications.html", form=form)
 

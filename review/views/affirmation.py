@@ -2,6 +2,7 @@
 current revision, vote and comment, and the authors and co-chairs reply."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
@@ -108,8 +109,8 @@ def vote(study_id: int):
     study, window = _load(study_id)
     if not policy.may_vote(current_user, study):
         if policy.is_author(current_user, study):
-            abort(403, "Authors cannot vote on their own study.")
-        abort(403, "Only members of the network vote; partners and staff may comment or read.")
+            abort(403, _("Authors cannot vote on their own study."))
+        abort(403, _("Only members of the network vote; partners and staff may comment or read."))
     form = VoteForm()
     if not form.validate():
         return _page(study, window, vote_form=form, status=422)
@@ -121,7 +122,10 @@ def vote(study_id: int):
         study, window = _load(study_id)
         return _page(study, window, vote_form=form, status=409, refusal=exc.message)
     label = VoteChoice(form.choice.data).label.lower()
-    flash(f"Your vote is recorded: {label}. You can change it until the deadline.", "success")
+    flash(
+        _("Your vote is recorded: %(label)s. You can change it until the deadline.", label=label),
+        "success",
+    )
     return redirect(url_for("affirmation.show", study_id=study.id, _anchor="vote"))
 
 
@@ -136,9 +140,9 @@ def comment(study_id: int):
         if parent is None or parent.window_id != window.id:
             abort(404)
         if not policy.may_reply(current_user, study):
-            abort(403, "You cannot reply to comments on this study.")
+            abort(403, _("You cannot reply to comments on this study."))
     elif not policy.may_comment(current_user, study):
-        abort(403, "Only members and partners post comments; authors and co-chairs reply.")
+        abort(403, _("Only members and partners post comments; authors and co-chairs reply."))
     if not form.validate():
         return _page(study, window, comment_form=form, status=422)
     try:
@@ -148,7 +152,7 @@ def comment(study_id: int):
         db.session.rollback()
         study, window = _load(study_id)
         return _page(study, window, comment_form=form, status=409, refusal=exc.message)
-    flash("Your reply is posted." if parent else "Your comment is posted.", "success")
+    flash(_("Your reply is posted.") if parent else _("Your comment is posted."), "success")
     return redirect(url_for("affirmation.show", study_id=study.id, _anchor=f"c{posted.id}"))
 
 
@@ -157,7 +161,7 @@ def comment(study_id: int):
 def extend(study_id: int):
     study, window = _load(study_id)
     if not policy.may_extend_affirmation(current_user):
-        abort(403, "Only staff can extend an affirmation.")
+        abort(403, _("Only staff can extend an affirmation."))
     form = ExtendForm()
     if not form.validate():
         return _page(study, window, extend_form=form, status=422)
@@ -168,7 +172,7 @@ def extend(study_id: int):
         db.session.rollback()
         study, window = _load(study_id)
         return _page(study, window, extend_form=form, status=409, refusal=exc.message)
-    flash("The deadline is extended; the change is recorded in the study's history.", "success")
+    flash(_("The deadline is extended; the change is recorded in the study's history."), "success")
     return redirect(url_for("affirmation.show", study_id=study.id))
 
 
@@ -177,7 +181,7 @@ def extend(study_id: int):
 def close_early(study_id: int):
     study, window = _load(study_id)
     if not policy.may_close_affirmation(current_user):
-        abort(403, "Only staff can close an affirmation early.")
+        abort(403, _("Only staff can close an affirmation early."))
     form = CloseEarlyForm()
     if not form.validate():
         return _page(study, window, close_form=form, status=422)
@@ -188,5 +192,7 @@ def close_early(study_id: int):
         db.session.rollback()
         study, window = _load(study_id)
         return _page(study, window, close_form=form, status=409, refusal=exc.message)
-    flash("The vote is closed and counted, as at its deadline; the reason is recorded.", "success")
+    flash(
+        _("The vote is closed and counted, as at its deadline; the reason is recorded."), "success"
+    )
     return redirect(url_for("affirmation.show", study_id=study.id))

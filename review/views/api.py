@@ -3,6 +3,7 @@ document. The shapes here and in review/api_schema.py are tested against each ot
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, jsonify, request, url_for
+from flask_babel import gettext as _
 
 from models import CaseStudy
 from models.base import db
@@ -69,9 +70,9 @@ def studies():
 def study(slug: str):
     found = library.published_study(slug)
     if found is None:
-        abort(404, "No published case study has this address.")
+        abort(404, _("No published case study has this address."))
     if found.state != StudyState.published:
-        abort(410, "This case study has been withdrawn from the public library.")
+        abort(410, _("This case study has been withdrawn from the public library."))
     card = library.Card(
         found.id,
         found.slug,

@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from forms.auth import (
@@ -82,11 +83,11 @@ def login():
         if ok and user.is_active:
             sign_in(user, remember=form.remember.data)
             local.adopt_browser_zone(user, form.time_zone.data)
-            welcome = f"Welcome, {user.name}."  # read before the commit expires the user
+            welcome = _("Welcome, %(name)s.", name=user.name)  # read before the commit expires it
             db.session.commit()
             flash(welcome, "success")
             return redirect(safe_next(request.args.get("next")))
-        form.password.errors.append("The email or the password is not right.")
+        form.password.errors.append(_("The email or the password is not right."))
     return render_template("auth/login.html", form=form)
 
 
@@ -95,7 +96,7 @@ def login():
 def logout():
     sign_out(current_user)
     db.session.commit()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("main.home"))
 
 
@@ -106,7 +107,9 @@ def reset_request():
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data)
         db.session.commit()
-        flash("If that address has an account, a link to reset the password is on its way.", "info")
+        flash(
+            _("If that address has an account, a link to reset the password is on its way."), "info"
+        )
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_request.html", form=form)
 
@@ -114,7 +117,7 @@ def reset_request():
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset(token: str):
     try:
-        user, _ = accounts.read_token("reset", token, current_app.config["PASSWORD_RESET_MAX_AGE"])
+        user, _c = accounts.read_token("reset", token, current_app.config["PASSWORD_RESET_MAX_AGE"])
     except accounts.AccountError as exc:
         flash(str(exc), "error")
         return redirect(url_for("auth.reset_request"))
@@ -126,7 +129,7 @@ def reset(token: str):
             form.password.errors.append(str(exc))
         else:
             db.session.commit()
-            flash("Your password is changed. Please sign in.", "success")
+            flash(_("Your password is changed. Please sign in."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form, user=user)
 
@@ -134,12 +137,12 @@ def reset(token: str):
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def invite(token: str):
     try:
-        user, _ = accounts.read_token("invite", token, current_app.config["INVITATION_MAX_AGE"])
+        user, _c = accounts.read_token("invite", token, current_app.config["INVITATION_MAX_AGE"])
     except accounts.AccountError as exc:
         flash(str(exc), "error")
         return redirect(url_for("auth.login"))
     if user.has_password:
-        flash("This invitation has already been accepted. Please sign in.", "info")
+        flash(_("This invitation has already been accepted. Please sign in."), "info")
         return redirect(url_for("auth.login"))
     form = InvitationAcceptForm(name=user.name)
     if form.validate_on_submit():
@@ -152,7 +155,7 @@ def invite(token: str):
             local.adopt_browser_zone(user, form.time_zone.data)
             sign_in(user)
             db.session.commit()
-            flash(f"Welcome to Dare to Reimagine, {user.name}.", "success")
+            flash(_("Welcome to Dare to Reimagine, %(name)s.", name=user.name), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/invite.html", form=form, user=user)
 
@@ -175,6 +178,8 @@ def request_access():
             )
         )
         db.session.commit()
-        flash("Thank you. Local Progress staff will review your request and email you.", "success")
+        flash(
+            _("Thank you. Local Progress staff will review your request and email you."), "success"
+        )
         return redirect(url_for("main.home"))
     return render_template("auth/request_access.html", form=form)

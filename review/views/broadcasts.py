@@ -2,6 +2,7 @@
 its progress, and "resume" for one that no job holds. 404 to anyone but staff."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from models import Broadcast
 from models.base import db
@@ -35,9 +36,16 @@ def resume(broadcast_id: int):
     if row is None:
         abort(404)
     if row.finished_at is not None:
-        flash("That broadcast is finished: there is nothing to resume.", "info")
+        flash(_("That broadcast is finished: there is nothing to resume."), "info")
         return redirect(url_for("broadcasts.index"))
     broadcasts.resume(row)
     db.session.commit()
-    flash(f"Broadcast {row.id} ({row.kind.replace('_', ' ')}) is handed to a new job.", "success")
+    flash(
+        _(
+            "Broadcast %(id)s (%(kind)s) is handed to a new job.",
+            id=row.id,
+            kind=row.kind.replace("_", " "),
+        ),
+        "success",
+    )
     return redirect(url_for("broadcasts.index"))

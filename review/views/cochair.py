@@ -2,6 +2,7 @@
 in their place, with a reason) reads the current revision and writes the review."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
@@ -23,7 +24,7 @@ def _load(study_id: int) -> CaseStudy:
     if study is None or not policy.may_view_study(current_user, study):
         abort(404)
     if not policy.may_open_review_page(current_user, study):
-        abort(403, "This page is for the co-chairs of the study's pillar (who are not authors).")
+        abort(403, _("This page is for the co-chairs of the study's pillar (who are not authors)."))
     return study
 
 
@@ -31,7 +32,7 @@ def _load(study_id: int) -> CaseStudy:
 @login_required
 def index():
     if not policy.may_view_cochair(current_user):
-        abort(403, "The review queue is for co-chairs and staff.")
+        abort(403, _("The review queue is for co-chairs and staff."))
     page = request.args.get("decided", 1, type=int)
     queue = review_queue.queue_for(current_user, decided_page=page)
     return render_template("cochair/index.html", queue=queue)
@@ -176,19 +177,23 @@ def save_review(study_id: int):
         study = _load(study_id)
         # Keep what was typed and offer it again against the study as it is now.
         posted["version"] = str(study.version)
-        text = exc.message + " Your review was not saved; it is below, as you typed it."
+        text = exc.message + " " + _("Your review was not saved; it is below, as you typed it.")
         if exc.what_happened:
-            text += " Since you opened the page: " + "; ".join(exc.what_happened) + "."
+            text += " " + _(
+                "Since you opened the page: %(what)s.", what="; ".join(exc.what_happened)
+            )
         flash(text, "error")
         rnd = reviews.current_round(study)
         form = _review_form(study, rnd, formdata=posted)
         return _page(study, form, status=409)
     if study.state == StudyState.in_review:
-        flash("Your review is saved. You can change it until the round is decided.", "success")
+        flash(_("Your review is saved. You can change it until the round is decided."), "success")
     else:
         flash(
-            f"Your review is saved, and it completed the round: the study is now "
-            f"{study.state.label.lower()}.",
+            _(
+                "Your review is saved, and it completed the round: the study is now %(state)s.",
+                state=study.state.label.lower(),
+            ),
             "success",
         )
     return redirect(url_for("cochair.study", study_id=study.id, _anchor="review"))
@@ -199,12 +204,14 @@ def _save_draft(study: CaseStudy, rnd, posted: MultiDict):
     may_write = study.state in OPEN and rnd is not None and rnd.decided_at is None
     writer = policy.may_review(current_user, study) or policy.is_staff(current_user)
     if not (may_write and writer):
-        abort(403, "There is no review of yours to save on this study now.")
+        abort(403, _("There is no review of yours to save on this study now."))
     working_copies.keep("review", rnd.id, current_user, posted)
     db.session.commit()
     flash(
-        "Your draft is saved. It does not count toward the decision until you press "
-        "“Record my review”.",
+        _(
+            "Your draft is saved. It does not count toward the decision until you press “Record "
+            "my review”."
+        ),
         "success",
     )
     return redirect(url_for("cochair.study", study_id=study.id, _anchor="review"))
@@ -217,7 +224,7 @@ def declare_conflict(study_id: int):
     form = ConflictForm()
     if not form.validate():
         for error in form.comment.errors:
-            flash(f"{form.comment.label.text} {error}", "error")
+            flash(_("%(text)s %(error)s", text=form.comment.label.text, error=error), "error")
         return redirect(url_for("cochair.study", study_id=study.id))
     version = (form.version.data or "").strip()
     try:
@@ -236,9 +243,11 @@ def declare_conflict(study_id: int):
     except workflow.Changed as exc:
         db.session.rollback()
         study = _load(study_id)
-        flash(exc.message + " Nothing was applied; your comment is below, as typed.", "error")
+        flash(
+            exc.message + " " + _("Nothing was applied; your comment is below, as typed."), "error"
+        )
         posted = MultiDict(request.form)
         posted["version"] = str(study.version)
         return _page(study, status=409, conflict=ConflictForm(formdata=posted))
-    flash("Your conflict of interest is recorded; you are no longer counted for this study.")
+    flash(_("Your conflict of interest is recorded; you are no longer counted for this study."))
     return redirect(url_for("cochair.index"))

@@ -4,6 +4,8 @@ CSV import, and an official's public profile."""
 from itertools import groupby
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from forms.commitments import CommitmentAddForm, CommitmentImportForm
@@ -41,14 +43,14 @@ def index():
 @login_required
 def commit():
     if not policy.may_commit(current_user):
-        abort(403, "Only member officials can commit to the agenda.")
+        abort(403, _("Only member officials can commit to the agenda."))
     try:
         commitments.commit(current_user)
     except commitments.CommitmentError as exc:
         flash(str(exc), "error")
         return redirect(url_for("commitments.index"))
     db.session.commit()
-    flash("Thank you: you are now listed as committed to the agenda.", "success")
+    flash(_("Thank you: you are now listed as committed to the agenda."), "success")
     return redirect(url_for("commitments.index", state=current_user.us_state))
 
 
@@ -56,14 +58,14 @@ def commit():
 @login_required
 def withdraw():
     if not policy.may_commit(current_user):
-        abort(403, "Only member officials can commit to the agenda.")
+        abort(403, _("Only member officials can commit to the agenda."))
     try:
         commitments.withdraw(current_user)
     except commitments.CommitmentError as exc:
         flash(str(exc), "error")
         return redirect(url_for("commitments.index"))
     db.session.commit()
-    flash("Your commitment is withdrawn; you are no longer listed.", "success")
+    flash(_("Your commitment is withdrawn; you are no longer listed."), "success")
     return redirect(url_for("commitments.index"))
 
 
@@ -82,7 +84,7 @@ def add():
             form.committed_on.data,
         )
         db.session.commit()
-        flash(f"{form.name.data} is added to the committed officials.", "success")
+        flash(_("%(data)s is added to the committed officials.", data=form.name.data), "success")
         return redirect(url_for("commitments.index", state=form.us_state.data))
     return render_template("commitments/add.html", form=form)
 
@@ -97,7 +99,7 @@ def remove(commitment_id: int):
     name = commitment.name
     commitments.remove(commitment)
     db.session.commit()
-    flash(f"{name} is removed from the committed officials.", "success")
+    flash(_("%(name)s is removed from the committed officials.", name=name), "success")
     return redirect(url_for("commitments.index"))
 
 
@@ -111,15 +113,20 @@ def import_csv():
         confirmed = request.form.get("confirm") == "1"
         text = form.csv_text.data if confirmed else _read_upload(form)
         if text is None:
-            form.file.errors = ["Choose a CSV file encoded as UTF-8."]
+            form.file.errors = [_("Choose a CSV file encoded as UTF-8.")]
         else:
             plan = commitments.plan_import(text)
             if confirmed and not plan.error and plan.rows:
                 count = commitments.run_import(current_user, plan)
                 db.session.commit()
-                refused = f"; {len(plan.refused)} refused" if plan.refused else ""
                 flash(
-                    f"{count} committed official{'s' if count != 1 else ''} imported{refused}.",
+                    ngettext(
+                        "%(num)s committed official imported",
+                        "%(num)s committed officials imported",
+                        count,
+                    )
+                    + (_("; %(n)s refused", n=len(plan.refused)) if plan.refused else "")
+                    + ".",
                     "success",
                 )
                 return render_template("commitments/import.html", form=form, plan=plan, done=count)
@@ -140,7 +147,7 @@ def _read_upload(form) -> str | None:
 
 def _require_staff() -> None:
     if not policy.may_manage_commitments(current_user):
-        abort(403, "Only staff manage the list of committed officials.")
+        abort(403, _("Only staff manage the list of committed officials."))
 
 
 @bp.get("/officials/<int:user_id>")

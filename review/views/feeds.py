@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, url_for
+from flask_babel import gettext as _
 
 from models import Pillar
 from models.base import db
@@ -17,7 +18,7 @@ ENTRIES = 50
 def studies():
     return _feed(
         library.recent(ENTRIES),
-        "Dare to Reimagine: new case studies",
+        _("Dare to Reimagine: new case studies"),
         library.public_url(url_for("feeds.studies")),
         library.public_url(url_for("library.index")),
     )

@@ -3,6 +3,7 @@
 from dataclasses import replace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy.orm.exc import StaleDataError
@@ -77,7 +78,7 @@ def study(slug: str):
             abort(404)
         return redirect(url_for("library.study", slug=current), 301)
     if found.state != StudyState.published:
-        abort(410, "This case study has been withdrawn from the public library.")
+        abort(410, _("This case study has been withdrawn from the public library."))
     return render_template(
         "library/study.html",
         study=found,
@@ -93,7 +94,7 @@ def correct(slug: str):
     if found is None:
         abort(404)
     if not policy.may_correct_study(current_user, found):
-        abort(403, "Only staff can correct a published case study.")
+        abort(403, _("Only staff can correct a published case study."))
     form = _correction_form(found, posted=request.method == "POST")
     if form.validate_on_submit():
         expected = int(form.version.data) if (form.version.data or "").isdigit() else -1
@@ -103,14 +104,20 @@ def correct(slug: str):
         except (Stale, StaleDataError):
             db.session.rollback()
             flash(
-                f"{STALE_MESSAGE} Your text is below; compare it with the page and save again.",
+                _(
+                    "%(stale_message)s Your text is below; compare it with the page and save "
+                    "again.",
+                    stale_message=STALE_MESSAGE,
+                ),
                 "error",
             )
             form.version.data = str(db.session.get(CaseStudy, found.id).version)
             return render_template(
                 "library/correct.html", study=found, form=form, slug_form=_slug_form(found)
             ), 409
-        flash("The correction is published; the page now says when it was last updated.", "success")
+        flash(
+            _("The correction is published; the page now says when it was last updated."), "success"
+        )
         return redirect(url_for("library.study", slug=found.slug))
     return render_template(
         "library/correct.html", study=found, form=form, slug_form=_slug_form(found)
@@ -141,7 +148,7 @@ def change_slug(slug: str):
     if found is None:
         abort(404)
     if not policy.may_correct_study(current_user, found):
-        abort(403, "Only staff can change the address of a published case study.")
+        abort(403, _("Only staff can change the address of a published case study."))
     form = StudySlugForm()
     if form.validate_on_submit():
         try:
@@ -152,7 +159,11 @@ def change_slug(slug: str):
             db.session.commit()
             if changed:
                 flash(
-                    f"The address is now /library/{found.slug}; /library/{slug} redirects to it.",
+                    _(
+                        "The address is now /library/%(slug)s; /library/%(slug2)s redirects to it.",
+                        slug=found.slug,
+                        slug2=slug,
+                    ),
                     "success",
                 )
             return redirect(url_for("library.study", slug=found.slug))

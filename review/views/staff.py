@@ -15,6 +15,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from forms.staff import (
@@ -76,7 +78,10 @@ def remind(round_id: int):
         flash(str(exc), "error")
         return back(url_for("staff.index"))
     db.session.commit()
-    flash(f"Reminder sent to {told} co-chair{'s' if told != 1 else ''}.", "success")
+    flash(
+        ngettext("Reminder sent to %(num)s co-chair.", "Reminder sent to %(num)s co-chairs.", told),
+        "success",
+    )
     return back(url_for("staff.index"))
 
 
@@ -163,11 +168,20 @@ def act(study_id: int, event: str):
         db.session.rollback()
         text = exc.message
         if exc.what_happened:
-            text += " Since you opened the page: " + "; ".join(exc.what_happened) + "."
-        flash(text + " Nothing was done; what you typed is kept below.", "error")
+            text += " " + _(
+                "Since you opened the page: %(what)s.", what="; ".join(exc.what_happened)
+            )
+        flash(text + " " + _("Nothing was done; what you typed is kept below."), "error")
         kept = {f"{event}_form": form} if form else {}
         return _study_page(row_or_404(CaseStudy, study_id), 409, **kept)
-    flash(f"Done: “{study.title}” is now {study.state.label.lower()}.", "success")
+    flash(
+        _(
+            "Done: “%(title)s” is now %(state)s.",
+            title=study.title,
+            state=study.state.label.lower(),
+        ),
+        "success",
+    )
     return redirect(url_for("staff.study", study_id=study_id))
 
 
@@ -179,7 +193,7 @@ def extend(study_id: int):
         return _study_page(study, 422, extend_form=form)
     window = staff.open_window(study)
     if window is None or study.state != StudyState.in_affirmation:
-        flash("This study is not open for affirmation: there is no window to extend.", "error")
+        flash(_("This study is not open for affirmation: there is no window to extend."), "error")
         return redirect(url_for("staff.study", study_id=study_id))
     try:
         staff.extend_affirmation(
@@ -188,13 +202,15 @@ def extend(study_id: int):
     except staff.StaffError as exc:
         db.session.rollback()
         message = str(exc)
-        if message.startswith("Reason: "):
-            form.reason.errors.append(message.removeprefix("Reason: "))
+        # The message names its field ("Reason: …"); beside the field, the name goes.
+        text = message.partition(": ")[2] or message
+        if exc.field == "reason":
+            form.reason.errors.append(text)
         else:
-            form.closes_at.errors.append(message.removeprefix("New deadline: "))
+            form.closes_at.errors.append(text)
         return _study_page(row_or_404(CaseStudy, study_id), 422, extend_form=form)
     db.session.commit()
-    flash("The affirmation window is extended.", "success")
+    flash(_("The affirmation window is extended."), "success")
     return redirect(url_for("staff.study", study_id=study_id))
 
 
@@ -234,7 +250,10 @@ def pillar(pillar_id: int):
             review_due_days=form.review_due_days.data,
         )
         db.session.commit()
-        flash(f"{pillar.name} is saved." if changed else "Nothing changed.", "success")
+        flash(
+            _("%(name)s is saved.", name=pillar.name) if changed else _("Nothing changed."),
+            "success",
+        )
         return redirect(url_for("staff.pillar", pillar_id=pillar.id))
     return _pillar_page(pillar, form, CochairPersonForm(), 422 if form.errors else 200)
 
@@ -246,16 +265,23 @@ def pillar_add_cochair(pillar_id: int):
     if form.validate():
         user = accounts.find_user(form.email.data)
         if user is None:
-            form.email.errors.append("No one has an account with this email.")
+            form.email.errors.append(_("No one has an account with this email."))
         else:
             try:
                 staff.add_cochair(current_user, pillar, user)
             except staff.StaffError as exc:
                 db.session.rollback()
-                form.email.errors.append(str(exc).removeprefix("Co-chair: "))
+                form.email.errors.append(str(exc).partition(": ")[2] or str(exc))
             else:
                 db.session.commit()
-                flash(f"{user.name} now co-chairs {pillar.name}.", "success")
+                flash(
+                    _(
+                        "%(name)s now co-chairs %(pillar_name)s.",
+                        name=user.name,
+                        pillar_name=pillar.name,
+                    ),
+                    "success",
+                )
                 return redirect(url_for("staff.pillar", pillar_id=pillar.id))
     pillar = row_or_404(Pillar, pillar_id)
     return _pillar_page(pillar, PillarForm(obj=pillar, formdata=None), form, 422)
@@ -272,6 +298,6 @@ def settings():
             affirmation_threshold=float(form.affirmation_threshold.data),
         )
         db.session.commit()
-        flash("The settings are saved." if changed else "Nothing changed.", "success")
+        flash(_("The settings are saved.") if changed else _("Nothing changed."), "success")
         return redirect(url_for("staff.settings"))
     return render_template("staff/settings.html", form=form), 422 if form.errors else 200

@@ -3,6 +3,7 @@ requests, a person's page, their kind, co-chair assignments, deactivation. Route
 blueprint (review/views/staff.py, which holds its guard: 404 to anyone but staff)."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from forms.staff import CochairAddForm, InviteForm, KindForm
@@ -49,7 +50,7 @@ def invite():
             form.email.errors.append(str(exc))
         else:
             db.session.commit()
-            flash(f"Invitation sent to {user.email}.", "success")
+            flash(_("Invitation sent to %(email)s.", email=user.email), "success")
             return redirect(url_for("staff.person", user_id=user.id))
     return render_template("staff/invite.html", form=form), 422 if form.errors else 200
 
@@ -65,9 +66,9 @@ def decide_request(request_id: int, decision: str):
         return redirect(url_for("staff.people"))
     db.session.commit()
     if user is not None:
-        flash(f"Approved: an invitation is on its way to {user.email}.", "success")
+        flash(_("Approved: an invitation is on its way to %(email)s.", email=user.email), "success")
     else:
-        flash(f"The request from {row.email} is rejected.", "success")
+        flash(_("The request from %(email)s is rejected.", email=row.email), "success")
     return redirect(url_for("staff.people"))
 
 
@@ -100,10 +101,10 @@ def change_kind(user_id: int):
         staff.change_kind(current_user, user, UserKind(form.kind.data))
     except staff.StaffError as exc:
         db.session.rollback()
-        form.kind.errors.append(str(exc).removeprefix("Kind: "))
+        form.kind.errors.append(str(exc).partition(": ")[2] or str(exc))
         return _person_page(row_or_404(User, user_id), 422, kind_form=form)
     db.session.commit()
-    flash(f"{user.name} is now {user.kind.label.lower()}.", "success")
+    flash(_("%(name)s is now %(kind)s.", name=user.name, kind=user.kind.label.lower()), "success")
     return redirect(url_for("staff.person", user_id=user.id))
 
 
@@ -119,10 +120,13 @@ def add_cochair(user_id: int):
         staff.add_cochair(current_user, pillar, user)
     except staff.StaffError as exc:
         db.session.rollback()
-        form.pillar_id.errors.append(str(exc).removeprefix("Co-chair: "))
+        form.pillar_id.errors.append(str(exc).partition(": ")[2] or str(exc))
         return _person_page(row_or_404(User, user_id), 422, cochair_form=form)
     db.session.commit()
-    flash(f"{user.name} now co-chairs {pillar.name}.", "success")
+    flash(
+        _("%(name)s now co-chairs %(pillar_name)s.", name=user.name, pillar_name=pillar.name),
+        "success",
+    )
     return back(url_for("staff.person", user_id=user.id))
 
 
@@ -137,9 +141,18 @@ def remove_cochair(user_id: int, pillar_id: int):
         flash(str(exc), "error")
         return back(url_for("staff.person", user_id=user.id))
     db.session.commit()
-    flash(f"{user.name} no longer co-chairs {pillar.name}.", "success")
+    flash(
+        _("%(name)s no longer co-chairs %(pillar_name)s.", name=user.name, pillar_name=pillar.name),
+        "success",
+    )
     if not pillar.cochair_assignments:
-        flash(f"{pillar.name} has no co-chair now: its studies wait for staff.", "warning")
+        flash(
+            _(
+                "%(pillar_name)s has no co-chair now: its studies wait for staff.",
+                pillar_name=pillar.name,
+            ),
+            "warning",
+        )
     return back(url_for("staff.person", user_id=user.id))
 
 
@@ -160,10 +173,13 @@ def person_action(user_id: int, action: str):
     db.session.commit()
     flash(
         {
-            "deactivate": f"{user.name} is deactivated: signed out everywhere, no more email. "
-            "Their studies stay as they are.",
-            "reactivate": f"{user.name} can sign in again.",
-            "resend_invitation": f"The invitation is sent again to {user.email}.",
+            "deactivate": _(
+                "%(name)s is deactivated: signed out everywhere, no more email. "
+                "Their studies stay as they are.",
+                name=user.name,
+            ),
+            "reactivate": _("%(name)s can sign in again.", name=user.name),
+            "resend_invitation": _("The invitation is sent again to %(email)s.", email=user.email),
         }[action],
         "success",
     )

@@ -12,6 +12,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from forms.staff import AuditFilterForm
@@ -33,7 +34,7 @@ EMAIL_FRAME_CSP = (
 
 def _audit_filters():
     form = AuditFilterForm(request.args)
-    form.event.choices = [("", "Any event")] + [(e, e) for e in staff.audit_events()]
+    form.event.choices = [("", _("Any event"))] + [(e, e) for e in staff.audit_events()]
     if not form.validate():
         return form, None
     person_id = None
@@ -62,7 +63,7 @@ def audit():
 def audit_csv():
     form, stmt = _audit_filters()
     if stmt is None:
-        abort(400, "Correct the filters first.")
+        abort(400, _("Correct the filters first."))
     body = staff.audit_csv(db.session.scalars(stmt))
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     return Response(
@@ -127,7 +128,7 @@ def resend(notification_id: int):
         flash(str(exc), "error")
         return back(url_for("staff.notification", notification_id=row.id))
     db.session.commit()
-    flash(f"The email to {row.email} is back in the outbox.", "success")
+    flash(_("The email to %(email)s is back in the outbox.", email=row.email), "success")
     return back(url_for("staff.notification", notification_id=row.id))
 
 

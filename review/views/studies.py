@@ -11,18 +11,20 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from forms.cochair import TransitionForm
+from forms.lead_image import LeadImageForm
 from forms.studies import (
     BLANK_ROWS,
     HINTS,
     ROW_LISTS,
     AttachmentUploadForm,
     CoauthorAddForm,
-    LeadImageForm,
     StudyEditForm,
     StudyNewForm,
     apply_row_action,
@@ -66,8 +68,9 @@ def _load_editable(study_id: int) -> CaseStudy:
     study = _load(study_id)
     if not policy.may_edit_study(current_user, study):
         if policy.is_author(current_user, study):
-            abort(403, f"This study is {study.state.label.lower()}: it cannot be edited now.")
-        abort(403, "Only the authors can edit this study.")
+            state = study.state.label.lower()
+            abort(403, _("This study is %(state)s: it cannot be edited now.", state=state))
+        abort(403, _("Only the authors can edit this study."))
     return study
 
 
@@ -120,7 +123,7 @@ def index():
 @login_required
 def new():
     if not policy.may_write_studies(current_user):
-        abort(403, "Members and partners write case studies; staff accounts cannot author them.")
+        abort(403, _("Members and partners write case studies; staff accounts cannot author them."))
     rescued = take_rescued_form() if request.method == "GET" else None
     if rescued is not None:
         db.session.commit()  # the kept copy is handed back once
@@ -129,7 +132,7 @@ def new():
     if request.method == "POST" and form.validate():
         study = drafts.create_draft(current_user, form.title.data, form.pillar_id.data)
         db.session.commit()
-        flash("Your draft is saved. Add the rest whenever you are ready.", "success")
+        flash(_("Your draft is saved. Add the rest whenever you are ready."), "success")
         return redirect(url_for("studies.edit", study_id=study.id))
     return render_template("studies/new.html", form=form)
 
@@ -215,8 +218,8 @@ def save(study_id: int):
         return jsonify(saved)
     if action == "preview":
         return redirect(url_for("studies.preview", study_id=study_id))
-    flash("Saved.", "success")
-    verb, _, rest = action.partition(":")
+    flash(_("Saved."), "success")
+    verb, _sep, rest = action.partition(":")
     name = rest.partition(":")[0]
     if verb == "add" and name in ROW_LISTS:
         return redirect(url_for("studies.edit", study_id=study_id, more=name) + f"#part-{name}")
@@ -262,20 +265,20 @@ def compare(study_id: int):
 def add_coauthor(study_id: int):
     study = _load(study_id)
     if not policy.may_manage_authors(current_user, study):
-        abort(403, "Only the submitter can add co-authors, while the study can be edited.")
+        abort(403, _("Only the submitter can add co-authors, while the study can be edited."))
     form = CoauthorAddForm()
     if not form.validate():
         for error in form.email.errors:
-            flash(f"{form.email.label.text}: {error}", "error")
+            flash(_("%(text)s: %(error)s", text=form.email.label.text, error=error), "error")
         return redirect(url_for("studies.edit", study_id=study.id) + "#part-authors")
     try:
         user = drafts.add_coauthor(study, form.email.data, current_user)
     except drafts.CoauthorError as exc:
         db.session.rollback()
-        flash(f"{form.email.label.text}: {exc}", "error")
+        flash(_("%(text)s: %(exc)s", text=form.email.label.text, exc=exc), "error")
         return redirect(url_for("studies.edit", study_id=study.id) + "#part-authors")
     db.session.commit()
-    flash(f"{user.name} is now a co-author.", "success")
+    flash(_("%(name)s is now a co-author.", name=user.name), "success")
     return redirect(url_for("studies.edit", study_id=study.id) + "#part-authors")
 
 
@@ -284,7 +287,7 @@ def add_coauthor(study_id: int):
 def remove_coauthor(study_id: int, user_id: int):
     study = _load(study_id)
     if not policy.may_manage_authors(current_user, study):
-        abort(403, "Only the submitter can remove co-authors, while the study can be edited.")
+        abort(403, _("Only the submitter can remove co-authors, while the study can be edited."))
     try:
         user = drafts.remove_coauthor(study, user_id, current_user)
     except drafts.CoauthorError as exc:
@@ -292,7 +295,7 @@ def remove_coauthor(study_id: int, user_id: int):
         flash(str(exc), "error")
         return redirect(url_for("studies.edit", study_id=study.id) + "#part-authors")
     db.session.commit()
-    flash(f"{user.name} is no longer a co-author.", "success")
+    flash(_("%(name)s is no longer a co-author.", name=user.name), "success")
     return redirect(url_for("studies.edit", study_id=study.id) + "#part-authors")
 
 
@@ -304,10 +307,10 @@ def _turn_back(study_id: int):
 
 
 def _changed_message(exc) -> str:
-    text = exc.message + " Nothing was applied."
+    text = exc.message + " " + _("Nothing was applied.")
     if exc.what_happened:
-        text += " Since you opened it: " + "; ".join(exc.what_happened) + "."
-    return text + " Here it is as it is now."
+        text += " " + _("Since you opened it: %(what)s.", what="; ".join(exc.what_happened))
+    return text + " " + _("Here it is as it is now.")
 
 
 @bp.post("/<int:study_id>/act/<event>")
@@ -320,7 +323,8 @@ def act(study_id: int, event: str):
     if not form.validate():
         for name, errors in form.errors.items():
             label = form[name].label.text if name in form else name
-            flash(f"{label}: {' '.join(map(str, errors))}", "error")
+            errors = " ".join(map(str, errors))
+            flash(_("%(label)s: %(errors)s", label=label, errors=errors), "error")
         return _turn_back(study_id)
     try:
         workflow.apply(
@@ -343,7 +347,7 @@ def act(study_id: int, event: str):
         db.session.rollback()
         flash(_changed_message(exc), "error")
         return _turn_back(study_id)
-    flash(f"Done: the study is now {study.state.label.lower()}.", "success")
+    flash(_("Done: the study is now %(state)s.", state=study.state.label.lower()), "success")
     return _turn_back(study_id)
 
 
@@ -352,10 +356,10 @@ def act(study_id: int, event: str):
 def respond(study_id: int):
     study = _load(study_id)
     if not policy.is_author(current_user, study):
-        abort(403, "Only the authors can respond to the feedback.")
+        abort(403, _("Only the authors can respond to the feedback."))
     responses = {}
     for key, value in request.form.items():
-        name, _, item_id = key.partition("-")
+        name, _sep, item_id = key.partition("-")
         if name == "response" and item_id.isdigit():
             responses[int(item_id)] = value
     try:
@@ -366,10 +370,13 @@ def respond(study_id: int):
         flash(str(exc), "error")
         return _turn_back(study_id)
     left = len(reviews.unanswered(reviews.current_round(study)))
-    message = f"Responses saved ({saved} changed)."
-    if left:
-        message += f" {left} item{'s' if left != 1 else ''} still need a response."
-    else:
-        message += " Every item has a response: you can resubmit when your edits are done."
+    message = _("Responses saved (%(saved)s changed).", saved=saved) + " "
+    message += (
+        ngettext(
+            "%(num)s item still needs a response.", "%(num)s items still need a response.", left
+        )
+        if left
+        else _("Every item has a response: you can resubmit when your edits are done.")
+    )
     flash(message, "success")
     return redirect(url_for("studies.show", study_id=study_id) + "#feedback")

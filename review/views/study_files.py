@@ -3,9 +3,11 @@ and remove its lead image, and the authors' view of its resized copies. Routes o
 blueprint (review/views/studies.py, which loads and authorises the study)."""
 
 from flask import abort, flash, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from forms.studies import AttachmentUploadForm, LeadImageForm, StudyEditForm, initial_data
+from forms.lead_image import LeadImageForm
+from forms.studies import AttachmentUploadForm, StudyEditForm, initial_data
 from models import Attachment, CaseStudy
 from models.base import db
 from review import attachments, images, policy
@@ -21,16 +23,16 @@ def upload(study_id: int):
     form = AttachmentUploadForm()
     if not form.validate():
         for error in form.file.errors:
-            flash(f"{form.file.label.text}: {error}", "error")
+            flash(_("%(text)s: %(error)s", text=form.file.label.text, error=error), "error")
         return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
     try:
         attachment = attachments.add_attachment(study, form.file.data, current_user)
     except attachments.AttachmentError as exc:
         db.session.rollback()
-        flash(f"{form.file.label.text}: {exc}", "error")
+        flash(_("%(text)s: %(exc)s", text=form.file.label.text, exc=exc), "error")
         return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
     db.session.commit()
-    flash(f"“{attachment.filename}” is attached.", "success")
+    flash(_("“%(filename)s” is attached.", filename=attachment.filename), "success")
     return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
 
 
@@ -55,7 +57,7 @@ def delete_attachment(study_id: int, attachment_id: int):
     name = attachment.filename
     attachments.remove_attachment(study, attachment)
     db.session.commit()
-    flash(f"“{name}” is removed.", "success")
+    flash(_("“%(name)s” is removed.", name=name), "success")
     return redirect(url_for("studies.edit", study_id=study.id) + "#part-files")
 
 
@@ -79,7 +81,7 @@ def lead_image(study_id: int):
         form.attachment_id.data = added.id
     valid = form.validate()
     if not form.attachment_id.data:
-        form.file.errors = [*form.file.errors, "Choose a picture to upload, or one attached."]
+        form.file.errors = [*form.file.errors, _("Choose a picture to upload, or one attached.")]
         valid = False
     if valid:
         chosen = db.session.get(Attachment, form.attachment_id.data)
@@ -92,7 +94,7 @@ def lead_image(study_id: int):
     if not valid:
         return _refused(study, form)
     db.session.commit()
-    flash("The lead image is set: readers see it at the top of the study.", "success")
+    flash(_("The lead image is set: readers see it at the top of the study."), "success")
     return redirect(url_for("studies.edit", study_id=study.id) + IMAGE_PART)
 
 
@@ -109,7 +111,7 @@ def remove_lead_image(study_id: int):
     study = _load_editable(study_id)
     images.remove(study)
     db.session.commit()
-    flash("The study has no lead image now; the file is still attached.", "success")
+    flash(_("The study has no lead image now; the file is still attached."), "success")
     return redirect(url_for("studies.edit", study_id=study.id) + IMAGE_PART)
 
 

@@ -2,6 +2,7 @@
 ("fare free, zero fare, free transit"). 404 to anyone but staff."""
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from forms.library import SynonymsForm
@@ -21,7 +22,7 @@ def index():
     if form.validate_on_submit():
         library.set_synonyms(form.text.data, current_user)
         db.session.commit()
-        flash("The synonyms are in force for every search from now on.", "success")
+        flash(_("The synonyms are in force for every search from now on."), "success")
         return redirect(url_for("synonyms.index"))
     return render_template(
         "synonyms/index.html", form=form, groups=library.parse_synonyms(form.text.data or "")

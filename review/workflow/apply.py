@@ -7,6 +7,8 @@ assigns a study's state.
 """
 
 import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -18,6 +20,7 @@ from models.state_guard import moving_state
 from review import policy, reviews
 from review.audit import record
 from review.errors import Stale
+from review.infra.i18n import DEFAULT_LOCALE
 from review.workflow.context import Context, Refused
 from review.workflow.history import describe
 from review.workflow.table import row_for, rows_for
@@ -43,16 +46,20 @@ def apply(
     """
     rows = rows_for(event)
     if not rows:
-        raise Refused("That is not something that can be done to a study.")
+        raise Refused(_("That is not something that can be done to a study."))
     if expected_version is not None and expected_version != study.version:
         raise _changed(study, expected_version)
     row = row_for(study, event)
     if row is None:
         raise Refused(
-            f"This study is {study.state.label.lower()}: it cannot be {rows[0].done} now."
+            _(
+                "This study is %(state)s: it cannot be %(done)s now.",
+                state=study.state.label.lower(),
+                done=rows[0].done,
+            )
         )
     if actor is not None and not policy.signed_in(actor):
-        raise Refused("Sign in first.")
+        raise Refused(_("Sign in first."))
     if not row.who(actor, study):
         raise Refused(row.who_text)
     ctx = Context(
@@ -78,7 +85,10 @@ def apply(
     _move(study, ctx.to_state, row.values(ctx) if row.values else {}, ctx.from_state)
     ctx.round_number = study.current_round or None
     if row.effects:
-        row.effects(ctx)
+        # What effects store (audit data, the emails' contexts) is in the source language;
+        # each email is put in its recipient's language when it is written and rendered.
+        with force_locale(DEFAULT_LOCALE):
+            row.effects(ctx)
     audit = record(
         actor,
         event,

@@ -3,6 +3,7 @@ open and close affirmation, publish, and tell people (outbox rows; jobs named, n
 """
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from models import AffirmationWindow, CaseStudy, Revision, User, Vote
 from models.base import db
@@ -10,6 +11,7 @@ from models.clock import utcnow
 from models.enums import Recommendation, StudyState, UserKind, VoteChoice
 from models.setting import affirmation_window
 from review import broadcasts, library, notify, reviews, revisions
+from review.infra.i18n import N_
 from review.infra.queue import enqueue
 from review.workflow.context import OPEN_FOR_REVIEW, Context, S
 
@@ -32,7 +34,7 @@ def _staff_people() -> list[User]:
     )
 
 
-def _tell(ctx: Context, kind: str, people, text: str, path: str | None = None, **extra) -> None:
+def _tell(ctx: Context, kind: str, people, text, path: str | None = None, **extra) -> None:
     study = ctx.study
     notify.notify(
         kind,
@@ -60,7 +62,7 @@ def _items_context(rnd) -> list[dict]:
             "section": it.section.label,
             "level": it.level.label,
             "body": it.body,
-            "source": "Network objection" if it.source == "affirmation" else "Co-chair",
+            "source": N_("Network objection") if it.source == "affirmation" else N_("Co-chair"),
         }
         for it in reviews.feedback_items(rnd)
     ]
@@ -89,7 +91,7 @@ def _tell_if_nobody_reviews(ctx: Context) -> None:
             ctx,
             "no_eligible_reviewers",
             _staff_people(),
-            "No co-chair can review this study",
+            _l("No co-chair can review this study"),
             path=f"/cochair/studies/{ctx.study.id}",
         )
 
@@ -102,14 +104,19 @@ def _submit(ctx: Context) -> None:
         ctx,
         "study_submitted",
         _cochairs(ctx.study),
-        "Submitted for your review",
+        _l("Submitted for your review"),
         path=f"/cochair/studies/{ctx.study.id}",
         due_at=due,
         resubmitted=False,
         changed=[],
     )
     _tell(
-        ctx, "submission_received", _authors(ctx.study), "Submitted", due_at=due, resubmitted=False
+        ctx,
+        "submission_received",
+        _authors(ctx.study),
+        _l("Submitted"),
+        due_at=due,
+        resubmitted=False,
     )
     _tell_if_nobody_reviews(ctx)
 
@@ -132,14 +139,19 @@ def _resubmit(ctx: Context) -> None:
         ctx,
         "study_submitted",
         _cochairs(ctx.study),
-        "Resubmitted for your review",
+        _l("Resubmitted for your review"),
         path=f"/cochair/studies/{ctx.study.id}",
         due_at=due,
         resubmitted=True,
         changed=changed,
     )
     _tell(
-        ctx, "submission_received", _authors(ctx.study), "Resubmitted", due_at=due, resubmitted=True
+        ctx,
+        "submission_received",
+        _authors(ctx.study),
+        _l("Resubmitted"),
+        due_at=due,
+        resubmitted=True,
     )
     _tell_if_nobody_reviews(ctx)
 
@@ -183,7 +195,7 @@ def _decide(ctx: Context) -> None:
             ctx,
             "changes_requested",
             _authors(study),
-            "Changes requested",
+            _l("Changes requested"),
             items=_items_context(rnd),
             tally=counts,
             comments=[r.comment for r in rnd.reviews if r.comment],
@@ -193,7 +205,7 @@ def _decide(ctx: Context) -> None:
             ctx,
             "study_declined",
             _authors(study),
-            "Declined",
+            _l("Declined"),
             tally=counts,
             comments=[r.comment for r in rnd.reviews if r.comment],
         )
@@ -214,7 +226,7 @@ def _decide(ctx: Context) -> None:
             ctx,
             "study_approved",
             _authors(study),
-            "Approved by the co-chairs",
+            _l("Approved by the co-chairs"),
             closes_at=window.closes_at.isoformat(),
             window_id=window.id,
             tally=counts,
@@ -255,7 +267,7 @@ def _close_affirmation(ctx: Context) -> None:
     ctx.audit_data.update(affirmed=ctx.data["affirmed"], **votes)
     if ctx.data["affirmed"]:
         people = {u.id: u for u in _authors(study) + _cochairs(study) + _staff_people()}
-        _tell(ctx, "study_affirmed", people.values(), "Affirmed by the network", **votes)
+        _tell(ctx, "study_affirmed", people.values(), _l("Affirmed by the network"), **votes)
         return
     latest = db.session.scalar(
         sa.select(Revision)
@@ -274,7 +286,7 @@ def _close_affirmation(ctx: Context) -> None:
         ctx,
         "study_returned",
         _authors(study),
-        "Returned to the co-chairs after affirmation",
+        _l("Returned to the co-chairs after affirmation"),
         objections=texts,
         due_at=rnd.due_at.isoformat(),
         **votes,
@@ -283,7 +295,7 @@ def _close_affirmation(ctx: Context) -> None:
         ctx,
         "study_returned_cochairs",
         _cochairs(study),
-        "Returned to you after affirmation",
+        _l("Returned to you after affirmation"),
         path=f"/cochair/studies/{study.id}",
         objections=texts,
         due_at=rnd.due_at.isoformat(),
@@ -304,14 +316,18 @@ def _publish(ctx: Context) -> None:
     study = ctx.study
     people = {u.id: u for u in _authors(study) + _cochairs(study)}
     _tell(
-        ctx, "study_published", people.values(), "Published", public_path=f"/library/{study.slug}"
+        ctx,
+        "study_published",
+        people.values(),
+        _l("Published"),
+        public_path=f"/library/{study.slug}",
     )
     broadcasts.newly_published(study)
 
 
 def _unpublish(ctx: Context) -> None:
     library.on_unpublish(ctx.study)
-    _tell(ctx, "study_unpublished", _authors(ctx.study), "Removed from the library")
+    _tell(ctx, "study_unpublished", _authors(ctx.study), _l("Removed from the library"))
 
 
 def _withdraw(ctx: Context) -> None:
@@ -330,10 +346,10 @@ def _withdraw(ctx: Context) -> None:
             ctx,
             "study_withdrawn",
             _cochairs(study),
-            "Withdrawn by the authors",
+            _l("Withdrawn by the authors"),
             path=f"/cochair/studies/{study.id}",
         )
 
 
 def _reopen_declined(ctx: Context) -> None:
-    _tell(ctx, "study_reopened", _authors(ctx.study), "Reopened as a draft")
+    _tell(ctx, "study_reopened", _authors(ctx.study), _l("Reopened as a draft"))

@@ -1,5 +1,7 @@
 """The table's predicates: who may try a row, and the guards that refuse it with a message."""
 
+from flask_babel import gettext as _
+
 from models.enums import Section
 from review import drafts, policy, reviews
 from review.workflow.context import REASON_MAX, Context
@@ -24,9 +26,9 @@ def _system(user, study) -> bool:
 
 def _need_reason(ctx: Context) -> str | None:
     if not (ctx.reason or "").strip():
-        return "Reason: say why (it is recorded in the history)."
+        return _("Reason: say why (it is recorded in the history).")
     if len(ctx.reason) > REASON_MAX:
-        return f"Reason: keep it under {REASON_MAX} characters."
+        return _("Reason: keep it under %(max)s characters.", max=REASON_MAX)
     return None
 
 
@@ -36,8 +38,8 @@ def _complete(ctx: Context) -> str | None:
         return None
     names = []
     for key in missing:
-        names.append("Details" if key == drafts.METADATA else Section(key).label)
-    return "Complete these parts first: " + ", ".join(names) + "."
+        names.append(_("Details") if key == drafts.METADATA else Section(key).label)
+    return _("Complete these parts first: %(parts)s.", parts=", ".join(names))
 
 
 def _resubmittable(ctx: Context) -> str | None:
@@ -46,10 +48,9 @@ def _resubmittable(ctx: Context) -> str | None:
         return message
     left = reviews.unanswered(reviews.current_round(ctx.study))
     if left:
-        return (
-            "Write a response to every feedback item before resubmitting: "
-            + "; ".join(reviews.item_name(it) for it in left)
-            + "."
+        return _(
+            "Write a response to every feedback item before resubmitting: %(items)s.",
+            items="; ".join(reviews.item_name(it) for it in left),
         )
     return None
 
@@ -57,7 +58,7 @@ def _resubmittable(ctx: Context) -> str | None:
 def _review_guard(ctx: Context) -> str | None:
     rnd = reviews.current_round(ctx.study)
     if rnd is None or rnd.decided_at is not None:
-        return "This round has been decided; reviews can no longer be changed."
+        return _("This round has been decided; reviews can no longer be changed.")
     try:
         ctx.data["clean"] = reviews.clean_review(
             ctx.data.get("recommendation"), ctx.data.get("overall", ""), ctx.data.get("items", ())
@@ -74,17 +75,17 @@ def _override_guard(ctx: Context) -> str | None:
 
 def _conflict_guard(ctx: Context) -> str | None:
     if not (ctx.comment or "").strip():
-        return "Reason: say what the conflict of interest is."
+        return _("Reason: say what the conflict of interest is.")
     return None
 
 
 def _decide_guard(ctx: Context) -> str | None:
     if not reviews.decision_due(ctx.study):
-        return "The round does not have the reviews it needs for a decision yet."
+        return _("The round does not have the reviews it needs for a decision yet.")
     return None
 
 
 def _close_guard(ctx: Context) -> str | None:
     if not isinstance(ctx.data.get("affirmed"), bool):
-        return "The result of the affirmation (affirmed or not) is missing."
+        return _("The result of the affirmation (affirmed or not) is missing.")
     return None

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from models import AffirmationWindow, AuditEvent, CaseStudy
 from models.base import db
@@ -13,11 +14,11 @@ from review.workflow.table import HISTORY_LABELS
 
 def describe(ev: AuditEvent) -> str:
     """Say in one line what an audit event records, for people."""
-    who = ev.actor.name if ev.actor is not None else "The system"
-    what = HISTORY_LABELS.get(ev.event, ev.event.replace("_", " ").capitalize()).lower()
-    text = f"{who}: {what}"
+    who = ev.actor.name if ev.actor is not None else _("The system")
+    what = str(HISTORY_LABELS.get(ev.event, ev.event.replace("_", " ").capitalize())).lower()
+    text = _("%(who)s: %(what)s", who=who, what=what)
     if ev.to_state and ev.to_state != ev.from_state:
-        text += f" (now {S(ev.to_state).label.lower()})"
+        text += " " + _("(now %(state)s)", state=S(ev.to_state).label.lower())
     return text
 
 
@@ -47,21 +48,21 @@ def whose_turn(study: CaseStudy) -> Turn:
     since = study.state_changed_at
     state = study.state
     if state == S.draft:
-        return Turn("The authors’: the study is being written", since)
+        return Turn(_("The authors’: the study is being written"), since)
     if state in OPEN_FOR_REVIEW:
         rnd = reviews.current_round(study)
         waiting = [
             u.name for u in reviews.eligible_reviewers(study) if reviews.review_of(rnd, u) is None
         ]
-        who = ", ".join(waiting) if waiting else "staff (no co-chair can review it)"
+        who = ", ".join(waiting) if waiting else _("staff (no co-chair can review it)")
         since = rnd.opened_at if rnd is not None else since
         return Turn(
-            f"The co-chairs’ (round {study.current_round}): {who}",
+            _("The co-chairs’ (round %(round)s): %(who)s", round=study.current_round, who=who),
             since,
             rnd.due_at if rnd is not None else None,
         )
     if state == S.changes_requested:
-        return Turn("The authors’: revise the study and respond to the feedback", since)
+        return Turn(_("The authors’: revise the study and respond to the feedback"), since)
     if state == S.in_affirmation:
         window = db.session.scalar(
             sa.select(AffirmationWindow)
@@ -70,10 +71,10 @@ def whose_turn(study: CaseStudy) -> Turn:
             .limit(1)
         )
         return Turn(
-            "The network’s: members are affirming it",
+            _("The network’s: members are affirming it"),
             since,
             window.closes_at if window is not None else None,
         )
     if state == S.affirmed:
-        return Turn("Staff’s: it is ready to publish", since)
-    return Turn(f"No one’s: it is {state.label.lower()}", since)
+        return Turn(_("Staff’s: it is ready to publish"), since)
+    return Turn(_("No one’s: it is %(state)s", state=state.label.lower()), since)
