@@ -23,6 +23,8 @@ MATRIX = [
     ("GET", "/", "main.home", ALL),
     ("GET", "/healthz", "main.healthz", ALL),
     ("GET", "/case-studies/some-study", "main.old_site", everyone(301)),
+    ("POST", "/language", "main.language", everyone(303)),
+    ("GET", "/language", "main.language", everyone(405)),
     ("GET", "/auth/login", "auth.login", {"visitor": 200, **dict.fromkeys(SIGNED_IN, 302)}),
     ("POST", "/auth/logout", "auth.logout", {"visitor": LOGIN, **dict.fromkeys(SIGNED_IN, 302)}),
     ("GET", "/auth/logout", "auth.logout", everyone(405)),
@@ -61,6 +63,13 @@ MATRIX = [
         {"visitor": LOGIN, **dict.fromkeys(SIGNED_IN, 302)},
     ),
     ("GET", "/account/sessions/0123456789abcdef/end", "account.end_session", everyone(405)),
+    (
+        "POST",
+        "/account/calendar/reset",
+        "account.reset_calendar",
+        {"visitor": LOGIN, **dict.fromkeys(SIGNED_IN, 302)},
+    ),
+    ("GET", "/account/calendar/reset", "account.reset_calendar", everyone(405)),
     (
         "POST",
         "/account/sessions/end-others",
