@@ -2,11 +2,13 @@
 
 Built from the source with `ast`, so it sees every import, at the top of a module or inside a
 function: no cycle between modules, no arrow of the forbidden list, no late import of the
-project's own code.
+project's own code, no module over 400 lines.
 """
 
 import ast
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("review", "models", "forms", "workers")
@@ -140,6 +142,11 @@ def test_no_late_import_of_the_projects_own_code():
         if inside
     )
     assert late == []
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_no_module_is_over_400_lines(module):
+    assert len(MODULES[module].read_text().splitlines()) <= 400
 
 
 def test_the_checker_sees_a_forbidden_arrow_and_a_cycle(monkeypatch):
