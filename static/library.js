@@ -78,6 +78,9 @@
       .catch(clear);
   }
 
+  // A search box that offers suggestions is a combobox: only that role may say it is expanded.
+  input.setAttribute("role", "combobox");
+  input.setAttribute("aria-autocomplete", "list");
   input.setAttribute("aria-controls", box.id);
   input.setAttribute("aria-expanded", "false");
   input.setAttribute("autocomplete", "off");
