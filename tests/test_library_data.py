@@ -18,6 +18,7 @@ from review import library
 from tests.factories import complete_study
 from tests.publishing import publish, published_study
 from tests.test_authoring import edit_data
+from tests.test_library import count_statements
 from tests.test_library_real import run_import, study_row
 
 
@@ -312,3 +313,28 @@ def test_import_csv_reads_population_and_secondary_pillars(app, make_user):
     study = db.session.scalar(sa.select(CaseStudy).where(CaseStudy.slug == "spokane-free-transit"))
     assert study.population == 229_071
     assert [p.slug for p in study.secondary_pillars] == [fourth.slug, fifth.slug]
+
+
+def test_a_card_names_the_secondary_pillars_in_order_at_the_same_statement_count(
+    app, client, make_user
+):
+    first, second, third, fourth, fifth = pillars()
+    author = make_user()
+    published_study(author, title="One pillar", place="Durham", pillar_id=first.id)
+    plain = client.get("/library")
+    assert 'class="secondary-pillars"' not in plain.get_data(as_text=True)
+    study = published_study(author, title="Two more", place="Spokane", pillar_id=second.id)
+    study.secondary_pillars = [fifth, third]
+    db.session.commit()
+    names = f"(also {third.name}, {fifth.name})"
+    fifth_slug = fifth.slug
+    library.facet_cache().clear()
+    db.session.remove()
+    with count_statements() as seen:
+        html = unescape(client.get("/library").get_data(as_text=True))
+    card = html[html.index("Two more") : html.index("</article>", html.index("Two more"))]
+    assert names in card
+    assert len(seen) == 3, seen
+    assert names in unescape(
+        client.get("/library", query_string={"pillar": fifth_slug}).get_data(as_text=True)
+    )

@@ -4,25 +4,54 @@ one SELECT that builds cards (its topics and its lead image's card-sized copy fo
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
-from models import CaseStudy, ImageRendition, LeadImage, Pillar, Topic, study_topics
+from models import (
+    CaseStudy,
+    ImageRendition,
+    LeadImage,
+    Pillar,
+    Topic,
+    study_pillars,
+    study_topics,
+)
 from models.enums import ContentLanguage, GovernmentType, StudyKind, StudyState
 from review.images import CARD
 from review.library.publishing import _dialect
 
 
+def _joined(column):
+    """The values of `column` over a subquery's rows, separated by '|'."""
+    if _dialect() == "postgresql":
+        return sa.func.string_agg(column, sa.literal_column("'|'"))
+    return sa.func.group_concat(column, "|")
+
+
 def _topic_names():
     """A correlated subquery listing a study's topics, separated by '|'."""
-    if _dialect() == "postgresql":
-        agg = sa.func.string_agg(Topic.name, sa.literal_column("'|'"))
-    else:
-        agg = sa.func.group_concat(Topic.name, "|")
     return (
-        sa.select(agg)
+        sa.select(_joined(Topic.name))
         .select_from(study_topics.join(Topic, Topic.id == study_topics.c.topic_id))
         .where(study_topics.c.study_id == CaseStudy.id)
         .scalar_subquery()
     )
+
+
+def _secondary_pillar_names():
+    """A correlated subquery listing a study's secondary pillars as position:name, by '|'."""
+    other = aliased(Pillar)
+    entry = sa.cast(other.position, sa.String()) + sa.literal(":") + other.name
+    return (
+        sa.select(_joined(entry))
+        .select_from(study_pillars.join(other, other.id == study_pillars.c.pillar_id))
+        .where(study_pillars.c.study_id == CaseStudy.id)
+        .scalar_subquery()
+    )
+
+
+def _by_position(joined: str | None) -> list[str]:
+    entries = [e.partition(":") for e in joined.split("|")] if joined else []
+    return [name for _position, _colon, name in sorted(entries, key=lambda e: int(e[0] or 0))]
 
 
 @dataclass
@@ -46,6 +75,8 @@ class Card:
     pillar_slug: str
     pillar_name: str
     topics: list[str] = field(default_factory=list)
+    # The other pillars the study belongs to, in the pillars' order.
+    secondary_pillars: list[str] = field(default_factory=list)
     language: ContentLanguage = ContentLanguage.en
     # The lead image's card-sized copy: its attachment, description and size (or None).
     image_id: int | None = None
@@ -92,8 +123,13 @@ IMAGE_COLUMNS = (
 def cards_of(rows) -> list[Card]:
     out = []
     for row in rows:
-        *values, language, image_id, alt, width, height, topics = row
-        card = Card(*values, topics=sorted(topics.split("|")) if topics else [], language=language)
+        *values, language, image_id, alt, width, height, topics, secondary = row
+        card = Card(
+            *values,
+            topics=sorted(topics.split("|")) if topics else [],
+            secondary_pillars=_by_position(secondary),
+            language=language,
+        )
         if width is not None:
             card.image_id, card.image_alt = image_id, alt
             card.image_width, card.image_height = width, height
@@ -104,7 +140,13 @@ def cards_of(rows) -> list[Card]:
 def card_select(conditions=(), hits=None):
     """Return a SELECT of Card rows (with topics) of published studies matching conditions."""
     stmt = (
-        sa.select(*CARD_COLUMNS, CaseStudy.language, *IMAGE_COLUMNS, _topic_names().label("topics"))
+        sa.select(
+            *CARD_COLUMNS,
+            CaseStudy.language,
+            *IMAGE_COLUMNS,
+            _topic_names().label("topics"),
+            _secondary_pillar_names().label("secondary_pillars"),
+        )
         .join(Pillar, Pillar.id == CaseStudy.pillar_id)
         .outerjoin(LeadImage, LeadImage.study_id == CaseStudy.id)
         .outerjoin(
