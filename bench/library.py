@@ -43,6 +43,7 @@ from models.enums import US_STATES  # noqa: E402
 from models.pillar import seed_pillars  # noqa: E402
 from review import library  # noqa: E402
 from review.app import create_app  # noqa: E402
+from review.library import facet_counts  # noqa: E402
 from review.library.forgiving import VOCABULARY, vocabulary_words  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -217,6 +218,8 @@ def _generate(count: int) -> None:
         db.session.commit()
         db.session.execute(sa.text("ANALYZE"))
         db.session.commit()
+    # The maintained facet counts, as migration 0013 fills them for a library that exists.
+    facet_counts.rebuild()
     library.bump_generation()
     db.session.commit()
 

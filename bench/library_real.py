@@ -8,12 +8,15 @@ from models import User
 from models.base import db
 from models.clock import utcnow
 from review import library
+from review.library import facet_counts
 from review.library.forgiving import did_you_mean
 from review.staff import imports
 
 
 def publication() -> None:
-    """What a publication does to the library's caches: a new generation, committed."""
+    """What a publication does to the library's caches and counts: one study's facet
+    contributions refreshed (review.library.facet_counts) and a new generation, committed."""
+    facet_counts.refresh([1])
     library.bump_generation()
     db.session.commit()
 

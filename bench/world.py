@@ -40,6 +40,7 @@ from models.enums import US_STATES
 from models.pillar import seed_pillars
 from review import library
 from review.infra.passwords import hash_password
+from review.library import facet_counts
 
 PASSWORD = "bench-password-17"
 MEMBERS = 3_200
@@ -482,6 +483,7 @@ class World:
                 )
             )
         db.session.commit()
+        facet_counts.rebuild()
         library.bump_generation()
         db.session.commit()
         if postgres:

@@ -37,7 +37,7 @@ class StudySlugForm(FlaskForm):
 
 class StudyImportForm(FlaskForm):
     file = FileField(
-        _l("JSON or CSV file"),
+        _l("JSON, CSV or .zip file"),
         validators=[FileRequired("Choose the file of studies to import.")],
     )
     invite = BooleanField(_l("Email an invitation to each author who has no account yet"))

@@ -17,6 +17,7 @@ from models.case_study import (
     study_topics,
 )
 from models.commitment import Commitment
+from models.library_facets import facet_counts, facet_members
 from models.notification import Broadcast, Notification
 from models.pillar import CochairAssignment, Pillar
 from models.rescue import RescuedForm
@@ -65,5 +66,7 @@ __all__ = [
     "moving_state",
     "pillar_follows",
     "study_pillars",
+    "facet_counts",
+    "facet_members",
     "study_topics",
 ]

@@ -10,6 +10,7 @@ import os
 import secrets
 import tempfile
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import sqlalchemy as sa
@@ -83,9 +84,47 @@ def add_attachment(study: CaseStudy, upload: FileStorage, actor) -> Attachment:
                 max_per_study=MAX_PER_STUDY,
             )
         )
+    key = secrets.token_hex(20)
+    with _checked(upload) as (partial, filename, content_type, size, digest):
+        partial.seek(0)
+        cleaned = images.without_metadata(partial.read(), content_type)
+        if cleaned is not None:
+            # The camera's EXIF (the place a photograph was taken, among others) never leaves.
+            digest, size = hashlib.sha256(cleaned), len(cleaned)
+            storage.current().save(key, io.BytesIO(cleaned))
+        else:
+            partial.seek(0)
+            storage.current().save(key, partial)
+    attachment = Attachment(
+        study_id=study.id,
+        filename=filename,
+        content_type=content_type,
+        size=size,
+        sha256=digest.hexdigest(),
+        storage_key=key,
+        uploaded_by_id=actor.id,
+        created_at=utcnow(),
+    )
+    # Added beside the study, not through it, so the study's version (for text edits) stays.
+    db.session.add(attachment)
+    db.session.flush()
+    db.session.expire(study, ["attachments"])
+    return attachment
+
+
+def check_upload(upload: FileStorage) -> str:
+    """Return the content type of a file an upload would accept, storing nothing (the
+    import's dry run); raise AttachmentError as add_attachment would."""
+    with _checked(upload) as (_partial, _filename, content_type, _size, _digest):
+        return content_type
+
+
+@contextmanager
+def _checked(upload: FileStorage):
+    """Copy the upload to a temporary file, checking its size, content and name; yield
+    (file, filename, content type, size, sha256). Raise AttachmentError."""
     limit = current_app.config["MAX_ATTACHMENT_BYTES"]
     filename = clean_filename(upload.filename)
-    key = secrets.token_hex(20)
     digest, size = hashlib.sha256(), 0
     # Checked in a temporary file first, so the store only ever receives accepted files.
     with tempfile.NamedTemporaryFile(prefix="upload-") as partial:
@@ -125,30 +164,7 @@ def add_attachment(study: CaseStudy, upload: FileStorage, actor) -> Attachment:
                     content_type2=sorted(EXTENSIONS[content_type])[0],
                 )
             )
-        partial.seek(0)
-        cleaned = images.without_metadata(partial.read(), content_type)
-        if cleaned is not None:
-            # The camera's EXIF (the place a photograph was taken, among others) never leaves.
-            digest, size = hashlib.sha256(cleaned), len(cleaned)
-            storage.current().save(key, io.BytesIO(cleaned))
-        else:
-            partial.seek(0)
-            storage.current().save(key, partial)
-    attachment = Attachment(
-        study_id=study.id,
-        filename=filename,
-        content_type=content_type,
-        size=size,
-        sha256=digest.hexdigest(),
-        storage_key=key,
-        uploaded_by_id=actor.id,
-        created_at=utcnow(),
-    )
-    # Added beside the study, not through it, so the study's version (for text edits) stays.
-    db.session.add(attachment)
-    db.session.flush()
-    db.session.expire(study, ["attachments"])
-    return attachment
+        yield partial, filename, content_type, size, digest
 
 
 def remove_attachment(study: CaseStudy, attachment: Attachment) -> None:

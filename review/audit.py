@@ -18,9 +18,11 @@ def record(
     round_number: int | None = None,
     override_reason: str | None = None,
     data: dict | None = None,
+    flush: bool = True,
     **more,
 ) -> AuditEvent:
-    """Write one audit event and flush; `actor` None is the system.
+    """Write one audit event and flush (unless `flush` is False: a batch's caller flushes
+    once); `actor` None is the system.
 
     The event's data is `data` and the keyword arguments beyond these (None when both are
     empty); pass `data` for keys that are not names, such as "from".
@@ -39,5 +41,6 @@ def record(
         created_at=utcnow(),
     )
     db.session.add(row)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return row

@@ -226,17 +226,23 @@ def affirmation_close_command(study_id: int, reason: str) -> None:
 @click.option("--dry-run", is_flag=True, help="Check every row and write nothing.")
 @click.option("--invite", is_flag=True, help="Email an invitation to each new author.")
 def studies_import(file: str, actor_email: str, dry_run: bool, invite: bool) -> None:
-    """Import published studies from a JSON or CSV file (the staff export's shape)."""
+    """Import published studies from a JSON or CSV file (the staff export's shape), or a .zip
+    holding one and the files its rows attach."""
     actor = accounts.find_user(actor_email)
     if actor is None or actor.kind != UserKind.staff:
         raise click.ClickException(f"{actor_email} is not a staff account.")
     try:
         with open(file, "rb") as handle:
-            rows = imports.read_rows(file, handle.read())
+            rows, bundle = imports.read_upload(file, handle.read())
     except imports.ImportFileError as exc:
         raise click.ClickException(str(exc)) from None
     report = imports.import_studies(
-        rows, actor, source=os.path.basename(file), dry_run=dry_run, invite=invite
+        rows,
+        actor,
+        source=os.path.basename(file),
+        dry_run=dry_run,
+        invite=invite,
+        bundle=bundle,
     )
     if dry_run:
         db.session.rollback()

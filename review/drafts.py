@@ -146,8 +146,16 @@ def create_draft(author, title: str, pillar_id: int) -> CaseStudy:
 
 
 def _topics(names: list[str]) -> list[Topic]:
+    existing = topics_by_name(names)
+    return [existing[name] for name in names]
+
+
+def topics_by_name(names) -> dict[str, Topic]:
+    """Return the topics of these names, creating those that do not exist (one query for
+    all, and a savepoint per new one); flush only."""
+    names = list(dict.fromkeys(names))
     if not names:
-        return []
+        return {}
     existing = {
         t.name: t for t in db.session.scalars(sa.select(Topic).where(Topic.name.in_(names)))
     }
@@ -161,7 +169,7 @@ def _topics(names: list[str]) -> list[Topic]:
                 db.session.add(existing[name])
         except IntegrityError:
             existing[name] = db.session.scalar(sa.select(Topic).where(Topic.name == name))
-    return [existing[name] for name in names]
+    return existing
 
 
 def _secondary_pillars(ids: list[int], primary_id: int) -> list[Pillar]:
@@ -196,6 +204,26 @@ def save_draft(study: CaseStudy, values: dict, expected_version: int | None) -> 
         if "secondary_pillar_ids" in changed
         else None
     )
+    fill(study, values, changed, topics, secondary, slug)
+    # Always touch the row so its version moves even when only child rows changed.
+    study.updated_at = utcnow()
+    db.session.flush()
+    return study
+
+
+def fill(
+    study: CaseStudy,
+    values: dict,
+    changed: set[str],
+    topics: list[Topic] | None,
+    secondary: list[Pillar] | None,
+    slug: str | None,
+) -> None:
+    """Set the form's values on the study (the lists in `changed`, topics and secondary
+    pillars when given, resolved), rendering changed Markdown; no statement of its own.
+
+    The editor's save and the import (which builds whole studies before one flush) share it.
+    """
     for name in (
         "title",
         "pillar_id",
@@ -238,10 +266,6 @@ def save_draft(study: CaseStudy, values: dict, expected_version: int | None) -> 
         ]
     if "links" in changed:
         study.links = [Link(position=i, **row) for i, row in enumerate(values["links"])]
-    # Always touch the row so its version moves even when only child rows changed.
-    study.updated_at = utcnow()
-    db.session.flush()
-    return study
 
 
 def next_step(study: CaseStudy) -> str:

@@ -124,16 +124,23 @@ def freeze(study: CaseStudy, reason: str, actor) -> Revision:
     `reason` is "submit", "resubmit" or "correction"; `actor` is the User (or None for the system).
     """
     db.session.flush()  # the rows just edited must be in the snapshot
+    revision = new_revision(study, reason, actor, next_number(study))
+    db.session.flush()
+    return revision
+
+
+def new_revision(study: CaseStudy, reason: str, actor, number: int) -> Revision:
+    """Add the study's content as revision `number`, unflushed (the import freezes a batch of
+    new studies, each its revision 1, in one flush)."""
     revision = Revision(
         study_id=study.id,
-        number=next_number(study),
+        number=number,
         reason=reason,
         content=snapshot(study),
         created_by_id=getattr(actor, "id", None),
         created_at=utcnow(),
     )
     db.session.add(revision)
-    db.session.flush()
     return revision
 
 

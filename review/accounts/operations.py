@@ -63,6 +63,18 @@ def create_user(
     return user
 
 
+def create_unclaimed(people: list[tuple[str, str]], kind: UserKind = UserKind.member) -> list[User]:
+    """Create accounts without a password for these (email, name), which the caller has
+    looked up and found missing (the import, a batch at a time); one flush for them all."""
+    users = [
+        User(email=normalise_email(email), name=name.strip(), kind=kind, created_at=utcnow())
+        for email, name in people
+    ]
+    db.session.add_all(users)
+    db.session.flush()
+    return users
+
+
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"account-{purpose}")
 

@@ -26,12 +26,14 @@ from review.library.pages import (
 from review.library.publishing import (
     bump_generation,
     correct,
+    on_import,
     on_publish,
     on_unpublish,
     public_slug,
     public_url,
     reindex,
     reindex_all,
+    set_lead_image,
     set_synonyms,
 )
 from review.library.search import (
@@ -63,6 +65,7 @@ __all__ = [
     "facet_cache",
     "library_page",
     "loosen",
+    "on_import",
     "on_publish",
     "on_unpublish",
     "parse_query",
@@ -76,6 +79,7 @@ __all__ = [
     "reindex_all",
     "related",
     "results",
+    "set_lead_image",
     "set_synonyms",
     "sitemap_entries",
     "slug_problem",

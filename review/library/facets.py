@@ -14,12 +14,14 @@ from models import (
     Pillar,
     Setting,
     Topic,
+    facet_counts,
     study_pillars,
     study_topics,
 )
 from models.base import db
 from models.enums import US_STATES, ContentLanguage, GovernmentType, PopulationBand, StudyKind
 from review.infra.i18n import current_locale
+from review.library.facet_counts import rows as maintained_rows
 from review.library.forgiving import SYNONYMS_KEY, Synonyms, parse_synonyms, synonyms_text
 from review.library.publishing import GENERATION_KEY, _dialect
 from review.library.search import FACETS, YEAR, Query, _conditions, _hits
@@ -118,9 +120,36 @@ def facets(query: Query) -> Facets:
                 0,
             ).select_from(h),
         ]
+    return _assemble(db.session.execute(sa.union_all(*parts)).all())
+
+
+def maintained_facets() -> Facets:
+    """Return the whole library's facets from the maintained counts (one statement): what the
+    unfiltered page shows, as exact as a recount (review.library.facet_counts keeps them)."""
+    c = facet_counts.c
+    pillars = (
+        sa.select(
+            sa.literal("pillar"),
+            Pillar.slug,
+            Pillar.name,
+            sa.func.coalesce(c.n, 0),
+            Pillar.position,
+        )
+        .select_from(Pillar)
+        .outerjoin(
+            facet_counts,
+            sa.and_(c.facet == "pillar", c.value == sa.cast(Pillar.id, sa.String())),
+        )
+    )
+    others = maintained_rows().where(c.facet != "pillar").subquery()
+    rest = sa.select(others.c.facet, others.c.value, sa.cast(sa.null(), sa.String()), others.c.n, 0)
+    return _assemble(db.session.execute(sa.union_all(pillars, rest)).all())
+
+
+def _assemble(rows) -> Facets:
+    """Return Facets from (facet, value, label, n, position) rows, each facet in its order."""
     by_name: dict[str, list[FacetValue]] = {name: [] for name in FACETS}
     total = 0
-    rows = db.session.execute(sa.union_all(*parts)).all()
     for facet, value, label, n, _position in rows:
         if facet == "total":
             total = n
@@ -239,7 +268,10 @@ def _synonyms(text: str) -> Synonyms:
 
 def cached_facets(query: Query, current: str) -> Facets:
     """Return the facets of a query, computed at most once per library generation and language
-    (their labels are in it)."""
+    (their labels are in it); the whole library's are read from the maintained counts, so the
+    first page after a publication costs what any other does."""
+    if not query.q.strip() and not query.filters:
+        return maintained_facets()
     key = (current, current_locale(), query.cache_key)
     cache = facet_cache()
     found = cache.get(key)

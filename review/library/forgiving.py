@@ -123,11 +123,15 @@ def vocabulary_words(*texts: str) -> set[str]:
 
 def write_vocabulary(study_id: int, found: set[str]) -> None:
     """Replace a study's words in the vocabulary; flush only (a statement each)."""
-    forget_vocabulary(study_id)
-    if found:
-        db.session.execute(
-            VOCABULARY.insert(), [{"word": w, "study_id": study_id} for w in sorted(found)]
-        )
+    write_vocabularies({study_id: found})
+
+
+def write_vocabularies(found: dict[int, set[str]]) -> None:
+    """Replace the words of these studies in the vocabulary: two statements for them all."""
+    db.session.execute(VOCABULARY.delete().where(VOCABULARY.c.study_id.in_(sorted(found))))
+    rows = [{"word": w, "study_id": i} for i, words in found.items() for w in sorted(words)]
+    if rows:
+        db.session.execute(VOCABULARY.insert(), rows)
 
 
 def forget_vocabulary(study_id: int) -> None:

@@ -19,17 +19,18 @@ from models import (
 from models.base import db
 from models.clock import utcnow
 from models.enums import MARKDOWN_SECTIONS, US_STATES, ContentLanguage, StudyState
-from review import revisions
+from review import images, revisions
 from review.audit import record
 from review.errors import Stale
 from review.infra.markdown import render
+from review.library import facet_counts
 from review.library.folding import fold
 from review.library.forgiving import (
     SYNONYMS_KEY,
     forget_vocabulary,
     parse_synonyms,
     vocabulary_words,
-    write_vocabulary,
+    write_vocabularies,
 )
 from review.library.slugs import suggest_slug
 
@@ -54,6 +55,7 @@ def on_publish(study: CaseStudy) -> None:
         study.slug = public_slug(study)
     db.session.flush()
     _write_index(study)
+    facet_counts.refresh([study.id])
     bump_generation()
 
 
@@ -64,6 +66,7 @@ def on_unpublish(study: CaseStudy) -> None:
         sa.text(f"DELETE FROM library_search WHERE {_index_key()} = :id"), {"id": study.id}
     )
     forget_vocabulary(study.id)
+    facet_counts.refresh([study.id], counted=False)
     bump_generation()
 
 
@@ -72,6 +75,7 @@ def reindex(study: CaseStudy) -> None:
     db.session.flush()
     if study.state == StudyState.published:
         _write_index(study)
+    facet_counts.refresh([study.id], counted=study.state == StudyState.published)
     bump_generation()
 
 
@@ -101,6 +105,30 @@ def correct(study: CaseStudy, values: dict, actor: User, note: str, expected_ver
     reindex(study)
 
 
+def set_lead_image(
+    study: CaseStudy, attachment, alt_text: str, caption: str, credit: str, actor: User
+) -> None:
+    """Staff choose a published study's lead image among its PNG and JPEG files, described: a
+    correction like any other (a new revision, "last updated", an audit event); flush only.
+
+    Raise review.images.ImageError naming the field (alt text missing, not a picture…).
+    """
+    images.choose(study, attachment, alt_text, caption, credit)
+    study.corrected_at = utcnow()
+    db.session.flush()
+    revision = revisions.freeze(study, "correction", actor)
+    record(
+        actor,
+        "lead_image_set",
+        study=study,
+        from_state=study.state,
+        to_state=study.state,
+        comment=f"Lead image: {attachment.filename}",
+        data={"attachment_id": attachment.id},
+        revision=revision.number,
+    )
+
+
 def _index_key() -> str:
     return "study_id" if _dialect() == "postgresql" else "rowid"
 
@@ -123,19 +151,39 @@ def index_texts(study: CaseStudy) -> tuple[str, str, str]:
 
 
 def _write_index(study: CaseStudy) -> None:
-    """Index the study's texts folded (accents, full-width forms), as searches are folded.
+    _write_indexes([study])
+
+
+def _write_indexes(studies: list[CaseStudy]) -> None:
+    """Index the studies' texts folded (accents, full-width forms), as searches are folded; a
+    statement or two for them all.
 
     PostgreSQL stems each study with its own language's configuration ('spanish' for a
     Spanish study) and its summary's translation with the other one; SQLite's FTS5 has one
     tokenizer for all (accents folded), and holds the translation with the summary.
     """
-    title, summary, body = (fold(text) for text in index_texts(study))
-    translation = fold(study.summary_translation or "")
-    write_vocabulary(study.id, vocabulary_words(title, summary, translation))
-    language = study.language or ContentLanguage.en
-    other = next(lang for lang in ContentLanguage if lang != language)
-    params = {"id": study.id, "title": title, "summary": summary, "body": body}
-    if _dialect() == "postgresql":
+    rows, vocabulary = [], {}
+    postgres = _dialect() == "postgresql"
+    for study in studies:
+        title, summary, body = (fold(text) for text in index_texts(study))
+        translation = fold(study.summary_translation or "")
+        vocabulary[study.id] = vocabulary_words(title, summary, translation)
+        language = study.language or ContentLanguage.en
+        other = next(lang for lang in ContentLanguage if lang != language)
+        params = {"id": study.id, "title": title, "summary": summary, "body": body}
+        if postgres:
+            params |= {
+                "translation": translation,
+                "config": language.search_config,
+                "other": other.search_config,
+            }
+        else:
+            params["summary"] = f"{summary} {translation}".strip()
+        rows.append(params)
+    if not rows:
+        return
+    write_vocabularies(vocabulary)
+    if postgres:
         db.session.execute(
             sa.text(
                 "INSERT INTO library_search (study_id, document) VALUES (:id, "
@@ -145,23 +193,27 @@ def _write_index(study: CaseStudy) -> None:
                 "setweight(to_tsvector(CAST(:config AS regconfig), :body), 'D')) "
                 "ON CONFLICT (study_id) DO UPDATE SET document = excluded.document"
             ),
-            {
-                **params,
-                "translation": translation,
-                "config": language.search_config,
-                "other": other.search_config,
-            },
+            rows,
         )
     else:
-        params["summary"] = f"{summary} {translation}".strip()
-        db.session.execute(sa.text("DELETE FROM library_search WHERE rowid = :id"), params)
+        ids = ", ".join(str(int(r["id"])) for r in rows)
+        db.session.execute(sa.text(f"DELETE FROM library_search WHERE rowid IN ({ids})"))
         db.session.execute(
             sa.text(
                 "INSERT INTO library_search (rowid, title, summary, body) "
                 "VALUES (:id, :title, :summary, :body)"
             ),
-            params,
+            rows,
         )
+
+
+def on_import(studies: list[CaseStudy]) -> None:
+    """Index a batch of studies just imported as published, count them in the facets and
+    start a new library generation, once for the batch; flush only."""
+    db.session.flush()
+    _write_indexes(studies)
+    facet_counts.refresh([s.id for s in studies])
+    bump_generation()
 
 
 def bump_generation() -> None:
@@ -188,9 +240,9 @@ def reindex_all(batch: int = 500) -> int:
         ).all()
         if not studies:
             break
-        for study in studies:
-            _write_index(study)
+        _write_indexes(studies)
         count, last = count + len(studies), studies[-1].id
+    facet_counts.rebuild()
     bump_generation()
     return count
 

@@ -32,6 +32,7 @@ from models.enums import (
     StudyState,
 )
 from review.library.cards import Card, card_select, cards_of
+from review.library.facet_counts import YEAR
 from review.library.forgiving import Synonyms, clauses, fts5_query, search_terms, tsquery_text
 from review.library.publishing import _dialect
 
@@ -43,8 +44,6 @@ SORTS = ("relevance", "newest")
 # so that its cost stays bounded however common the word.
 RANK_CANDIDATES = 2000
 FACETS = ("pillar", "kind", "state", "government", "population", "language", "topic", "year")
-# The year a study is filed under: the year the work concluded, else the year it began.
-YEAR = sa.func.coalesce(CaseStudy.year_end, CaseStudy.year_start)
 
 
 # ------------------------------------------------------------------ the query

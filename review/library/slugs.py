@@ -67,8 +67,32 @@ def slug_owner(slug: str) -> int | None:
     return found
 
 
-def slug_problem(slug: str, study: CaseStudy | None = None) -> str | None:
-    """Return why a slug cannot be used for the study (None if it can)."""
+def slug_owners(slugs) -> dict[str, tuple[int, str, str]]:
+    """Return, for each of these slugs that a study holds now or held before, that study's
+    (id, title, current slug): two statements for any number of slugs."""
+    slugs = sorted({s for s in slugs if s})
+    if not slugs:
+        return {}
+    found = {
+        old: (study_id, title, current)
+        for old, study_id, title, current in db.session.execute(
+            sa.select(SlugRedirect.old_slug, CaseStudy.id, CaseStudy.title, CaseStudy.slug)
+            .join(CaseStudy, CaseStudy.id == SlugRedirect.study_id)
+            .where(SlugRedirect.old_slug.in_(slugs))
+        )
+    }
+    for study_id, title, current in db.session.execute(
+        sa.select(CaseStudy.id, CaseStudy.title, CaseStudy.slug).where(CaseStudy.slug.in_(slugs))
+    ):
+        found[current] = (study_id, title, current)
+    return found
+
+
+def slug_problem(
+    slug: str, study: CaseStudy | None = None, owners: dict | None = None
+) -> str | None:
+    """Return why a slug cannot be used for the study (None if it can). `owners` (from
+    slug_owners) spares the lookup of who holds it."""
     if not slug:
         return _("is required")
     if len(slug) > MAX_LENGTH:
@@ -81,7 +105,7 @@ def slug_problem(slug: str, study: CaseStudy | None = None) -> str | None:
         return _("may hold only lower-case letters a–z, digits and single hyphens between words")
     if slug in RESERVED:
         return _("“%(slug)s” is the address of one of the library's own pages", slug=slug)
-    owner = slug_owner(slug)
+    owner = slug_owner(slug) if owners is None else owners.get(slug, (None,))[0]
     if owner is not None and (study is None or owner != study.id):
         return _("“%(slug)s” is already the address of another case study", slug=slug)
     return None

@@ -1,10 +1,13 @@
 """Reading an import file (review.staff.imports): the rows of a JSON or CSV file in the shape of
-the staff export, each turned into the JSON shape of one study."""
+the staff export, each turned into the JSON shape of one study; or a .zip holding that file and
+the files its rows attach, by path relative to it."""
 
 import csv
 import io
 import json
+import posixpath
 import re
+import zipfile
 
 from flask_babel import gettext as _
 
@@ -16,6 +19,53 @@ _STAKEHOLDER = re.compile(r"^(.*?)\s*\(([a-z_]+),\s*([a-z_]+)\):\s*(.*)$")
 
 class ImportFileError(ValueError):
     """The file as a whole cannot be read; the message says why."""
+
+
+class Bundle:
+    """The files a .zip import carries beside its JSON or CSV file, by path relative to it."""
+
+    def __init__(self, archive: zipfile.ZipFile, base: str):
+        self.archive, self.base = archive, base
+        self.members = {i.filename: i for i in archive.infolist() if not i.is_dir()}
+
+    def find(self, path: str) -> zipfile.ZipInfo | None:
+        return self.members.get(posixpath.join(self.base, path) if self.base else path)
+
+    def open(self, info: zipfile.ZipInfo):
+        return self.archive.open(info)
+
+
+def read_upload(filename: str, data: bytes) -> tuple[list[dict], Bundle | None]:
+    """Return the rows of an import file and, for a .zip, the files that travel with them.
+
+    The .zip holds one JSON or CSV file (the one least deep in its folders: zipping a folder
+    is fine), and the files its rows name by path relative to that file."""
+    if not (filename or "").lower().endswith(".zip") and data[:4] != b"PK\x03\x04":
+        return read_rows(filename, data), None
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = [
+            i.filename
+            for i in archive.infolist()
+            if not i.is_dir()
+            and i.filename.lower().endswith((".json", ".csv"))
+            and not i.filename.startswith("__MACOSX/")
+        ]
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise ImportFileError(_("The .zip file cannot be read.")) from None
+    depth = min((n.count("/") for n in names), default=0)
+    top = [n for n in names if n.count("/") == depth]
+    if len(top) != 1:
+        raise ImportFileError(
+            _("The .zip must hold one JSON or CSV file of studies (it holds %(n)s).", n=len(top))
+        )
+    try:
+        rows = read_rows(top[0], archive.read(top[0]))
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        if isinstance(exc, ImportFileError):
+            raise
+        raise ImportFileError(_("The .zip file cannot be read.")) from None
+    return rows, Bundle(archive, posixpath.dirname(top[0]))
 
 
 def read_rows(filename: str, data: bytes) -> list[dict]:
@@ -106,6 +156,15 @@ def _from_csv(row: dict) -> dict:
     for line in _lines(row.get("links")):
         match = _LINK.match(line)
         out["links"].append({"label": match[1], "url": match[2]} if match else {"label": line})
+    files = [p.strip() for p in _cell(row.get("attachments")).split(";") if p.strip()]
+    if files:
+        out["attachments"] = files
+    lead = {key: _cell(row.get(f"lead_image_{key}")) for key in ("alt_text", "caption", "credit")}
+    out.pop("lead_image", None)
+    for key in lead:
+        out.pop(f"lead_image_{key}", None)
+    if _cell(row.get("lead_image")):
+        out["lead_image"] = {"path": _cell(row.get("lead_image")), **lead}
     names = [n.strip() for n in _cell(row.get("authors")).split(";")]
     emails = [e.strip() for e in _cell(row.get("author_emails")).split(";") if e.strip()]
     if emails:

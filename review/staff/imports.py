@@ -17,17 +17,33 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from forms.studies import StudyEditForm
-from models import CaseStudy, Pillar, StudyAuthor, User, moving_state
+from models import CaseStudy, Pillar, User
 from models.base import db
 from models.clock import utcnow
-from models.enums import MARKDOWN_SECTIONS, StudyState, UserKind
-from review import accounts, drafts, library, revisions
-from review.audit import record
-from review.library.slugs import base_slug, slug_owner
-from review.staff.import_files import LISTS, MAX_ROWS, ImportFileError, read_rows
+from models.enums import MARKDOWN_SECTIONS, StudyState
+from review import accounts, library
+from review.library.slugs import base_slug, slug_owners
+from review.staff.import_attachments import FilePlan, check_files
+from review.staff.import_batch import create_all
+from review.staff.import_files import (
+    LISTS,
+    MAX_ROWS,
+    Bundle,
+    ImportFileError,
+    read_rows,
+    read_upload,
+)
 from review.staff.import_report import Problem, Report, RowResult, report_lines, summary
 
-__all__ = ["MAX_ROWS", "ImportFileError", "Report", "read_rows", "report_lines", "summary"]
+__all__ = [
+    "MAX_ROWS",
+    "ImportFileError",
+    "Report",
+    "read_rows",
+    "read_upload",
+    "report_lines",
+    "summary",
+]
 
 # Keys of the staff export that describe the study's life here, not its content: ignored.
 IGNORED = {"id", "state_name", "created_at", "submitted_at", "corrected_at", "current_round"}
@@ -54,6 +70,8 @@ KNOWN = (
         "affirmed_at",
         "published_at",
         "population",
+        "attachments",
+        "lead_image",
     }
     | set(SCALARS)
     | set(LISTS)
@@ -232,9 +250,10 @@ class _Checked:
     authors: list[tuple[str, str]] = field(default_factory=list)
     published_at: object = None
     affirmed_at: object = None
+    files: FilePlan | None = None
 
 
-def _check(n: int, raw, pillars: dict, slugs_seen: dict[str, int]) -> _Checked:
+def _check(n: int, raw, pillars: dict, slugs_seen: dict, owners: dict, bundle) -> _Checked:
     result = RowResult(row=n)
     checked = _Checked(result)
     problems: list[tuple[str, str]] = []
@@ -265,19 +284,20 @@ def _check(n: int, raw, pillars: dict, slugs_seen: dict[str, int]) -> _Checked:
     checked.authors = _authors(raw.get("authors"), problems)
     checked.published_at = _moment(raw.get("published_at"), "published_at", problems)
     checked.affirmed_at = _moment(raw.get("affirmed_at"), "affirmed_at", problems)
+    checked.files = check_files(raw, bundle, problems)
     slug = raw.get("slug")
     if slug not in (None, ""):
         if not isinstance(slug, str):
             problems.append(("slug", _("must be text")))
         else:
             result.slug = slug.strip()
-            problem = library.slug_problem(result.slug)
-            if problem and not _imported_already(result, result.slug):
+            problem = library.slug_problem(result.slug, owners=owners)
+            if problem and not _imported_already(result, result.slug, owners):
                 problems.append(("slug", problem))
     if not problems and result.action == "create":
         values = form.values()
         if not result.slug and not _imported_already(
-            result, base_slug(values["title"], values["place"])
+            result, base_slug(values["title"], values["place"]), owners
         ):
             result.slug = library.suggest_slug(
                 CaseStudy(title=values["title"], place=values["place"])
@@ -293,103 +313,86 @@ def _check(n: int, raw, pillars: dict, slugs_seen: dict[str, int]) -> _Checked:
     return checked
 
 
-def _imported_already(result: RowResult, slug: str) -> bool:
+def _imported_already(result: RowResult, slug: str, owners: dict) -> bool:
     """Mark the row "exists" if the study holding this slug is the row's (same title)."""
-    owner = db.session.get(CaseStudy, slug_owner(slug) or 0)
-    if owner is None or owner.title != result.title:
+    study_id, title, current = owners.get(slug, (None, None, None))
+    if study_id is None or title != result.title:
         return False
-    result.action, result.study_id, result.slug = "exists", owner.id, owner.slug
+    result.action, result.study_id, result.slug = "exists", study_id, current
     return True
+
+
+def _slugs_named(rows: list) -> set[str]:
+    """Return every slug the rows give, or would be given from their place and title."""
+    out = set()
+    for raw in rows:
+        if not isinstance(raw, dict):
+            continue
+        if isinstance(raw.get("slug"), str) and raw["slug"].strip():
+            out.add(raw["slug"].strip())
+        elif isinstance(raw.get("title"), str) and isinstance(raw.get("place") or "", str):
+            out.add(base_slug(raw["title"].strip(), (raw.get("place") or "").strip()))
+    return out
 
 
 # ------------------------------------------------------------------ the run
 
 
 def import_studies(
-    rows: list, actor: User, source: str, dry_run: bool = True, invite: bool = False
+    rows: list,
+    actor: User,
+    source: str,
+    dry_run: bool = True,
+    invite: bool = False,
+    bundle: Bundle | None = None,
 ) -> Report:
     """Check every row and, unless `dry_run`, create the right ones as published; flush only.
 
     The caller commits (or, for a dry run, rolls back: nothing is written either way).
-    `invite` emails an invitation to each author who has no account yet.
+    `invite` emails an invitation to each author who has no account yet; `bundle` holds the
+    files of a .zip import, which rows attach by path.
     """
     report = Report(source=source, dry_run=dry_run)
     pillars = {}
     for p in db.session.scalars(sa.select(Pillar)):
         pillars[p.slug.lower()] = pillars[p.name.lower()] = p
     slugs_seen: dict[str, int] = {}
-    known_people: dict[str, User | None] = {}
+    # Looked up once for the whole file, not per row.
+    owners = slug_owners(_slugs_named(rows))
+    checked = [_check(n, raw, pillars, slugs_seen, owners, bundle) for n, raw in enumerate(rows, 1)]
+    report.rows = [c.result for c in checked]
+    emails = {email for c in checked if c.result.action == "create" for email, _ in c.authors}
+    known_people: dict[str, User | None] = dict.fromkeys(emails)
+    if emails:
+        for person in db.session.scalars(sa.select(User).where(User.email.in_(sorted(emails)))):
+            known_people[person.email] = person
     named: set[str] = set()  # new authors whose name an earlier row gave
-    for n, raw in enumerate(rows, start=1):
-        checked = _check(n, raw, pillars, slugs_seen)
-        result = checked.result
-        report.rows.append(result)
+    to_create = []
+    for row in checked:
+        result = row.result
         if result.action != "create":
             continue
-        for email, name in checked.authors:
-            if email not in known_people:
-                known_people[email] = accounts.find_user(email)
+        for email, name in row.authors:
             if known_people[email] is None and email not in named:
                 if name:
                     result.creates.append(f"account for {email} (no password, to be claimed)")
                 else:
                     result.problems.append(
-                        Problem(n, "authors", f"{email} has no account here: give their name")
+                        Problem(
+                            result.row, "authors", f"{email} has no account here: give their name"
+                        )
                     )
         if result.problems:
             result.action = "error"
             continue
         result.creates.insert(0, f"published study /library/{result.slug}")
-        named.update(email for email, name in checked.authors if name)
-        if not dry_run:
-            result.study_id = _create(checked, actor, source, known_people, invite).id
+        if row.files is not None and row.files.paths:
+            result.creates.insert(1, f"{len(row.files.paths)} attached file(s)")
+        if row.files is not None and row.files.lead is not None:
+            result.creates.insert(2, f"lead image {row.files.lead['path']}")
+        named.update(email for email, name in row.authors if name)
+        to_create.append(row)
+    if not dry_run and to_create:
+        by_id = {p.id: p for p in pillars.values()}
+        create_all(to_create, actor, source, known_people, by_id, invite, bundle)
     return report
-
-
-def _create(checked: _Checked, actor: User, source: str, people: dict, invite: bool):
-    values, result = checked.values, checked.result
-    published = checked.published_at or utcnow()
-    authors = []
-    for email, name in checked.authors:
-        person = people.get(email) or accounts.find_user(email)
-        if person is None:
-            name = name or email.split("@")[0]
-            person = accounts.create_user(email=email, name=name, kind=UserKind.member)
-            if invite:
-                accounts.send_invitation(person, actor)
-        people[email] = person
-        authors.append(person)
-    # Created where the review already ended elsewhere; it never passed through this workflow.
-    with moving_state("imports"):
-        study = CaseStudy(
-            title=values["title"],
-            pillar_id=values["pillar_id"],
-            created_by_id=authors[0].id,
-            state=StudyState.published,
-            slug=result.slug,
-            published_at=published,
-            first_published_at=published,
-            affirmed_at=checked.affirmed_at or published,
-            state_changed_at=published,
-            created_at=utcnow(),
-            updated_at=utcnow(),
-        )
-    study.authors = [
-        StudyAuthor(user_id=person.id, position=i, is_submitter=i == 0)
-        for i, person in enumerate(authors)
-    ]
-    db.session.add(study)
-    db.session.flush()
-    drafts.save_draft(study, values | {"slug": result.slug}, None)
-    revision = revisions.freeze(study, "import", actor)
-    record(
-        actor,
-        "imported",
-        study=study,
-        to_state=StudyState.published,
-        comment=f"Imported from {source} (row {result.row}) by {actor.name}",
-        data={"source": source, "row": result.row, "slug": result.slug},
-        revision=revision.number,
-    )
-    library.on_publish(study)
-    return study

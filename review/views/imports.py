@@ -24,7 +24,7 @@ def index():
         # Two buttons: "Check" (the default, a dry run) and "Import".
         dry_run = request.form.get("action") != "import"
         try:
-            rows = imports.read_rows(upload.filename or "", upload.read())
+            rows, bundle = imports.read_upload(upload.filename or "", upload.read())
         except imports.ImportFileError as error:
             file_error = str(error)
         else:
@@ -34,6 +34,7 @@ def index():
                 source=upload.filename or "upload",
                 dry_run=dry_run,
                 invite=form.invite.data,
+                bundle=bundle,
             )
             if dry_run:
                 db.session.rollback()

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy.orm.exc import StaleDataError
 
+from forms.lead_image import LeadImageForm
 from forms.library import StudyCorrectionForm, StudySlugForm
 from models import Attachment, CaseStudy
 from models.base import db
@@ -112,16 +113,59 @@ def correct(slug: str):
                 "error",
             )
             form.version.data = str(db.session.get(CaseStudy, found.id).version)
-            return render_template(
-                "library/correct.html", study=found, form=form, slug_form=_slug_form(found)
-            ), 409
+            return _correct_page(found, form=form, status=409)
         flash(
             _("The correction is published; the page now says when it was last updated."), "success"
         )
         return redirect(url_for("library.study", slug=found.slug))
+    return _correct_page(found, form=form)
+
+
+def _correct_page(found: CaseStudy, form=None, slug_form=None, lead_form=None, status=200):
+    """The correction page: the texts, the address and the lead image, each its own form."""
+    lead_form = lead_form or LeadImageForm.for_study(found)
+    lead_form.attachment_id.label.text = _("Picture (one of the study's PNG or JPEG files)")
     return render_template(
-        "library/correct.html", study=found, form=form, slug_form=_slug_form(found)
-    )
+        "library/correct.html",
+        study=found,
+        form=form or _correction_form(found),
+        slug_form=slug_form or _slug_form(found),
+        lead_form=lead_form,
+    ), status
+
+
+@bp.post("/<slug>/lead-image")
+@login_required
+def set_lead_image(slug: str):
+    found = library.published_study(slug)
+    if found is None:
+        abort(404)
+    if not policy.may_correct_study(current_user, found):
+        abort(403, _("Only staff can correct a published case study."))
+    form = LeadImageForm().offer(found)
+    valid = form.validate()
+    if not form.attachment_id.data:
+        form.attachment_id.errors = [
+            *form.attachment_id.errors,
+            _("Choose one of the study's PNG or JPEG files."),
+        ]
+        valid = False
+    if valid:
+        chosen = db.session.get(Attachment, form.attachment_id.data)
+        try:
+            library.set_lead_image(
+                found, chosen, form.alt_text.data, form.caption.data, form.credit.data, current_user
+            )
+        except images.ImageError as exc:
+            db.session.rollback()
+            name = exc.field if exc.field in ("alt_text", "caption", "credit") else "attachment_id"
+            form[name].errors = [exc.message]
+            valid = False
+    if not valid:
+        return _correct_page(library.published_study(slug), lead_form=form, status=422)
+    db.session.commit()
+    flash(_("The lead image is set: readers see it at the top of the study."), "success")
+    return redirect(url_for("library.correct", slug=found.slug) + "#lead-image")
 
 
 def _correction_form(found: CaseStudy, posted: bool = False) -> StudyCorrectionForm:
@@ -167,9 +211,7 @@ def change_slug(slug: str):
                     "success",
                 )
             return redirect(url_for("library.study", slug=found.slug))
-    return render_template(
-        "library/correct.html", study=found, form=_correction_form(found), slug_form=form
-    ), 422
+    return _correct_page(found, slug_form=form, status=422)
 
 
 @bp.get("/slug-check")
