@@ -1,5 +1,11 @@
 """The tile grid of the states drawn on the library page: one square per state or territory."""
 
+from dataclasses import dataclass
+
+from flask_babel import get_translations
+
+from models.enums import US_STATES
+
 # (code, column, row) on a 12 × 9 grid, roughly where each state sits on the map.
 TILE_LAYOUT = """
 AK 0 0 | ME 11 0
@@ -28,3 +34,52 @@ def _tiles() -> list[tuple[str, int, int]]:
 
 
 TILES = _tiles()
+
+
+@dataclass
+class Tile:
+    """One state's square as the map draws it: its place, count, shade and words."""
+
+    code: str
+    x: int
+    y: int
+    n: int
+    level: int
+    href: str
+    label: str  # the link's accessible name ("" when the state has no study)
+    title: str  # the tile's tooltip
+
+
+def tiles_of(state_counts: dict[str, int], query) -> list[Tile]:
+    """Return the map's tiles for these counts, each linking to that state's filter.
+
+    Drawn here rather than in the template: the map is drawn afresh after every publication,
+    and a Jinja `ngettext` per tile looked the translations up 112 times a map.
+    """
+    translations = get_translations()
+    top = max(state_counts.values(), default=0)
+    out = []
+    for code, x, y in TILES:
+        n = state_counts.get(code, 0)
+        name = US_STATES.get(code, code)
+        label = ""
+        if n:
+            label = translations.ngettext(
+                "%(state)s, %(num)s study", "%(state)s, %(num)s studies", n
+            ) % {"state": name, "num": n}
+        title = translations.ngettext(
+            "%(state_name)s: %(count)s study", "%(state_name)s: %(count)s studies", n
+        ) % {"state_name": name, "count": n}
+        out.append(
+            Tile(
+                code=code,
+                x=x,
+                y=y,
+                n=n,
+                level=0 if not n else 1 + (3 * n // (top + 1)),
+                href=query.href(state=code) if n else "",
+                label=label,
+                title=title,
+            )
+        )
+    return out

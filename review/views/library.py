@@ -15,7 +15,7 @@ from models.base import db
 from models.enums import MARKDOWN_SECTIONS, StudyState
 from review import attachments, images, library, policy
 from review.errors import STALE_MESSAGE, Stale
-from review.library.map import TILES
+from review.library.map import tiles_of
 
 bp = Blueprint("library", __name__, url_prefix="/library")
 
@@ -37,8 +37,9 @@ def index():
             render_template(
                 "library/_map.html",
                 query=query,
-                tiles=TILES,
-                state_counts={v.value: v.count for v in page.facets.by_name["state"] if v.count},
+                tiles=tiles_of(
+                    {v.value: v.count for v in page.facets.by_name["state"] if v.count}, query
+                ),
             )
         ),
     )
