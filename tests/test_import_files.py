@@ -9,6 +9,7 @@ import io
 import json
 import zipfile
 
+import pytest
 import sqlalchemy as sa
 
 from models import Attachment, CaseStudy, ImageRendition, LeadImage, Revision
@@ -238,3 +239,18 @@ def test_a_zip_of_a_csv_through_the_page_and_the_command_line(
     assert result.exit_code == 0, result.output
     assert "0 created, 2 already there, 0 with errors." in result.output
     assert db.session.scalar(sa.select(sa.func.count(Attachment.id))) == 4
+
+
+def test_a_zip_whose_studies_file_unpacks_too_large_is_refused(app, monkeypatch):
+    from review.staff import import_files
+
+    monkeypatch.setattr(import_files, "MAX_DATA_BYTES", 1000)
+    data = bundle([study_row(n) for n in range(1, 20)], {})
+    with pytest.raises(imports.ImportFileError, match="larger than"):
+        imports.read_upload("site.zip", data)
+    two = io.BytesIO()
+    with zipfile.ZipFile(two, "w") as archive:
+        archive.writestr("a.json", "[]")
+        archive.writestr("b.csv", "title\n")
+    with pytest.raises(imports.ImportFileError, match="one JSON or CSV file"):
+        imports.read_upload("site.zip", two.getvalue())

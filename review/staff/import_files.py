@@ -12,6 +12,8 @@ import zipfile
 from flask_babel import gettext as _
 
 MAX_ROWS = 5000
+# The JSON or CSV file inside a .zip, once unpacked.
+MAX_DATA_BYTES = 64 * 1024 * 1024
 LISTS = ("timeline", "stakeholders", "links", "authors", "topics", "secondary_pillars")
 _LINK = re.compile(r"^(.*?)\s*<([^<>]+)>$")
 _STAKEHOLDER = re.compile(r"^(.*?)\s*\(([a-z_]+),\s*([a-z_]+)\):\s*(.*)$")
@@ -60,7 +62,18 @@ def read_upload(filename: str, data: bytes) -> tuple[list[dict], Bundle | None]:
             _("The .zip must hold one JSON or CSV file of studies (it holds %(n)s).", n=len(top))
         )
     try:
-        rows = read_rows(top[0], archive.read(top[0]))
+        # Read no more than the limit, whatever the archive claims (a "zip bomb" stops here).
+        with archive.open(top[0]) as member:
+            data = member.read(MAX_DATA_BYTES + 1)
+        if len(data) > MAX_DATA_BYTES:
+            raise ImportFileError(
+                _(
+                    "%(name)s is larger than %(limit)s MB.",
+                    name=top[0],
+                    limit=MAX_DATA_BYTES // (1024 * 1024),
+                )
+            )
+        rows = read_rows(top[0], data)
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         if isinstance(exc, ImportFileError):
             raise
