@@ -10,7 +10,7 @@ from models import AffirmationWindow, Round, User
 from models.base import db
 from models.clock import utcnow
 from models.enums import StudyState, UserKind
-from review import accounts, workflow
+from review import accounts, broadcasts, workflow
 from tests.factories import complete_study
 
 
@@ -141,3 +141,33 @@ def test_an_email_without_a_deadline_has_no_ics(app, smtp, make_user):
     db.session.commit()
     (message,) = smtp.to(user.email)
     assert all(p.get_content_type() != "text/calendar" for p in message.walk())
+
+
+def test_a_fan_out_attaches_each_persons_ics_in_their_language(app, smtp, make_user, pillar):
+    """The .ics is built once per language for a broadcast's batch, never once for everyone."""
+    author = make_user()
+    spanish, english = make_user(locale="es"), make_user(locale="en")
+    study = complete_study(
+        author, pillar=pillar, title="Presupuesto", state=StudyState.in_affirmation
+    )
+    study.current_round = 1
+    closes = utcnow() + timedelta(days=14)
+    window = AffirmationWindow(
+        study_id=study.id, round_number=1, opened_at=utcnow(), closes_at=closes
+    )
+    db.session.add(window)
+    db.session.commit()
+    broadcasts.affirmation_opened(window, study)
+    db.session.commit()  # the job runs inline after the commit
+    summaries = {}
+    for person in (spanish, english):
+        (message,) = smtp.to(person.email)
+        (part,) = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+        (event,) = Calendar.from_ical(part.get_content()).walk("VEVENT")
+        assert str(event["UID"]) == f"affirmation-{window.id}@reimagine.test"
+        assert event.decoded("DTSTART") == closes.replace(microsecond=0)
+        summaries[person.locale] = str(event["SUMMARY"])
+    assert summaries == {
+        "es": "Cierra la votación de ratificación: Presupuesto",
+        "en": "Affirmation vote closes: Presupuesto",
+    }
