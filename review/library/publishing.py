@@ -32,6 +32,7 @@ from review.library.forgiving import (
     write_vocabulary,
 )
 from review.library.slugs import suggest_slug
+from review.library.stems import spanish_text
 
 GENERATION_KEY = "library_generation"
 
@@ -126,10 +127,12 @@ def _write_index(study: CaseStudy) -> None:
     """Index the study's texts folded (accents, full-width forms), as searches are folded.
 
     PostgreSQL stems each study with its own language's configuration ('spanish' for a
-    Spanish study) and its summary's translation with the other one; SQLite's FTS5 has one
-    tokenizer for all (accents folded), and holds the translation with the summary.
+    Spanish study) and its summary's translation with the other one. SQLite's FTS5 stems
+    English (porter): Spanish text is written as its Spanish stems (review.library.stems),
+    and the translation goes with the summary.
     """
-    title, summary, body = (fold(text) for text in index_texts(study))
+    texts = index_texts(study)
+    title, summary, body = (fold(text) for text in texts)
     translation = fold(study.summary_translation or "")
     write_vocabulary(study.id, vocabulary_words(title, summary, translation))
     language = study.language or ContentLanguage.en
@@ -153,7 +156,11 @@ def _write_index(study: CaseStudy) -> None:
             },
         )
     else:
-        params["summary"] = f"{summary} {translation}".strip()
+        if language == ContentLanguage.es:
+            params.update(zip(("title", "summary", "body"), map(spanish_text, texts), strict=True))
+        else:
+            translation = spanish_text(study.summary_translation or "")
+        params["summary"] = f"{params['summary']} {translation}".strip()
         db.session.execute(sa.text("DELETE FROM library_search WHERE rowid = :id"), params)
         db.session.execute(
             sa.text(
