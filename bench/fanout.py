@@ -9,7 +9,8 @@ one local aiosmtpd server that counts what it accepts:
   sent over one SMTP connection, each row marked as handed to SMTP before DATA and sent after
   the reply;
 - baseline: a plain loop that renders the same templates for each member, builds the
-  Flask-Mail Message and sends it over one connection, writing nothing.
+  Flask-Mail Message with the same deadline attachment (.ics, built once) and sends it over
+  one connection, writing nothing.
 
 The ratio fan-out / baseline is measured in the same run (best of `--repeat` runs each, the
 runs interleaved). Target: ≤ 1.3×.
@@ -168,6 +169,7 @@ def _baseline(window_id: int) -> int:
     from models import AffirmationWindow, CaseStudy, User
     from models.base import db
     from models.enums import UserKind
+    from review import calendars
     from review.infra.extensions import mail
     from review.notify import network_context, subject_for
 
@@ -190,6 +192,8 @@ def _baseline(window_id: int) -> int:
         "window_id": window.id,
         "can_vote": True,
     }
+    # The same deadline attachment the fan-out's emails carry, built once as a plain loop would.
+    event = calendars.email_event("affirmation_opened", study.id, common)
     sent = 0
     with mail.connect() as conn:
         for user_id, email in people:
@@ -202,6 +206,9 @@ def _baseline(window_id: int) -> int:
                 body=render_template("email/affirmation_opened.txt", **context),
                 html=render_template("email/affirmation_opened.html", **context),
                 extra_headers=context["headers"],
+            )
+            msg.attach(
+                "deadline.ics", "text/calendar; method=PUBLISH; charset=utf-8", event, "attachment"
             )
             conn.send(msg)
             sent += 1

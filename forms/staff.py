@@ -84,10 +84,17 @@ class OverrideForm(FlaskForm):
 
 
 class ExtendForm(FlaskForm):
+    """Staff move an affirmation's deadline later: the time is typed in their own zone, which
+    the label names (the view converts it to UTC)."""
+
     closes_at = DateTimeLocalField(
-        _l("New closing time (UTC)"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
+        _l("New closing time"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
     )
     reason = TextAreaField(_l("Reason"), validators=[InputRequired(), Length(max=5000)])
+
+    def __init__(self, *args, zone_name: str = "UTC", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.closes_at.label.text = _l("New closing time (%(zone)s)", zone=zone_name)
 
 
 class AuditFilterForm(FlaskForm):

@@ -23,6 +23,7 @@ from models import (
     CaseStudy,
     CochairAssignment,
     Conflict,
+    Pillar,
     Round,
     StudyAuthor,
     User,
@@ -30,6 +31,7 @@ from models import (
 from models.base import db
 from models.clock import utcnow
 from models.enums import StudyState, UserKind
+from review.infra.i18n import N_
 
 PRODID = "-//Local Progress//Dare to Reimagine//EN"
 REVIEWING = (StudyState.submitted, StudyState.in_review)
@@ -67,69 +69,77 @@ def person_by_token(token: str) -> User | None:
     )
 
 
+@dataclass(frozen=True)
+class _Kind:
+    """What one kind of deadline is called in the feed, and where its link goes. The texts are
+    stored in English and translated as the feed is drawn, with the study's %(title)s and
+    its round's %(number)s and %(pillar)s."""
+
+    summary: str
+    description: str
+    path: str
+
+
+REVIEW_OWED = _Kind(
+    N_("Review due: %(title)s"),
+    N_("Round %(number)s of co-chair review for %(pillar)s."),
+    "/cochair/studies/{id}",
+)
+VOTE_OPEN = _Kind(
+    N_("Affirmation vote closes: %(title)s"),
+    N_("Network affirmation: your vote counts until this time."),
+    "/affirmation/{id}",
+)
+OWN_REVIEW = _Kind(
+    N_("Co-chairs' review due: %(title)s"),
+    N_("Round %(number)s: the co-chairs' review of your study is due."),
+    "/studies/{id}",
+)
+OWN_VOTE = _Kind(
+    N_("Network affirmation closes: %(title)s"),
+    N_("The network's affirmation vote on your study closes."),
+    "/studies/{id}",
+)
+
+
 def deadlines_of(user: User, now: datetime | None = None) -> list[Deadline]:
     """Return the person's deadlines: reviews they owe (co-chair), votes they may cast
-    (member), and their own studies' review and affirmation deadlines (author)."""
+    (member), and their own studies' review and affirmation deadlines (author). A fixed
+    number of statements, however many deadlines."""
     since = (now or utcnow()) - KEPT_AFTER
     authored = sa.select(StudyAuthor.study_id).where(StudyAuthor.user_id == user.id)
-    out: list[Deadline] = []
+    wanted = [
+        (OWN_REVIEW, _open_rounds(since).where(CaseStudy.id.in_(authored))),
+        (OWN_VOTE, _open_windows(since).where(CaseStudy.id.in_(authored))),
+    ]
     if user.kind == UserKind.member:
         pillars = sa.select(CochairAssignment.pillar_id).where(CochairAssignment.user_id == user.id)
         conflicted = sa.select(Conflict.study_id).where(Conflict.user_id == user.id)
-        for rnd, study in _rows(
-            _open_rounds(since).where(
-                CaseStudy.pillar_id.in_(pillars),
-                CaseStudy.id.not_in(authored),
-                CaseStudy.id.not_in(conflicted),
-            )
-        ):
-            out.append(
-                Deadline(
-                    review_uid(study.id, rnd.number),
-                    _("Review due: %(title)s", title=study.title),
-                    rnd.due_at,
-                    f"/cochair/studies/{study.id}",
-                    _(
-                        "Round %(number)s of co-chair review for %(pillar)s.",
-                        number=rnd.number,
-                        pillar=study.pillar.name,
-                    ),
-                )
-            )
-        for window, study in _rows(_open_windows(since).where(CaseStudy.id.not_in(authored))):
-            out.append(
-                Deadline(
-                    affirmation_uid(window.id),
-                    _("Affirmation vote closes: %(title)s", title=study.title),
-                    window.closes_at,
-                    f"/affirmation/{study.id}",
-                    _("Network affirmation: your vote counts until this time."),
-                )
-            )
-    for rnd, study in _rows(_open_rounds(since).where(CaseStudy.id.in_(authored))):
-        out.append(
-            Deadline(
-                review_uid(study.id, rnd.number),
-                _("Co-chairs' review due: %(title)s", title=study.title),
-                rnd.due_at,
-                f"/studies/{study.id}",
-                _(
-                    "Round %(number)s: the co-chairs' review of your study is due.",
-                    number=rnd.number,
-                ),
-            )
+        owed = _open_rounds(since).where(
+            CaseStudy.pillar_id.in_(pillars),
+            CaseStudy.id.not_in(authored),
+            CaseStudy.id.not_in(conflicted),
         )
-    for window, study in _rows(_open_windows(since).where(CaseStudy.id.in_(authored))):
-        out.append(
-            Deadline(
-                affirmation_uid(window.id),
-                _("Network affirmation closes: %(title)s", title=study.title),
-                window.closes_at,
-                f"/studies/{study.id}",
-                _("The network's affirmation vote on your study closes."),
-            )
-        )
+        votable = _open_windows(since).where(CaseStudy.id.not_in(authored))
+        wanted += [(REVIEW_OWED, owed), (VOTE_OPEN, votable)]
+    out = [_deadline(kind, *row) for kind, query in wanted for row in _rows(query)]
     return sorted(out, key=lambda d: (d.at, d.uid))
+
+
+def _deadline(kind: _Kind, item: Round | AffirmationWindow, study_id: int, title: str, pillar: str):
+    """Return the Deadline of an open round or affirmation window, in the page's language."""
+    if isinstance(item, Round):
+        uid, at, number = review_uid(study_id, item.number), item.due_at, item.number
+    else:
+        uid, at, number = affirmation_uid(item.id), item.closes_at, item.round_number
+    words = {"title": title, "number": number, "pillar": pillar}
+    return Deadline(
+        uid,
+        _(kind.summary, **words),
+        at,
+        kind.path.format(id=study_id),
+        _(kind.description, **words),
+    )
 
 
 def _rows(query: sa.Select) -> list:
@@ -138,8 +148,9 @@ def _rows(query: sa.Select) -> list:
 
 def _open_rounds(since: datetime) -> sa.Select:
     return (
-        sa.select(Round, CaseStudy)
+        sa.select(Round, CaseStudy.id, CaseStudy.title, Pillar.name)
         .join(CaseStudy, CaseStudy.id == Round.study_id)
+        .join(Pillar, Pillar.id == CaseStudy.pillar_id)
         .where(
             Round.decided_at.is_(None),
             Round.number == CaseStudy.current_round,
@@ -152,8 +163,9 @@ def _open_rounds(since: datetime) -> sa.Select:
 
 def _open_windows(since: datetime) -> sa.Select:
     return (
-        sa.select(AffirmationWindow, CaseStudy)
+        sa.select(AffirmationWindow, CaseStudy.id, CaseStudy.title, Pillar.name)
         .join(CaseStudy, CaseStudy.id == AffirmationWindow.study_id)
+        .join(Pillar, Pillar.id == CaseStudy.pillar_id)
         .where(
             AffirmationWindow.closed_at.is_(None),
             CaseStudy.state == StudyState.in_affirmation,

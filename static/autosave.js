@@ -5,6 +5,13 @@
   var form = document.querySelector("form[data-autosave]");
   if (!form || !window.fetch || !window.FormData) { return; }
   var status = document.getElementById("save-status");
+  // The words come from the page, in its language (a JSON block: review/infra/script_texts.py).
+  var TEXTS = JSON.parse((document.getElementById("script-texts") || {}).textContent || "{}");
+  function text(key, values) {
+    return (TEXTS[key] || "").replace(/%\((\w+)\)s/g, function (whole, name) {
+      return values && name in values ? String(values[name]) : whole;
+    });
+  }
   var DELAY = 2500;
   var timer = null;
   var saving = false;
@@ -36,7 +43,7 @@
     var button = document.createElement("button");
     button.type = "button";
     button.className = "small";
-    button.textContent = "Sign in again and keep my text";
+    button.textContent = text("resend");
     button.id = "resend";
     button.addEventListener("click", function () {
       var action = document.createElement("input");
@@ -51,7 +58,7 @@
     if (stopped) { return; }
     if (saving) { again = true; return; }
     saving = true;
-    say("Saving…");
+    say(text("saving"));
     var data = new FormData(form);
     data.set("action", "save");
     dirty = false;
@@ -65,7 +72,7 @@
       if (response.type === "opaqueredirect" || response.status === 401 || response.status === 400) {
         // The session or the form's CSRF token expired; the server kept what was posted.
         dirty = true;
-        offerResend("Not saved: your session or this page has expired. Your text is still here.");
+        offerResend(text("expired"));
         return null;
       }
       return response.json().catch(function () { return {}; }).then(function (body) {
@@ -73,29 +80,28 @@
           document.querySelectorAll("input[name=version]").forEach(function (el) {
             if (el.form === form || el.hasAttribute("data-follows-save")) { el.value = body.version; }
           });
-          say("Saved " + clock(), "ok");
+          say(text("saved", {time: clock()}), "ok");
           markToFix([]);
           updateChecklist(body.missing || {});
         } else if (response.status === 409) {
           stopped = true;
-          say("Not saved: a co-author saved a newer version. Press Save to see both versions; your text is kept.", "error");
+          say(text("conflict"), "error");
         } else if (response.status === 422 && body.kept) {
           // Everything typed is kept as the working copy; these fields block saving it.
           var errors = body.errors || [];
-          say("Kept " + clock() + " as you typed it. To fix before it is saved to the study: " +
-              errors.map(function (e) { return e.message; }).join(" · "), "error");
+          say(text("kept", {time: clock(), errors: errors.map(function (e) { return e.message; }).join(" · ")}),
+              "error");
           markToFix(errors);
         } else if (response.status === 422) {
           dirty = true;
-          say("Not saved yet: " + (body.errors || []).join(" · "), "error");
+          say(text("not_yet", {errors: (body.errors || []).join(" · ")}), "error");
         } else {
-          say("Not saved: " + (body.message || "error " + response.status) +
-              " Your text is still here: copy it somewhere safe.", "error");
+          say(text("failed", {reason: body.message || text("status", {status: response.status})}), "error");
         }
       });
     }).catch(function () {
       dirty = true;
-      say("Not saved: the connection failed. Your text is still here; it will retry.", "error");
+      say(text("offline"), "error");
     }).then(function () {
       saving = false;
       if (pendingSubmit) {
@@ -139,8 +145,7 @@
       submit.disabled = count > 0;
       var reason = document.getElementById("submit-why");
       if (reason) {
-        reason.textContent = count ? count + " part" + (count === 1 ? "" : "s") +
-          " still to complete (listed above)." : "Submits the saved version to the pillar’s co-chairs.";
+        reason.textContent = count ? text(count === 1 ? "parts_one" : "parts_other", {count: count}) : text("complete");
       }
       var intro = document.querySelector(".submit-summary .still-missing");
       if (intro) { intro.hidden = count === 0; }
@@ -160,7 +165,7 @@
     dirty = true;
     if (stopped) { return; }
     clearTimeout(timer);
-    say("Editing…");
+    say(text("editing"));
     timer = setTimeout(save, DELAY);
   }
 
@@ -238,7 +243,7 @@
     var max = counter.getAttribute("data-max"), min = counter.getAttribute("data-min");
     function update() {
       var n = field.value.trim().length;
-      counter.textContent = max ? n + " of at most " + max + " characters" : n + " characters (at least " + min + ")";
+      counter.textContent = max ? text("at_most", {count: n, max: max}) : text("at_least", {count: n, min: min});
     }
     field.addEventListener("input", update);
     update();

@@ -20,6 +20,13 @@
   }
   var timer = null;
   var asked = 0;
+  // The words come from the page, in its language (a JSON block: review/infra/script_texts.py).
+  var TEXTS = JSON.parse((document.getElementById("script-texts") || {}).textContent || "{}");
+  function text(key, values) {
+    return (TEXTS[key] || "").replace(/%\((\w+)\)s/g, function (whole, name) {
+      return values && name in values ? String(values[name]) : whole;
+    });
+  }
 
   function clear() {
     box.hidden = true;
@@ -56,8 +63,8 @@
       clear();
       return;
     }
-    if (studies.length) { box.appendChild(group("Case studies", studies)); }
-    if (topics.length) { box.appendChild(group("Topics", topics)); }
+    if (studies.length) { box.appendChild(group(text("studies"), studies)); }
+    if (topics.length) { box.appendChild(group(text("topics"), topics)); }
     box.hidden = false;
     input.setAttribute("aria-expanded", "true");
   }

@@ -9,13 +9,19 @@
     return;
   }
   var out = document.getElementById(input.id + "-check");
+  // The words come from the page, in its language (a JSON block: review/infra/script_texts.py).
+  var TEXTS = JSON.parse((document.getElementById("script-texts") || {}).textContent || "{}");
+  function text(key, values) {
+    return (TEXTS[key] || "").replace(/%\((\w+)\)s/g, function (whole, name) {
+      return values && name in values ? String(values[name]) : whole;
+    });
+  }
   var timer = null;
   var asked = 0;
 
-  function say(text, ok) {
+  function say(message, ok) {
     // The check's reasons read after the field's name ("is required"): make them a sentence.
-    text = /^[a-z]/.test(text) ? "This address " + text + "." : text;
-    out.textContent = text;
+    out.textContent = /^\p{Ll}/u.test(message) ? text("problem", {problem: message}) : message;
     out.className = "slug-check " + (ok ? "ok" : "error");
   }
 
@@ -35,9 +41,9 @@
           return;  // an older answer, or none: the form checks on sending anyway
         }
         if (!answer.problem) {
-          say("/library/" + answer.slug + " is free.", true);
+          say(text("free", {slug: answer.slug}), true);
         } else if (answer.suggestion && answer.suggestion !== answer.slug) {
-          say("This address " + answer.problem + ". Perhaps “" + answer.suggestion + "”?", false);
+          say(text("perhaps", {problem: answer.problem, suggestion: answer.suggestion}), false);
         } else {
           say(answer.problem, false);
         }

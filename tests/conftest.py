@@ -144,8 +144,25 @@ def db_url(request):
 def _empty_tables() -> None:
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # TRUNCATE costs about the same for an empty table as for a full one (half a
+            # second for all of them), DELETE of a test's few rows next to nothing: delete
+            # from the tables that hold rows (found in one probe), children first, truncate
+            # the append-only audit log (its trigger refuses DELETE), and start again every
+            # sequence that has been used.
+            probe = " UNION ALL ".join(
+                f"SELECT '{t.name}' WHERE EXISTS (SELECT FROM \"{t.name}\")"
+                for t in db.metadata.sorted_tables
+            )
+            full = set(conn.exec_driver_sql(probe).scalars())
+            for table in reversed(db.metadata.sorted_tables):
+                if table.name == "audit_event" and table.name in full:
+                    conn.exec_driver_sql('TRUNCATE "audit_event"')
+                elif table.name in full:
+                    conn.execute(table.delete())
+            conn.exec_driver_sql(
+                "SELECT setval(quote_ident(schemaname) || '.' || quote_ident(sequencename), 1,"
+                " false) FROM pg_sequences WHERE last_value IS NOT NULL"
+            )
         else:
             # The audit log's append-only triggers refuse DELETE: set them aside meanwhile.
             triggers = conn.exec_driver_sql(

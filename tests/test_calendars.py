@@ -6,12 +6,13 @@ from datetime import timedelta
 import sqlalchemy as sa
 from icalendar import Calendar
 
-from models import AffirmationWindow, Round, User
+from models import AffirmationWindow, Pillar, Round, User
 from models.base import db
 from models.clock import utcnow
 from models.enums import StudyState, UserKind
-from review import accounts, workflow
+from review import accounts, broadcasts, workflow
 from tests.factories import complete_study
+from tests.test_statement_counts import statements_of
 
 
 def _feed(client, user) -> Calendar:
@@ -141,3 +142,78 @@ def test_an_email_without_a_deadline_has_no_ics(app, smtp, make_user):
     db.session.commit()
     (message,) = smtp.to(user.email)
     assert all(p.get_content_type() != "text/calendar" for p in message.walk())
+
+
+def test_a_fan_out_attaches_each_persons_ics_in_their_language(app, smtp, make_user, pillar):
+    """The .ics is built once per language for a broadcast's batch, never once for everyone."""
+    author = make_user()
+    spanish, english = make_user(locale="es"), make_user(locale="en")
+    study = complete_study(
+        author, pillar=pillar, title="Presupuesto", state=StudyState.in_affirmation
+    )
+    study.current_round = 1
+    closes = utcnow() + timedelta(days=14)
+    window = AffirmationWindow(
+        study_id=study.id, round_number=1, opened_at=utcnow(), closes_at=closes
+    )
+    db.session.add(window)
+    db.session.commit()
+    broadcasts.affirmation_opened(window, study)
+    db.session.commit()  # the job runs inline after the commit
+    summaries = {}
+    for person in (spanish, english):
+        (message,) = smtp.to(person.email)
+        (part,) = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+        (event,) = Calendar.from_ical(part.get_content()).walk("VEVENT")
+        assert str(event["UID"]) == f"affirmation-{window.id}@reimagine.test"
+        assert event.decoded("DTSTART") == closes.replace(microsecond=0)
+        summaries[person.locale] = str(event["SUMMARY"])
+    assert summaries == {
+        "es": "Cierra la votación de ratificación: Presupuesto",
+        "en": "Affirmation vote closes: Presupuesto",
+    }
+
+
+def _deadlines_in_every_pillar(author, count: int, start: int = 0) -> None:
+    """Add `count` studies by `author`, round-robin over the pillars: every other one waiting
+    for its co-chair review, the others open to the network's vote."""
+    pillars = db.session.scalars(sa.select(Pillar).order_by(Pillar.position)).all()
+    for n in range(start, start + count):
+        voting = n % 2 == 1
+        study = complete_study(
+            author,
+            pillar=pillars[n % len(pillars)],
+            title=f"Deadline {n}",
+            state=StudyState.in_affirmation if voting else StudyState.submitted,
+        )
+        study.current_round = 1
+        due = utcnow() + timedelta(days=3 + n)
+        if voting:
+            db.session.add(
+                AffirmationWindow(
+                    study_id=study.id, round_number=1, opened_at=utcnow(), closes_at=due
+                )
+            )
+        else:
+            db.session.add(Round(study_id=study.id, number=1, opened_at=utcnow(), due_at=due))
+    db.session.commit()
+
+
+def test_a_feed_costs_the_same_statements_for_3_and_30_events(app, client, make_user):
+    """The feed loads each kind of deadline in one statement (its study's title and pillar
+    with it), so a co-chair of every pillar and an author pay the same for 3 events as for 30."""
+    pillars = db.session.scalars(sa.select(Pillar)).all()
+    chair = make_user(cochair_of=pillars, name="Carla Chair")
+    author = make_user(name="Ann Author")
+    counts = {}
+    for start, total in ((0, 3), (3, 30)):
+        _deadlines_in_every_pillar(author, total - start, start=start)
+        for person in (chair, author):
+            path = f"/calendar/{person.calendar_token}.ics"
+            status, statements, _lines = statements_of(app, client, path)
+            assert status == 200
+            with app.app_context():
+                assert len(_events(_feed(client, person))) == total
+            counts[person.name, total] = statements
+    for person in (chair, author):
+        assert counts[person.name, 3] == counts[person.name, 30], counts

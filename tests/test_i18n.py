@@ -129,6 +129,48 @@ def test_the_template_check_catches_what_is_not_marked():
     ]
 
 
+# A text that ends so was cut off mid-sentence, the rest of it around a link or a value; one
+# that starts with a comma or a colon is the rest. Translators cannot reorder such pieces.
+CUT_OFF = re.compile(
+    r"\b(of|on|until|since|or|and|is|are|was|use|the|a|an|your|its|their|to|by|for|from|with|at)$",
+    re.I,
+)
+# Labels that their value follows (a <dt>, a <th>, a field's label): not sentences.
+LABELS = {"To", "By", "Since", "Sort by", "Written by", "Waiting for", "Co-chair of"}
+LABELS |= {"Signed in on", "From → to", "Filters in use"}
+LABELS |= {"Show the officials of"}  # the label of the state choice that ends its sentence
+
+
+def _fragments(messages) -> list[str]:
+    found = []
+    for message in messages:
+        text = re.sub(r"<[^>]+>", "", message).strip()
+        if re.match(r"[,;:.]", text) or (CUT_OFF.search(text) and text not in LABELS):
+            found.append(message)
+    return found
+
+
+def test_no_template_sentence_is_cut_into_pieces():
+    """Each sentence is one message, its links and values placeholders inside it."""
+    pieces = _fragments(
+        m for m, where in extracted().items() if any(f.startswith("templates") for f, _ in where)
+    )
+    assert not pieces, f"sentences in pieces: {pieces}"
+
+
+def test_the_sentence_check_catches_pieces():
+    assert _fragments(
+        [
+            "Studies of",
+            ", overdue first.",
+            "You committed on",
+            "Its public address is",
+            "Sort by",
+            'You committed on <time datetime="%(iso)s">%(day)s</time>.',
+        ]
+    ) == ["Studies of", ", overdue first.", "You committed on", "Its public address is"]
+
+
 # ---------------------------------------------------------------- the Python code
 
 

@@ -326,7 +326,7 @@ def test_a_card_names_the_secondary_pillars_in_order_at_the_same_statement_count
     study = published_study(author, title="Two more", place="Spokane", pillar_id=second.id)
     study.secondary_pillars = [fifth, third]
     db.session.commit()
-    names = f"(also {third.name}, {fifth.name})"
+    names = f"Also in {third.name}, {fifth.name}"
     fifth_slug = fifth.slug
     library.facet_cache().clear()
     db.session.remove()

@@ -2,14 +2,15 @@
 relative times rounded to the nearest; the zone chosen by the browser, then on /account/."""
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
-from models import Round, User
+from models import AffirmationWindow, Round, User
 from models.base import db
 from models.clock import utcnow
-from models.enums import StudyState
+from models.enums import StudyState, UserKind
 from review import workflow
 from review.infra import local_time
 from tests.conftest import PASSWORD, parts
@@ -169,3 +170,49 @@ def test_the_browser_tells_its_zone_at_first_sign_in(browser, live_app, live_ser
         assert page.input_value("#time_zone") == "America/Chicago"
     finally:
         context.close()
+
+
+def _next_chicago_change(after: datetime) -> datetime:
+    """Return noon (Chicago) of the first day whose offset differs from the day before."""
+    chicago = ZoneInfo("America/Chicago")
+    day = after.astimezone(chicago).replace(hour=12, minute=0, second=0, microsecond=0)
+    while (day + timedelta(days=1)).utcoffset() == day.utcoffset():
+        day += timedelta(days=1)
+    return day + timedelta(days=1)
+
+
+def test_staff_type_a_new_closing_time_in_their_own_zone_across_dst(app, client, make_user):
+    """A staffer in Chicago sees the window's closing in Chicago hours, types the new one in
+    Chicago hours on the far side of a daylight-saving change, and it is stored in UTC with
+    the offset of its own day (CST is UTC-6, CDT UTC-5)."""
+    staffer = make_user(UserKind.staff, name="Sam Staff", time_zone="America/Chicago", locale="es")
+    change = _next_chicago_change(utcnow() + timedelta(days=2))
+    before = (change - timedelta(days=1)).replace(hour=10)  # 10:00 local, old offset
+    after = (change + timedelta(days=2)).replace(hour=10)  # 10:00 local, new offset
+    hours = {-6: "CST", -5: "CDT"}
+    old_offset, new_offset = (int(d.utcoffset().total_seconds() // 3600) for d in (before, after))
+    assert {old_offset, new_offset} == set(hours)
+    study = complete_study(
+        make_user(), state=StudyState.in_affirmation, current_round=1, title="Tenant counsel"
+    )
+    closes = datetime(before.year, before.month, before.day, 10 - old_offset, tzinfo=UTC)
+    window = AffirmationWindow(
+        study_id=study.id, round_number=1, opened_at=utcnow(), closes_at=closes
+    )
+    db.session.add(window)
+    db.session.commit()
+    client.post("/auth/login", data={"email": staffer.email, "password": PASSWORD})
+
+    html = client.get(f"/staff/studies/{study.id}").get_data(as_text=True)
+    assert "Nueva hora de cierre (America/Chicago)" in html
+    assert f'value="{before:%Y-%m-%d}T10:00"' in html  # the current closing, in Chicago hours
+    typed = f"{after:%Y-%m-%d}T10:00"
+    response = client.post(
+        f"/staff/studies/{study.id}/extend",
+        data={"extend-closes_at": typed, "extend-reason": "Holiday week"},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    stored = db.session.get(AffirmationWindow, window.id).closes_at
+    assert stored == datetime(after.year, after.month, after.day, 10 - new_offset, tzinfo=UTC)
+    assert stored - closes == timedelta(days=3, hours=old_offset - new_offset)

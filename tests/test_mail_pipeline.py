@@ -13,6 +13,7 @@ from models.enums import NotificationStatus
 from review.infra.queue import rq_queue
 from tests.conftest import PASSWORD, parts, wait_until_quiet
 from tests.conftest import wait_until as _wait_until
+from workers.delivery import outcomes
 from workers.mail import send_notification
 from workers.sweep import sweep
 
@@ -186,3 +187,23 @@ def test_sigterm_stops_an_idle_worker_and_its_scheduler(rq_app, worker):
     wait_until(group_gone)
     with rq_app.app_context():
         assert rq_queue("mail").connection.smembers("rq:workers") == set()
+
+
+def test_recording_outcomes_gives_its_connection_back_as_durable_as_it_took_it(app):
+    """outcomes() stops its commits waiting for the disk, and undoes that before the
+    connection goes back to the pool, so no other commit of the app is relaxed by it."""
+    setting = {
+        "postgresql": ("SHOW synchronous_commit", "off"),
+        "sqlite": ("PRAGMA synchronous", 1),  # NORMAL
+    }[db.engine.dialect.name]
+    db.session.remove()
+    db.engine.dispose()  # one pooled connection from here on: the one outcomes() used
+    with db.engine.connect() as conn:
+        before = conn.exec_driver_sql(setting[0]).scalar()
+        pooled = conn.connection.dbapi_connection
+    with outcomes() as out:
+        assert out.connection.dbapi_connection is pooled
+        assert out.exec_driver_sql(setting[0]).scalar() == setting[1]
+    with db.engine.connect() as conn:
+        assert conn.connection.dbapi_connection is pooled
+        assert conn.exec_driver_sql(setting[0]).scalar() == before != setting[1]

@@ -88,7 +88,8 @@ def send_batch(
         else:
             text, html = render_once(row, rendered)
             bodies = {"body_text": text, "body_html": html}
-            outgoing.append((row.id, row.email, row.attempts, _message(row, text, html), bodies))
+            msg = _message(row, text, html, rendered)
+            outgoing.append((row.id, row.email, row.attempts, msg, bodies))
     db.session.commit()
     kept = [item for item in outgoing if _kept(item[1])]
     with outcomes() as out:
@@ -216,6 +217,10 @@ def render(row: Notification, context: dict | None = None) -> tuple[str, str]:
 _UNSUBSCRIBE = "https://unsubscribe.invalid/one-per-person"
 
 
+# What a broadcast's rows hold for each person alone, left out of what is shared.
+_PER_PERSON = ("unsubscribe_url", "headers")
+
+
 def render_once(row: Notification, rendered: dict) -> tuple[str, str]:
     """Render the row, reusing a body already rendered in this batch for the same email.
 
@@ -266,7 +271,7 @@ class _OneLine:
         return self.value
 
 
-def _message(row: Notification, text: str, html: str) -> Message:
+def _message(row: Notification, text: str, html: str, rendered: dict) -> Message:
     headers = (row.context or {}).get("headers") or {}
     msg = Message(
         subject=row.subject,
@@ -277,13 +282,29 @@ def _message(row: Notification, text: str, html: str) -> Message:
         extra_headers={name: _OneLine(name, value) for name, value in headers.items()},
     )
     msg.msgId = row.message_id
-    with force_locale(row.locale or DEFAULT_LOCALE):  # the event reads in the email's language
-        event = calendars.email_event(row.kind, row.study_id, row.context or {})
+    event = _event_once(row, rendered)
     if event is not None:
         msg.attach(
             "deadline.ics", "text/calendar; method=PUBLISH; charset=utf-8", event, "attachment"
         )
     return msg
+
+
+def _event_once(row: Notification, rendered: dict) -> bytes | None:
+    """The .ics of the row's deadline, built once per batch for each kind, study, language and
+    context (a broadcast's rows share it), in the email's language."""
+    context = {k: v for k, v in (row.context or {}).items() if k not in _PER_PERSON}
+    key = (
+        "ics",
+        row.kind,
+        row.locale,
+        row.study_id,
+        json.dumps(context, sort_keys=True, default=str),
+    )
+    if key not in rendered:
+        with force_locale(row.locale or DEFAULT_LOCALE):
+            rendered[key] = calendars.email_event(row.kind, row.study_id, row.context or {})
+    return rendered[key]
 
 
 def _schedule_retry(retry: list[tuple[int, object]]) -> None:

@@ -59,6 +59,8 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table("case_study") as batch:
+        # The CHECK names the column: SQLite's rebuild would copy it into the new table.
+        batch.drop_constraint(op.f("ck_case_study_contentlanguage"), type_="check")
         batch.drop_column("summary_translation")
         batch.drop_column("language")
     with op.batch_alter_table("user") as batch:

@@ -9,6 +9,7 @@ from models.enums import UserKind
 from models.pillar import seed_pillars
 from review.demo.library import seed_library
 from review.demo.rich import seed_demo_rich
+from review.demo.spanish import seed_spanish
 from review.demo.workflow import seed_workflow
 from review.infra.passwords import hash_password
 
@@ -19,7 +20,8 @@ Demo sign-ins (password for all: {PASSWORD})
   staff      staff@example.org
   co-chairs  cochair1@example.org … cochair15@example.org  (1–3 pillar 1, 4–6 pillar 2, …)
   members    member1@example.org … member30@example.org
-  partners   partner1@example.org … partner5@example.org"""
+  partners   partner1@example.org … partner5@example.org
+  Spanish    concejala@example.org  (a member who reads Spanish, in San Antonio's hours)"""
 
 # (name, office, jurisdiction, state) for the officials, co-chairs first.
 OFFICIALS = [
@@ -117,3 +119,4 @@ AFTER_PEOPLE: list = []
 AFTER_PEOPLE.append(seed_library)  # the public library and committed officials (issue 7)
 AFTER_PEOPLE.append(seed_workflow)  # studies in every state of the workflow (issue 4)
 AFTER_PEOPLE.append(seed_demo_rich)  # one rich study in every state (issue 11)
+AFTER_PEOPLE.append(seed_spanish)  # a member who reads Spanish, and a study in Spanish (16)

@@ -113,6 +113,21 @@ def relative(
     )
 
 
+def typed_in(value: datetime, zone_name: str | None) -> datetime:
+    """Return the UTC moment of a time typed in the reader's zone (a form's naive datetime).
+
+    Across a daylight-saving change the zone's offset on that day counts ("2 Nov, 10:00" in
+    Chicago is 16:00 UTC, "30 Oct, 10:00" 15:00 UTC); a time the clocks skip reads with the
+    offset before the change, and one they repeat is the first of the two.
+    """
+    return value.replace(tzinfo=zone(zone_name)).astimezone(UTC)
+
+
+def for_input(value: datetime, zone_name: str | None) -> datetime:
+    """Return a UTC moment as the naive local time a datetime-local field shows."""
+    return value.astimezone(zone(zone_name)).replace(tzinfo=None)
+
+
 def _moment(value):
     if isinstance(value, str):
         try:

@@ -12,6 +12,7 @@ from models import enums
 from review import attachments, broadcasts, drafts, library, policy, staff, workflow
 from review.errors import STALE_MESSAGE
 from review.infra import local_time, sessions
+from review.infra.script_texts import script_texts
 
 
 def init_app(app: Flask) -> None:
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
         human_size=attachments.human_size,
         session_handle=sessions.handle,
         is_stalled=broadcasts.is_stalled,
+        script_texts=script_texts,
         required_sections=[(s.value, s.lazy_label) for s in drafts.REQUIRED_SECTIONS],
     )
     app.jinja_env.filters["date"] = format_date

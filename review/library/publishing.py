@@ -33,6 +33,7 @@ from review.library.forgiving import (
     write_vocabularies,
 )
 from review.library.slugs import suggest_slug
+from review.library.stems import spanish_text
 
 GENERATION_KEY = "library_generation"
 
@@ -159,13 +160,15 @@ def _write_indexes(studies: list[CaseStudy]) -> None:
     statement or two for them all.
 
     PostgreSQL stems each study with its own language's configuration ('spanish' for a
-    Spanish study) and its summary's translation with the other one; SQLite's FTS5 has one
-    tokenizer for all (accents folded), and holds the translation with the summary.
+    Spanish study) and its summary's translation with the other one. SQLite's FTS5 stems
+    English (porter): Spanish text is written as its Spanish stems (review.library.stems),
+    and the translation goes with the summary.
     """
     rows, vocabulary = [], {}
     postgres = _dialect() == "postgresql"
     for study in studies:
-        title, summary, body = (fold(text) for text in index_texts(study))
+        texts = index_texts(study)
+        title, summary, body = (fold(text) for text in texts)
         translation = fold(study.summary_translation or "")
         vocabulary[study.id] = vocabulary_words(title, summary, translation)
         language = study.language or ContentLanguage.en
@@ -178,7 +181,13 @@ def _write_indexes(studies: list[CaseStudy]) -> None:
                 "other": other.search_config,
             }
         else:
-            params["summary"] = f"{summary} {translation}".strip()
+            if language == ContentLanguage.es:
+                params.update(
+                    zip(("title", "summary", "body"), map(spanish_text, texts), strict=True)
+                )
+            else:
+                translation = spanish_text(study.summary_translation or "")
+            params["summary"] = f"{params['summary']} {translation}".strip()
         rows.append(params)
     if not rows:
         return

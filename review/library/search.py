@@ -35,6 +35,7 @@ from review.library.cards import Card, card_select, cards_of
 from review.library.facet_counts import YEAR
 from review.library.forgiving import Synonyms, clauses, fts5_query, search_terms, tsquery_text
 from review.library.publishing import _dialect
+from review.library.stems import with_spanish_stems
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -189,8 +190,9 @@ def _tsquery(query: Query):
 
 
 def _fts_match(query: Query) -> str:
-    """Return the FTS5 query of a search (see review.library.forgiving)."""
-    return fts5_query(clauses(query.q, query.synonyms))
+    """Return the FTS5 query of a search (see review.library.forgiving), each word also as
+    its Spanish stem, as SQLite indexes Spanish text (review.library.stems)."""
+    return fts5_query(with_spanish_stems(clauses(query.q, query.synonyms)))
 
 
 PG_INDEX = sa.table("library_search", sa.column("study_id"), sa.column("document"))

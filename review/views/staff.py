@@ -4,8 +4,6 @@
 Every route answers 404 to anyone but staff (a visitor is asked to sign in). The pages' reads
 are review/staff/queries.py's: a view here loads only the row its URL names."""
 
-from datetime import UTC
-
 from flask import (
     Blueprint,
     abort,
@@ -35,6 +33,7 @@ from models import (
 from models.base import db
 from models.enums import StudyState
 from review import accounts, reviews, staff, workflow
+from review.infra import local_time
 from review.views.guards import staff_only
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -116,9 +115,11 @@ def _study_page(study: CaseStudy, status: int = 200, **forms):
     forms.setdefault("unpublish_form", ReasonForm(prefix="unpublish"))
     forms.setdefault("reopen_form", ReasonForm(prefix="reopen"))
     forms.setdefault("override_form", OverrideForm(prefix="override"))
-    extend_form = forms.setdefault("extend_form", ExtendForm(prefix="extend"))
+    extend_form = forms.setdefault(
+        "extend_form", ExtendForm(prefix="extend", zone_name=current_user.time_zone)
+    )
     if window is not None and extend_form.closes_at.data is None:
-        extend_form.closes_at.data = window.closes_at.astimezone(UTC).replace(tzinfo=None)
+        extend_form.closes_at.data = local_time.for_input(window.closes_at, current_user.time_zone)
     return render_template(
         "staff/study.html",
         study=study,
@@ -188,7 +189,7 @@ def act(study_id: int, event: str):
 @bp.post("/studies/<int:study_id>/extend")
 def extend(study_id: int):
     study = row_or_404(CaseStudy, study_id)
-    form = ExtendForm(prefix="extend")
+    form = ExtendForm(prefix="extend", zone_name=current_user.time_zone)
     if not form.validate():
         return _study_page(study, 422, extend_form=form)
     window = staff.open_window(study)
@@ -197,7 +198,10 @@ def extend(study_id: int):
         return redirect(url_for("staff.study", study_id=study_id))
     try:
         staff.extend_affirmation(
-            current_user, window, form.closes_at.data.replace(tzinfo=UTC), form.reason.data
+            current_user,
+            window,
+            local_time.typed_in(form.closes_at.data, current_user.time_zone),
+            form.reason.data,
         )
     except staff.StaffError as exc:
         db.session.rollback()
