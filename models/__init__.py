@@ -1,7 +1,7 @@
 """The data model: one module per aggregate; importing this package registers every table."""
 
 from models.affirmation import AffirmationWindow, Comment, Vote
-from models.audit import AuditEvent
+from models.audit import AuditEvent, StayCount
 from models.case_study import (
     Attachment,
     CaseStudy,
@@ -54,6 +54,7 @@ __all__ = [
     "SlugRedirect",
     "Stakeholder",
     "StateGuardError",
+    "StayCount",
     "StoredChunk",
     "StoredFile",
     "StudyAuthor",

@@ -31,6 +31,7 @@ from models.enums import (
     VoteChoice,
 )
 from review import staff
+from review.workflow import stays
 from tests.conftest import PASSWORD, wait_until
 
 S = StudyState
@@ -165,6 +166,7 @@ def hand_built(app, make_user):
     _notification(2, NotificationStatus.pending, now - timedelta(hours=1))
     _notification(3, NotificationStatus.failed, now - timedelta(hours=2))
     _notification(4, NotificationStatus.sent, now - timedelta(minutes=1))
+    stays.rebuild()  # the stays the workflow would have counted at the moves written above
     db.session.commit()
     return {
         "now": now,

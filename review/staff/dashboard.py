@@ -15,7 +15,6 @@ from rq import Worker
 from models import (
     AccessRequest,
     AffirmationWindow,
-    AuditEvent,
     CaseStudy,
     Notification,
     Pillar,
@@ -24,7 +23,7 @@ from models import (
     Vote,
 )
 from models.base import db
-from models.clock import UTCDateTime, utcnow
+from models.clock import utcnow
 from models.enums import (
     AccessRequestStatus,
     NotificationStatus,
@@ -35,6 +34,7 @@ from review import affirmation
 from review.infra.queue import QUEUES, redis_connection, rq_queue
 from review.staff.chart import Chart, chart
 from review.staff.queries import pillars_without_cochairs, waiting_cochairs
+from review.workflow import stays
 
 S = StudyState
 OPEN_FOR_REVIEW = (S.submitted, S.in_review)
@@ -84,69 +84,13 @@ def study_counts() -> dict[tuple[int, StudyState], int]:
     return {(pid, StudyState(state)): n for pid, state, n in rows}
 
 
-def _days_between(start, end):
-    """The days from `start` to `end`, as a number computed by the database."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        return sa.func.julianday(end) - sa.func.julianday(start)
-    return sa.func.extract("epoch", end - start) / 86400.0
-
-
 def median_days_in_state(now: datetime, window: timedelta = MEDIAN_WINDOW) -> dict:
-    """Return {state: (median days, stays)} over stays that ended within the window.
+    """Return {state: (median days, stays)} over the stays that ended within the window.
 
-    A stay runs from the transition into a state (or the study's creation, for the first
-    draft) to the transition out of it, both read from the audit log: one statement, which
-    returns a row per state (the median is taken in SQL, the middle one or two by rank).
+    Read from the stays the workflow counts at every move (review/workflow/stays.py), from
+    the UTC day `window` before `now`: one statement over a few hundred rows.
     """
-    ev = AuditEvent
-    is_move = (
-        ev.study_id.is_not(None),
-        ev.from_state.is_not(None),
-        ev.to_state.is_not(None),
-        ev.from_state != ev.to_state,
-    )
-    entered = sa.func.lag(ev.created_at, type_=UTCDateTime()).over(
-        partition_by=ev.study_id, order_by=(ev.created_at, ev.id)
-    )
-    # Only the studies that moved within the window: the history of the others (most of the
-    # library, at rest) is never read. Their whole history, so each stay still has its start.
-    recent = sa.select(ev.study_id).where(ev.created_at >= now - window, *is_move)
-    moves = (
-        sa.select(
-            ev.study_id.label("study_id"),
-            ev.from_state.label("state"),
-            ev.created_at.label("left_at"),
-            entered.label("entered_at"),
-        )
-        .where(*is_move, ev.study_id.in_(recent))
-        .subquery()
-    )
-    days = _days_between(
-        sa.func.coalesce(moves.c.entered_at, CaseStudy.created_at), moves.c.left_at
-    )
-    stays = (
-        sa.select(moves.c.state.label("state"), days.label("days"))
-        .join(CaseStudy, CaseStudy.id == moves.c.study_id)
-        .where(moves.c.left_at >= now - window)
-        .subquery()
-    )
-    ranked = sa.select(
-        stays.c.state,
-        stays.c.days,
-        sa.func.row_number().over(partition_by=stays.c.state, order_by=stays.c.days).label("rn"),
-        sa.func.count().over(partition_by=stays.c.state).label("n"),
-    ).subquery()
-    # The middle row of an odd count, the two middle rows of an even one (integer division).
-    rows = db.session.execute(
-        sa.select(ranked.c.state, sa.func.avg(ranked.c.days), sa.func.max(ranked.c.n))
-        .where(ranked.c.rn.between((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2))
-        .group_by(ranked.c.state)
-    ).all()
-    return {
-        StudyState(state): (round(float(median), 1), n)
-        for state, median, n in rows
-        if state in StudyState.__members__
-    }
+    return stays.medians((now - window).date())
 
 
 def overdue_reviews(now: datetime, limit: int = LIST_LIMIT) -> tuple[int, list[OverdueRound]]:
