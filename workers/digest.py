@@ -45,7 +45,11 @@ def send_digests() -> int:
     today = now.date()
     user_ids = db.session.scalars(
         sa.select(Notification.recipient_id)
-        .where(Notification.status == NotificationStatus.pending, Notification.is_digest.is_(True))
+        # `= true`, not IS: the partial index of held rows (ix_notification_digest_held) applies.
+        .where(
+            Notification.status == NotificationStatus.pending,
+            Notification.is_digest == sa.true(),
+        )
         .distinct()
     ).all()
     written = 0
