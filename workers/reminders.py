@@ -22,8 +22,8 @@ DUE_SOON = timedelta(days=3)
 OPEN_STATES = (StudyState.submitted, StudyState.in_review)
 
 
-def _open_rounds(now) -> list[Round]:
-    """Return the current open rounds of the studies under review that may have a step due,
+def due_rounds(now) -> sa.Select:
+    """Select the current open rounds of the studies under review that may have a step due,
     the rounds alone: a study is loaded only for a round that has one.
 
     Every step comes due no earlier than three days before the due date (the escalation, at
@@ -35,7 +35,7 @@ def _open_rounds(now) -> list[Round]:
     under_review = sa.bindparam(
         "under_review", list(OPEN_STATES), expanding=True, literal_execute=True
     )
-    return db.session.scalars(
+    return (
         sa.select(Round)
         .join(CaseStudy, CaseStudy.id == Round.study_id)
         .where(
@@ -44,8 +44,7 @@ def _open_rounds(now) -> list[Round]:
             CaseStudy.state.in_(under_review),
             CaseStudy.current_round == Round.number,
         )
-        .order_by(Round.id)
-    ).all()
+    )
 
 
 def waiting_reviewers(rnd: Round, study: CaseStudy) -> list[User]:
@@ -87,7 +86,7 @@ def remind_reviews() -> int:
     """Send the due-soon, overdue and escalation emails that have come due; flush only."""
     now = utcnow()
     written = 0
-    for rnd in _open_rounds(now):
+    for rnd in db.session.scalars(due_rounds(now).order_by(Round.id)).all():
         overdue = rnd.overdue_reminded_at is None and now >= rnd.due_at
         due_soon = rnd.due_soon_reminded_at is None and now >= rnd.due_at - DUE_SOON
         stalled = rnd.escalated_at is None and now >= rnd.opened_at + 2 * (
