@@ -116,6 +116,8 @@ def _form_items(form) -> list[tuple[str, str]]:
             items += _form_items(field)
         elif field.type in ("SubmitField", "CSRFTokenField"):
             continue
+        elif field.type in ("SelectMultipleField", "CheckboxesField"):
+            items += [(field.name, str(value)) for value in field.data or []]
         else:
             value = field._value() if hasattr(field, "_value") else field.data
             items.append((field.name, "" if value is None else str(value)))

@@ -41,6 +41,7 @@ from models.pillar import seed_pillars
 from review import library
 from review.infra.passwords import hash_password
 from review.library import facet_counts
+from review.workflow import stays
 
 PASSWORD = "bench-password-17"
 MEMBERS = 3_200
@@ -441,7 +442,8 @@ class World:
             )
 
     def _finish(self) -> None:
-        """Fill the search index, move PostgreSQL's sequences past the rows, refresh statistics."""
+        """Fill the search index and the stays per state, move PostgreSQL's sequences past the
+        rows, refresh statistics."""
         postgres = db.engine.dialect.name == "postgresql"
         us = us_state_column(CaseStudy.__table__)
         db.session.execute(sa.text("DELETE FROM library_search"))
@@ -482,6 +484,8 @@ class World:
                     "FROM case_study WHERE state = 'published'"
                 )
             )
+        # The stays the workflow would have counted at each move written above.
+        stays.rebuild()
         db.session.commit()
         facet_counts.rebuild()
         library.bump_generation()

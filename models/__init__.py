@@ -1,7 +1,7 @@
 """The data model: one module per aggregate; importing this package registers every table."""
 
 from models.affirmation import AffirmationWindow, Comment, Vote
-from models.audit import AuditEvent
+from models.audit import AuditEvent, StayCount
 from models.case_study import (
     Attachment,
     CaseStudy,
@@ -11,6 +11,7 @@ from models.case_study import (
     SlugRedirect,
     Stakeholder,
     StudyAuthor,
+    StudyCount,
     TimelineEvent,
     Topic,
     study_pillars,
@@ -55,9 +56,11 @@ __all__ = [
     "SlugRedirect",
     "Stakeholder",
     "StateGuardError",
+    "StayCount",
     "StoredChunk",
     "StoredFile",
     "StudyAuthor",
+    "StudyCount",
     "TimelineEvent",
     "Topic",
     "User",

@@ -91,8 +91,9 @@ class Login(db.Model):
         sa.String(64), primary_key=True, default=lambda: secrets.token_urlsafe(32)
     )
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
-    last_seen_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+    # Indexed: the sweep deletes the sessions idle or old past their limits (0014_perf2).
+    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    last_seen_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     # The browser it was opened in, so the person can tell their sessions apart.
     user_agent: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     user = relationship("User")

@@ -31,6 +31,7 @@ from models.enums import (
     VoteChoice,
 )
 from review import staff
+from review.workflow import stays
 from tests.conftest import PASSWORD, wait_until
 
 S = StudyState
@@ -165,6 +166,8 @@ def hand_built(app, make_user):
     _notification(2, NotificationStatus.pending, now - timedelta(hours=1))
     _notification(3, NotificationStatus.failed, now - timedelta(hours=2))
     _notification(4, NotificationStatus.sent, now - timedelta(minutes=1))
+    _notification(5, NotificationStatus.sent, now - 2 * DAY)  # not in the last day's count
+    stays.rebuild()  # the stays the workflow would have counted at the moves written above
     db.session.commit()
     return {
         "now": now,
@@ -236,6 +239,8 @@ def test_closing_affirmations_notifications_and_flags(hand_built):
     assert pending == 2
     assert oldest == pytest.approx(h["now"] - timedelta(hours=3), abs=timedelta(seconds=1))
     assert board.notifications[NotificationStatus.failed][0] == 1
+    # Sent: the rows of the last 24 hours, so the outbox's history is not counted each time.
+    assert board.notifications[NotificationStatus.sent][0] == 1
     assert [n.email for n in board.failed] == ["n3@example.org"]
     assert [p.id for p in board.uncovered] == [h["p2"].id]
     assert board.queue.mode == "embedded"

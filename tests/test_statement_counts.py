@@ -174,8 +174,8 @@ def test_sign_in_costs_two_statements(app, client, make_user):
 
 
 def test_sweep_with_nothing_due_reads_no_row_it_does_not_act_on(app, make_user, pillar):
-    """One statement per task: an open round that is not due loads no study, and no one is
-    looked up when no digest is held."""
+    """One statement in all: the sweep's probe of every task's rows (workers.sweep.PROBES)
+    finds none, so no task runs; an open round that is not due loads no study."""
     author = make_user()
     study = complete_study(author, pillar)
     workflow.apply(study, "submit", author)
@@ -192,6 +192,7 @@ def test_sweep_with_nothing_due_reads_no_row_it_does_not_act_on(app, make_user, 
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
     assert "failed" not in report.values(), report
-    assert len(seen) == len(TASKS), "\n".join(seen)
+    assert len(seen) == 1, "\n".join(seen)
+    assert seen[0].count("EXISTS") == len(TASKS), seen
     # The open round's study (its texts) is not loaded: nothing is due for it.
     assert not any("case_study.overview_md" in line for line in seen), seen

@@ -39,15 +39,20 @@ def _close(rows: list[Notification], note: str) -> None:
         row.last_error = note
 
 
+def held_for() -> sa.Select:
+    """Select the recipients of rows held for a digest (with repeats)."""
+    return sa.select(Notification.recipient_id).where(
+        # `= true`, not IS: the partial index of held rows (ix_notification_digest_held) applies.
+        Notification.status == NotificationStatus.pending,
+        Notification.is_digest == sa.true(),
+    )
+
+
 def send_digests() -> int:
     """Write today's digest for everyone who has held rows and no digest yet today; flush only."""
     now = utcnow()
     today = now.date()
-    user_ids = db.session.scalars(
-        sa.select(Notification.recipient_id)
-        .where(Notification.status == NotificationStatus.pending, Notification.is_digest.is_(True))
-        .distinct()
-    ).all()
+    user_ids = db.session.scalars(held_for().distinct()).all()
     written = 0
     if not user_ids:
         return written  # nothing held: no one to load

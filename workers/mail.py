@@ -345,6 +345,15 @@ def pending_ids(limit: int = 1000) -> list[int]:
     )
 
 
+def any_pending() -> sa.Select:
+    """Select the pending rows, due or not: none, and requeue_pending() has nothing to do.
+
+    The sweep's probe (workers.sweep): wider than pending_ids(), so that it is one probe of the
+    status index whatever SQLite's planner makes of the other terms.
+    """
+    return sa.select(Notification.id).where(Notification.status == NotificationStatus.pending)
+
+
 def requeue_pending() -> int:
     """Hand every due pending row that no job holds to a job again (see _lease for ambiguity)."""
     ids = pending_ids()

@@ -22,19 +22,29 @@ DUE_SOON = timedelta(days=3)
 OPEN_STATES = (StudyState.submitted, StudyState.in_review)
 
 
-def _open_rounds() -> list[Round]:
-    """Return the current open rounds of the studies under review, the rounds alone: most
-    have nothing due, and a study is loaded only for a round that has."""
-    return db.session.scalars(
+def due_rounds(now) -> sa.Select:
+    """Select the current open rounds of the studies under review that may have a step due,
+    the rounds alone: a study is loaded only for a round that has one.
+
+    Every step comes due no earlier than three days before the due date (the escalation, at
+    twice the due days, comes after it), so rounds due later are not read at all. The states
+    are written into the SQL as literals, so that SQLite sees the partial index of the studies
+    under review applies (ix_case_study_under_review) and starts from those few studies, not
+    from the open rounds of every withdrawn or declined study.
+    """
+    under_review = sa.bindparam(
+        "under_review", list(OPEN_STATES), expanding=True, literal_execute=True
+    )
+    return (
         sa.select(Round)
         .join(CaseStudy, CaseStudy.id == Round.study_id)
         .where(
             Round.decided_at.is_(None),
-            CaseStudy.state.in_(OPEN_STATES),
+            Round.due_at <= now + DUE_SOON,
+            CaseStudy.state.in_(under_review),
             CaseStudy.current_round == Round.number,
         )
-        .order_by(Round.id)
-    ).all()
+    )
 
 
 def waiting_reviewers(rnd: Round, study: CaseStudy) -> list[User]:
@@ -76,7 +86,7 @@ def remind_reviews() -> int:
     """Send the due-soon, overdue and escalation emails that have come due; flush only."""
     now = utcnow()
     written = 0
-    for rnd in _open_rounds():
+    for rnd in db.session.scalars(due_rounds(now).order_by(Round.id)).all():
         overdue = rnd.overdue_reminded_at is None and now >= rnd.due_at
         due_soon = rnd.due_soon_reminded_at is None and now >= rnd.due_at - DUE_SOON
         stalled = rnd.escalated_at is None and now >= rnd.opened_at + 2 * (

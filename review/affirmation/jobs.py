@@ -86,6 +86,16 @@ def close_due_windows() -> int:
     return closed
 
 
+def closing_unreminded(now) -> sa.Select:
+    """Select the open windows within 48 hours of their deadline not yet reminded of."""
+    return sa.select(AffirmationWindow).where(
+        AffirmationWindow.closed_at.is_(None),
+        AffirmationWindow.reminder_sent_at.is_(None),
+        AffirmationWindow.closes_at > now,
+        AffirmationWindow.closes_at <= now + operations.REMINDER_BEFORE,
+    )
+
+
 def remind_closing_windows() -> int:
     """Owe the 48-hour reminder of every open window that has come within 48 hours; flush.
 
@@ -93,14 +103,7 @@ def remind_closing_windows() -> int:
     the reminder is durable from here on (workers.fanout sends it, the sweep resumes it).
     """
     now = utcnow()
-    windows = db.session.scalars(
-        sa.select(AffirmationWindow).where(
-            AffirmationWindow.closed_at.is_(None),
-            AffirmationWindow.reminder_sent_at.is_(None),
-            AffirmationWindow.closes_at > now,
-            AffirmationWindow.closes_at <= now + operations.REMINDER_BEFORE,
-        )
-    ).all()
+    windows = db.session.scalars(closing_unreminded(now)).all()
     for window in windows:
         window.reminder_sent_at = now
         broadcasts.affirmation_closing(window, db.session.get(CaseStudy, window.study_id))

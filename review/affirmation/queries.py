@@ -146,15 +146,14 @@ def decide(window: AffirmationWindow) -> bool:
     return affirmed_by(tally(window), *rule())
 
 
-def due_windows(now: datetime | None = None) -> list[int]:
-    """Return the ids of the open windows whose deadline has passed."""
-    return list(
-        db.session.scalars(
-            sa.select(AffirmationWindow.id)
-            .where(
-                AffirmationWindow.closed_at.is_(None),
-                AffirmationWindow.closes_at <= (now or utcnow()),
-            )
-            .order_by(AffirmationWindow.closes_at)
-        )
+def past_deadline(now: datetime | None = None) -> sa.Select:
+    """Select the ids of the open windows whose deadline has passed."""
+    return sa.select(AffirmationWindow.id).where(
+        AffirmationWindow.closed_at.is_(None),
+        AffirmationWindow.closes_at <= (now or utcnow()),
     )
+
+
+def due_windows(now: datetime | None = None) -> list[int]:
+    """Return the ids of the open windows whose deadline has passed, soonest first."""
+    return list(db.session.scalars(past_deadline(now).order_by(AffirmationWindow.closes_at)))

@@ -57,7 +57,11 @@ def take_rescued_form(path: str | None = None) -> MultiDict | None:
     return MultiDict([tuple(pair) for pair in row.fields])
 
 
+def kept_since_before(before):
+    """Return the condition true of a rescued form kept since before `before`."""
+    return RescuedForm.created_at < before
+
+
 def purge_expired(before) -> int:
     """Delete rescued forms kept since before `before` (never claimed); flush only."""
-    result = db.session.execute(sa.delete(RescuedForm).where(RescuedForm.created_at < before))
-    return result.rowcount
+    return db.session.execute(sa.delete(RescuedForm).where(kept_since_before(before))).rowcount

@@ -98,13 +98,15 @@ def end_session(user: User, name: str) -> bool:
     return False
 
 
+def ended():
+    """Return the condition true of a session that has ended (idle or old past its limit)."""
+    idle, oldest = expiry_cutoffs()
+    return sa.or_(Login.last_seen_at < idle, Login.created_at < oldest)
+
+
 def purge_expired() -> int:
     """Delete the sessions that have ended; flush only; return how many."""
-    idle, oldest = expiry_cutoffs()
-    result = db.session.execute(
-        sa.delete(Login).where(sa.or_(Login.last_seen_at < idle, Login.created_at < oldest))
-    )
-    return result.rowcount
+    return db.session.execute(sa.delete(Login).where(ended())).rowcount
 
 
 def sign_in(user: User, remember: bool = False) -> None:

@@ -15,16 +15,16 @@ from rq import Worker
 from models import (
     AccessRequest,
     AffirmationWindow,
-    AuditEvent,
     CaseStudy,
     Notification,
     Pillar,
     Round,
+    StudyCount,
     User,
     Vote,
 )
 from models.base import db
-from models.clock import UTCDateTime, utcnow
+from models.clock import utcnow
 from models.enums import (
     AccessRequestStatus,
     NotificationStatus,
@@ -35,6 +35,7 @@ from review import affirmation
 from review.infra.queue import QUEUES, redis_connection, rq_queue
 from review.staff.chart import Chart, chart
 from review.staff.queries import pillars_without_cochairs, waiting_cochairs
+from review.workflow import stays
 
 S = StudyState
 OPEN_FOR_REVIEW = (S.submitted, S.in_review)
@@ -42,6 +43,10 @@ MEDIAN_WINDOW = timedelta(days=90)
 CLOSING_SOON = timedelta(days=7)
 WORKER_SEEN = timedelta(minutes=1)
 LIST_LIMIT = 50
+# The dashboard counts the rows sent (and skipped) in the last day, not since the beginning.
+RECENTLY_SENT = timedelta(days=1)
+OPEN_NOTIFICATIONS = (NotificationStatus.pending, NotificationStatus.failed)
+FINISHED_NOTIFICATIONS = (NotificationStatus.sent, NotificationStatus.skipped)
 
 # ---------------------------------------------------------------- the dashboard
 
@@ -74,79 +79,21 @@ class ClosingWindow:
 
 
 def study_counts() -> dict[tuple[int, StudyState], int]:
-    """Return {(pillar id, state): number of studies}: one grouped statement."""
+    """Return {(pillar id, state): number of studies}: one statement over the counts the
+    database keeps (study_count, a row per pillar and state), not a count of every study."""
     rows = db.session.execute(
-        # count(*), not count(id): the (pillar_id, state) index alone answers it.
-        sa.select(CaseStudy.pillar_id, CaseStudy.state, sa.func.count()).group_by(
-            CaseStudy.pillar_id, CaseStudy.state
-        )
+        sa.select(StudyCount.pillar_id, StudyCount.state, StudyCount.n).where(StudyCount.n > 0)
     ).all()
     return {(pid, StudyState(state)): n for pid, state, n in rows}
 
 
-def _days_between(start, end):
-    """The days from `start` to `end`, as a number computed by the database."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        return sa.func.julianday(end) - sa.func.julianday(start)
-    return sa.func.extract("epoch", end - start) / 86400.0
-
-
 def median_days_in_state(now: datetime, window: timedelta = MEDIAN_WINDOW) -> dict:
-    """Return {state: (median days, stays)} over stays that ended within the window.
+    """Return {state: (median days, stays)} over the stays that ended within the window.
 
-    A stay runs from the transition into a state (or the study's creation, for the first
-    draft) to the transition out of it, both read from the audit log: one statement, which
-    returns a row per state (the median is taken in SQL, the middle one or two by rank).
+    Read from the stays the workflow counts at every move (review/workflow/stays.py), from
+    the UTC day `window` before `now`: one statement over a few hundred rows.
     """
-    ev = AuditEvent
-    is_move = (
-        ev.study_id.is_not(None),
-        ev.from_state.is_not(None),
-        ev.to_state.is_not(None),
-        ev.from_state != ev.to_state,
-    )
-    entered = sa.func.lag(ev.created_at, type_=UTCDateTime()).over(
-        partition_by=ev.study_id, order_by=(ev.created_at, ev.id)
-    )
-    # Only the studies that moved within the window: the history of the others (most of the
-    # library, at rest) is never read. Their whole history, so each stay still has its start.
-    recent = sa.select(ev.study_id).where(ev.created_at >= now - window, *is_move)
-    moves = (
-        sa.select(
-            ev.study_id.label("study_id"),
-            ev.from_state.label("state"),
-            ev.created_at.label("left_at"),
-            entered.label("entered_at"),
-        )
-        .where(*is_move, ev.study_id.in_(recent))
-        .subquery()
-    )
-    days = _days_between(
-        sa.func.coalesce(moves.c.entered_at, CaseStudy.created_at), moves.c.left_at
-    )
-    stays = (
-        sa.select(moves.c.state.label("state"), days.label("days"))
-        .join(CaseStudy, CaseStudy.id == moves.c.study_id)
-        .where(moves.c.left_at >= now - window)
-        .subquery()
-    )
-    ranked = sa.select(
-        stays.c.state,
-        stays.c.days,
-        sa.func.row_number().over(partition_by=stays.c.state, order_by=stays.c.days).label("rn"),
-        sa.func.count().over(partition_by=stays.c.state).label("n"),
-    ).subquery()
-    # The middle row of an odd count, the two middle rows of an even one (integer division).
-    rows = db.session.execute(
-        sa.select(ranked.c.state, sa.func.avg(ranked.c.days), sa.func.max(ranked.c.n))
-        .where(ranked.c.rn.between((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2))
-        .group_by(ranked.c.state)
-    ).all()
-    return {
-        StudyState(state): (round(float(median), 1), n)
-        for state, median, n in rows
-        if state in StudyState.__members__
-    }
+    return stays.medians((now - window).date())
 
 
 def overdue_reviews(now: datetime, limit: int = LIST_LIMIT) -> tuple[int, list[OverdueRound]]:
@@ -227,17 +174,36 @@ def closing_affirmations(
     return out
 
 
-def notification_summary() -> dict[NotificationStatus, tuple[int, datetime | None]]:
-    """Return {status: (rows, oldest created_at)}: one grouped statement."""
-    rows = db.session.execute(
-        sa.select(
-            Notification.status,
-            sa.func.count(),  # the (status, created_at) index
-            sa.func.min(Notification.created_at),
-        ).group_by(Notification.status)
-    ).all()
+def notification_summary(
+    since: datetime | None = None,
+) -> dict[NotificationStatus, tuple[int, datetime | None]]:
+    """Return {status: (rows, oldest created_at)}: one statement.
+
+    With `since`, the finished rows (sent, skipped) are only those written since then, so the
+    statement reads the (status, created_at) index over the open rows and a recent range
+    alone, not the whole history of the outbox (the dashboard); without, every row.
+    """
+    columns = (
+        Notification.status,
+        sa.func.count(),  # the (status, created_at) index
+        sa.func.min(Notification.created_at),
+    )
+    if since is None:
+        stmt = sa.select(*columns).group_by(Notification.status)
+    else:
+        stmt = sa.union_all(
+            sa.select(*columns)
+            .where(Notification.status.in_(OPEN_NOTIFICATIONS))
+            .group_by(Notification.status),
+            sa.select(*columns)
+            .where(
+                Notification.status.in_(FINISHED_NOTIFICATIONS),
+                Notification.created_at >= since,
+            )
+            .group_by(Notification.status),
+        )
     out = {s: (0, None) for s in NotificationStatus}
-    for status, n, oldest in rows:
+    for status, n, oldest in db.session.execute(stmt).all():
         if isinstance(oldest, str):  # SQLite returns min() of a timestamp as text
             oldest = datetime.fromisoformat(oldest).replace(tzinfo=UTC)
         out[NotificationStatus(status)] = (n, oldest)
@@ -330,7 +296,7 @@ def dashboard(now: datetime | None = None) -> Dashboard:
         overdue_total=overdue_total,
         overdue=overdue,
         closing=closing_affirmations(now),
-        notifications=notification_summary(),
+        notifications=notification_summary(since=now - RECENTLY_SENT),
         failed=failed_notifications(),
         queue=queue_health(now),
         uncovered=pillars_without_cochairs(),

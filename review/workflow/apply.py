@@ -21,6 +21,7 @@ from review import policy, reviews
 from review.audit import record
 from review.errors import Stale
 from review.infra.i18n import DEFAULT_LOCALE
+from review.workflow import stays
 from review.workflow.context import Context, Refused
 from review.workflow.history import describe
 from review.workflow.table import row_for, rows_for
@@ -75,6 +76,7 @@ def apply(
     if message:
         raise Refused(message)
     loaded_version = study.version
+    entered_at = study.state_changed_at or study.created_at
     if row.before:
         try:
             row.before(ctx)
@@ -83,6 +85,8 @@ def apply(
             raise _changed(study, loaded_version) from None
     ctx.to_state = row.choose(ctx) if row.choose else (row.to[0] if row.to else study.state)
     _move(study, ctx.to_state, row.values(ctx) if row.values else {}, ctx.from_state)
+    if ctx.to_state != ctx.from_state:
+        stays.record(ctx.from_state, entered_at, study.state_changed_at)
     ctx.round_number = study.current_round or None
     if row.effects:
         # What effects store (audit data, the emails' contexts) is in the source language;
