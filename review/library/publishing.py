@@ -91,18 +91,7 @@ def correct(study: CaseStudy, values: dict, actor: User, note: str, expected_ver
         text = values.get(f"{section.value}_md") or ""
         setattr(study, f"{section.value}_md", text)
         setattr(study, f"{section.value}_html", render(text))
-    study.corrected_at = utcnow()
-    db.session.flush()
-    revision = revisions.freeze(study, "correction", actor)
-    record(
-        actor,
-        "correct",
-        study=study,
-        from_state=study.state,
-        to_state=study.state,
-        comment=note,
-        revision=revision.number,
-    )
+    _corrected(study, actor, "correct", comment=note)
     reindex(study)
 
 
@@ -115,18 +104,29 @@ def set_lead_image(
     Raise review.images.ImageError naming the field (alt text missing, not a picture…).
     """
     images.choose(study, attachment, alt_text, caption, credit)
+    _corrected(
+        study,
+        actor,
+        "lead_image_set",
+        comment=f"Lead image: {attachment.filename}",
+        data={"attachment_id": attachment.id},
+    )
+
+
+def _corrected(study: CaseStudy, actor: User, event: str, **audit) -> None:
+    """What every correction of a published study writes: "last updated", a new revision and
+    the audit event naming it; flush only."""
     study.corrected_at = utcnow()
     db.session.flush()
     revision = revisions.freeze(study, "correction", actor)
     record(
         actor,
-        "lead_image_set",
+        event,
         study=study,
         from_state=study.state,
         to_state=study.state,
-        comment=f"Lead image: {attachment.filename}",
-        data={"attachment_id": attachment.id},
         revision=revision.number,
+        **audit,
     )
 
 
