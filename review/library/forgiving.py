@@ -28,7 +28,8 @@ VOCABULARY = sa.table("library_search_term", sa.column("word"), sa.column("study
 # The distinct words of that vocabulary and how many published studies hold each (migration
 # 0016): what a misspelling is looked up in, so its cost does not grow with the studies.
 WORDS = sa.table("library_search_word", sa.column("word"), sa.column("studies"))
-CANDIDATES_MAX = 20_000
+# A misspelt word is compared with at most this many words of its band (the commonest).
+BAND_MAX = 1000
 WORD_MIN, WORD_MAX = 3, 40
 
 Synonyms = tuple[tuple[tuple[str, ...], ...], ...]  # groups of phrases of words
@@ -234,16 +235,20 @@ def _band(term: str):
 
 
 def _candidates(unknown: list[str]) -> list[str]:
-    """Return the distinct words of every unknown word's band, in one statement."""
+    """Return the candidates of every unknown word, in one statement: the BAND_MAX words of
+    its band held by the most studies, so that the edit distance (Python's difflib) runs over
+    a bounded number of words however large the vocabulary grows."""
     if not unknown:
         return []
-    return list(
-        db.session.scalars(
-            sa.select(WORDS.c.word)
-            .where(sa.or_(*(_band(term) for term in unknown)))
-            .limit(CANDIDATES_MAX)
-        )
-    )
+    parts = [
+        sa.select(WORDS.c.word)
+        .where(_band(term))
+        .order_by(WORDS.c.studies.desc(), WORDS.c.word)
+        .limit(BAND_MAX)
+        .subquery()
+        for term in unknown
+    ]
+    return list(db.session.scalars(sa.union_all(*(sa.select(p.c.word) for p in parts))))
 
 
 def _nearest(term: str, candidates: list[str]) -> str | None:
