@@ -28,8 +28,9 @@ VOCABULARY = sa.table("library_search_term", sa.column("word"), sa.column("study
 # The distinct words of that vocabulary and how many published studies hold each (migration
 # 0016): what a misspelling is looked up in, so its cost does not grow with the studies.
 WORDS = sa.table("library_search_word", sa.column("word"), sa.column("studies"))
-# A misspelt word is compared with at most this many words of its band (the commonest).
-BAND_MAX = 1000
+# A guard: a misspelt word is compared with at most this many words of its band. Not an order
+# by the studies holding them: the word to find is often a place held by one study.
+BAND_MAX = 20_000
 WORD_MIN, WORD_MAX = 3, 40
 
 Synonyms = tuple[tuple[tuple[str, ...], ...], ...]  # groups of phrases of words
@@ -235,18 +236,12 @@ def _band(term: str):
 
 
 def _candidates(unknown: list[str]) -> list[str]:
-    """Return the candidates of every unknown word, in one statement: the BAND_MAX words of
-    its band held by the most studies, so that the edit distance (Python's difflib) runs over
-    a bounded number of words however large the vocabulary grows."""
+    """Return the candidates of every unknown word, in one statement: the distinct words of
+    its band (at most BAND_MAX, a guard), however many studies hold them."""
     if not unknown:
         return []
     parts = [
-        sa.select(WORDS.c.word)
-        .where(_band(term))
-        .order_by(WORDS.c.studies.desc(), WORDS.c.word)
-        .limit(BAND_MAX)
-        .subquery()
-        for term in unknown
+        sa.select(WORDS.c.word).where(_band(term)).limit(BAND_MAX).subquery() for term in unknown
     ]
     return list(db.session.scalars(sa.union_all(*(sa.select(p.c.word) for p in parts))))
 
