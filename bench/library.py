@@ -44,7 +44,11 @@ from models.pillar import seed_pillars  # noqa: E402
 from review import library  # noqa: E402
 from review.app import create_app  # noqa: E402
 from review.library import facet_counts  # noqa: E402
-from review.library.forgiving import VOCABULARY, vocabulary_words  # noqa: E402
+from review.library.forgiving import (  # noqa: E402
+    VOCABULARY,
+    rebuild_vocabulary,
+    vocabulary_words,
+)
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 KINDS = ["policy_win", "organizing_example"]
@@ -218,8 +222,9 @@ def _generate(count: int) -> None:
         db.session.commit()
         db.session.execute(sa.text("ANALYZE"))
         db.session.commit()
-    # The maintained facet counts, as migration 0013 fills them for a library that exists.
+    # The maintained facet counts and distinct words, as migrations 0013 and 0016 fill them.
     facet_counts.rebuild()
+    rebuild_vocabulary()
     library.bump_generation()
     db.session.commit()
 

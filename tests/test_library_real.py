@@ -459,6 +459,7 @@ def test_the_forgiving_clauses():
 
 def test_reindex_rebuilds_the_index_and_the_words(app, client, real_library):
     db.session.execute(sa.text("DELETE FROM library_search_term"))
+    db.session.execute(sa.text("DELETE FROM library_search_word"))
     db.session.commit()
     assert "Showing the results" not in client.get("/library?q=guarantied+income").get_data(
         as_text=True

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from models import Setting
 from models.base import db
@@ -24,6 +25,12 @@ SYNONYMS_KEY = "library_synonyms"
 DEFAULT_SYNONYMS = Path(__file__).with_name("synonyms.txt")
 # The words a study contributes to the "did you mean" vocabulary: title, place, topics, summary.
 VOCABULARY = sa.table("library_search_term", sa.column("word"), sa.column("study_id"))
+# The distinct words of that vocabulary and how many published studies hold each (migration
+# 0016): what a misspelling is looked up in, so its cost does not grow with the studies.
+WORDS = sa.table("library_search_word", sa.column("word"), sa.column("studies"))
+# A guard: a misspelt word is compared with at most this many words of its band. Not an order
+# by the studies holding them: the word to find is often a place held by one study.
+BAND_MAX = 20_000
 WORD_MIN, WORD_MAX = 3, 40
 
 Synonyms = tuple[tuple[tuple[str, ...], ...], ...]  # groups of phrases of words
@@ -127,32 +134,78 @@ def write_vocabulary(study_id: int, found: set[str]) -> None:
 
 
 def write_vocabularies(found: dict[int, set[str]]) -> None:
-    """Replace the words of these studies in the vocabulary: two statements for them all."""
-    db.session.execute(VOCABULARY.delete().where(VOCABULARY.c.study_id.in_(sorted(found))))
+    """Replace the words of these studies in the vocabulary, and the distinct words' counts
+    with them: five statements for them all."""
+    ids = sorted(found)
+    if not ids:
+        return
+    _count_words(ids, -1)
+    db.session.execute(VOCABULARY.delete().where(VOCABULARY.c.study_id.in_(ids)))
     rows = [{"word": w, "study_id": i} for i, words in found.items() for w in sorted(words)]
     if rows:
         db.session.execute(VOCABULARY.insert(), rows)
+        _count_words(ids, 1)
+    _drop_unused_words()
 
 
 def forget_vocabulary(study_id: int) -> None:
+    """Take a study's words out of the vocabulary (unpublished); three statements."""
+    _count_words([study_id], -1)
     db.session.execute(VOCABULARY.delete().where(VOCABULARY.c.study_id == study_id))
+    _drop_unused_words()
+
+
+def _count_words(ids: list[int], sign: int) -> None:
+    """Add (or take off, sign -1) the words these studies hold to the distinct words' counts."""
+    t = VOCABULARY.c
+    rows = (
+        sa.select(t.word, (sa.func.count() * sign).label("studies"))
+        .where(t.study_id.in_(ids))
+        .group_by(t.word)
+        # Always the same order, so two transactions lock the words' rows alike.
+        .order_by(t.word)
+    )
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(WORDS).from_select(["word", "studies"], rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["word"], set_={"studies": WORDS.c.studies + stmt.excluded.studies}
+    )
+    db.session.execute(stmt)
+
+
+def _drop_unused_words() -> None:
+    # Found through the partial index ix_library_search_word_gone (migration 0016).
+    db.session.execute(WORDS.delete().where(WORDS.c.studies <= 0))
+
+
+def rebuild_vocabulary() -> None:
+    """Recount the distinct words from the studies' words (a reindex, a bulk load)."""
+    db.session.execute(WORDS.delete())
+    t = VOCABULARY.c
+    db.session.execute(
+        WORDS.insert().from_select(
+            ["word", "studies"], sa.select(t.word, sa.func.count()).group_by(t.word)
+        )
+    )
 
 
 def did_you_mean(text: str) -> str | None:
     """Return the search respelt with the nearest words of published studies, or None.
 
     A word is respelt only when no published study has it; two words that are one word in
-    the library ("De Soto" → "desoto") are joined. Two statements, plus one per unknown word.
+    the library ("De Soto" → "desoto") are joined. Two statements whatever the search and
+    the number of studies: the words known, then the candidates of every unknown word, read
+    from the distinct words (library_search_word), never from the words of each study.
     """
     terms = search_terms(text)
     if not terms:
         return None
     joined = [a + b for a, b in zip(terms, terms[1:], strict=False)]
     known = set(
-        db.session.scalars(
-            sa.select(VOCABULARY.c.word).where(VOCABULARY.c.word.in_(set(terms + joined)))
-        )
+        db.session.scalars(sa.select(WORDS.c.word).where(WORDS.c.word.in_(set(terms + joined))))
     )
+    unknown = sorted({t for t in terms if t not in known and len(t) >= WORD_MIN and t.isalpha()})
+    candidates = _candidates(unknown)
     out, changed, i = [], False, 0
     while i < len(terms):
         term = terms[i]
@@ -160,8 +213,8 @@ def did_you_mean(text: str) -> str | None:
             out.append(joined[i])
             changed, i = True, i + 2
             continue
-        if term not in known and len(term) >= WORD_MIN and term.isalpha():
-            best = _nearest(term)
+        if term in unknown:
+            best = _nearest(term, candidates)
             if best:
                 out.append(best)
                 changed, i = True, i + 1
@@ -171,20 +224,32 @@ def did_you_mean(text: str) -> str | None:
     return " ".join(out) if changed else None
 
 
-def _nearest(term: str) -> str | None:
-    """Return the vocabulary's word nearest to `term` (same first letter, similar length)."""
-    length = sa.func.length(VOCABULARY.c.word)
-    candidates = db.session.scalars(
-        sa.select(VOCABULARY.c.word)
-        .where(
-            VOCABULARY.c.word >= term[0],
-            VOCABULARY.c.word < chr(ord(term[0]) + 1),
-            length.between(len(term) - 2, len(term) + 2),
-        )
-        .distinct()
-        .limit(20_000)
-    ).all()
-    best = difflib.get_close_matches(term, candidates, n=1, cutoff=0.75)
+def _band(term: str):
+    """The words a misspelling of `term` is looked for among: the same first letter, a
+    length within two of it (a range of the primary key, then the length)."""
+    length = sa.func.length(WORDS.c.word)
+    return sa.and_(
+        WORDS.c.word >= term[0],
+        WORDS.c.word < chr(ord(term[0]) + 1),
+        length.between(len(term) - 2, len(term) + 2),
+    )
+
+
+def _candidates(unknown: list[str]) -> list[str]:
+    """Return the candidates of every unknown word, in one statement: the distinct words of
+    its band (at most BAND_MAX, a guard), however many studies hold them."""
+    if not unknown:
+        return []
+    parts = [
+        sa.select(WORDS.c.word).where(_band(term)).limit(BAND_MAX).subquery() for term in unknown
+    ]
+    return list(db.session.scalars(sa.union_all(*(sa.select(p.c.word) for p in parts))))
+
+
+def _nearest(term: str, candidates: list[str]) -> str | None:
+    """Return the candidate nearest to `term` (same first letter, similar length)."""
+    near = [w for w in candidates if w[0] == term[0] and abs(len(w) - len(term)) <= 2]
+    best = difflib.get_close_matches(term, near, n=1, cutoff=0.75)
     return best[0] if best else None
 
 

@@ -29,6 +29,7 @@ from review.library.forgiving import (
     SYNONYMS_KEY,
     forget_vocabulary,
     parse_synonyms,
+    rebuild_vocabulary,
     vocabulary_words,
     write_vocabularies,
 )
@@ -251,6 +252,7 @@ def reindex_all(batch: int = 500) -> int:
             break
         _write_indexes(studies)
         count, last = count + len(studies), studies[-1].id
+    rebuild_vocabulary()
     facet_counts.rebuild()
     bump_generation()
     return count
