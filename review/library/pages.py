@@ -111,8 +111,12 @@ def suggestions(q: str, limit: int = 5) -> dict:
 
 
 def cached_fragment(key: tuple, render) -> str:
-    """Return a rendered fragment cached under `key` (which must hold the generation), one
-    per language."""
+    """Return a rendered fragment cached under `key`, one per language.
+
+    The key must hold everything the fragment is drawn from that can change: the library
+    generation, or a study's `study_text_key`. The cache is per process; a key that moves
+    with the data keeps every process correct without telling the others.
+    """
     cache = facet_cache()
     key = ("fragment", current_locale(), *key)
     found = cache.get(key)
@@ -120,6 +124,16 @@ def cached_fragment(key: tuple, render) -> str:
         found = render()
         cache.put(key, found)
     return found
+
+
+def study_text_key(study: CaseStudy) -> tuple:
+    """Return what a study's rendered text (studies/_reader_text.html) is drawn from, beside
+    the language: its version (moved by every UPDATE of the row, and every save touches the
+    row, so a correction, a new round's edits or new list rows all move it), its pillar, and
+    its authors' names (a co-author added, removed or renamed moves no version). Reads
+    nothing: the authors and pillar must be loaded with the study."""
+    authors = tuple((a.user_id, a.user.name, a.user.display_office) for a in study.authors)
+    return ("study_text", study.id, study.version, study.pillar.name, authors)
 
 
 def loosen(query: Query) -> list[tuple[str, dict]]:

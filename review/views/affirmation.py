@@ -4,13 +4,14 @@ current revision, vote and comment, and the authors and co-chairs reply."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
 from forms.affirmation import CloseEarlyForm, CommentForm, ExtendForm, VoteForm
 from models import AffirmationWindow, CaseStudy, Comment, StudyAuthor
 from models.base import db
 from models.enums import VoteChoice
-from review import affirmation, policy
+from review import affirmation, library, policy
 from review.infra.rescue import take_rescued_form
 
 bp = Blueprint("affirmation", __name__, url_prefix="/affirmation")
@@ -67,9 +68,16 @@ def _page(
         close_form = CloseEarlyForm(formdata=None)
     min_votes, threshold = affirmation.rule()
     may_see_tally = policy.may_see_tally(current_user, study, window)
+    # The study's text is the same for everyone who reads this version in this language;
+    # nothing of the person (their vote, the forms and their CSRF tokens, the tally) is in it.
+    study_text = library.cached_fragment(
+        library.study_text_key(study),
+        lambda: Markup(render_template("studies/_reader_text.html", study=study)),
+    )
     return render_template(
         "affirmation/show.html",
         study=study,
+        study_text=study_text,
         window=window,
         is_open=is_open,
         mine=mine,
