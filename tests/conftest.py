@@ -141,8 +141,15 @@ def db_url(request):
     return request.getfixturevalue(f"{request.param}_url")
 
 
+# Tables the migrations keep outside the models that no foreign key cascades into: emptied by
+# name (library_search and library_search_term go with their studies).
+UNMODELLED = ("library_search_word",)
+
+
 def _empty_tables() -> None:
     with db.engine.begin() as conn:
+        for name in UNMODELLED:
+            conn.exec_driver_sql(f'DELETE FROM "{name}"')
         if conn.dialect.name == "postgresql":
             # TRUNCATE costs about the same for an empty table as for a full one (half a
             # second for all of them), DELETE of a test's few rows next to nothing: delete

@@ -134,3 +134,14 @@ def test_openapi_document(app, client):
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.1")
     assert set(doc["paths"]) == {"/studies", "/studies/{slug}", "/pillars", "/commitments"}
+
+
+def test_a_parameter_carrying_nul_is_refused_not_answered_without_it(client):
+    """The request strips NUL from every value (no database stores it); the API, which accepts
+    exactly what its document describes, refuses the parameter instead of ignoring its NUL."""
+    response = client.get("/api/v1/studies?pillar=%01%C3%96%00%C3%AB&topic=ok")
+    assert response.status_code == 400
+    assert response.get_json()["fields"] == {"pillar": "must not contain NUL characters"}
+    assert client.get("/api/v1/studies?topic=ok").status_code == 200
+    # The words searched for are free text, as the document says: their NUL is only dropped.
+    assert client.get("/api/v1/studies?q=tran%00sit").status_code == 200

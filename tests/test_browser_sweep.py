@@ -4,7 +4,7 @@ For each role, one browser context (390×844, is_mobile, touch) signs in once an
 page that role may see: the page must not scroll sideways at 390 px, and axe-core (from npm,
 package.json) must find 0 WCAG 2.2 A/AA violations at 390 px and again at 1280 px. Then the
 footer's switch turns the same context to Spanish, whose words run longer, and every page again
-must say lang="es" and not scroll sideways at 390 px.
+must say lang="es" and not scroll sideways at 390 px nor at 1280 px.
 """
 
 import json
@@ -104,14 +104,17 @@ def test_no_page_scrolls_sideways_on_a_phone_and_axe_finds_nothing(browser, live
         page.click(".language-switch button[value=es]")
         page.wait_for_load_state()
         for target in targets:
+            page.set_viewport_size(PHONE)
             response = page.goto(live_server.url + target.path)
             assert response.status == 200, (role, "es", target.path, response.status)
             assert page.evaluate("document.documentElement.lang") == "es", (role, target.path)
             visited += 1
-            width = page.evaluate("document.documentElement.scrollWidth")
-            if width > PHONE["width"]:
-                wide.append(f"{role} {target.path} (es): {width}px")
+            for size in (PHONE, DESK):
+                page.set_viewport_size(size)
+                width = page.evaluate("document.documentElement.scrollWidth")
+                if width > size["width"]:
+                    wide.append(f"{role} {target.path} (es @{size['width']}): {width}px")
         context.close()
     print(f"\nbrowser sweep: {visited} pages in {time.monotonic() - started:.1f}s")
-    assert not wide, "pages wider than 390 px:\n" + "\n".join(wide)
+    assert not wide, "pages wider than their window:\n" + "\n".join(wide)
     assert not violations, "axe violations:\n" + "\n".join(sorted(set(violations)))

@@ -1,6 +1,8 @@
 """Security headers on every response (a Content Security Policy among them), and the request
 class that strips characters no database can store from every submitted value."""
 
+from urllib.parse import parse_qsl
+
 from flask import Flask, Request, Response
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.utils import cached_property
@@ -35,6 +37,13 @@ class CleanRequest(Request):
     @cached_property
     def args(self) -> ImmutableMultiDict:
         return _clean(super().args)
+
+    @cached_property
+    def args_with_nul(self) -> list[str]:
+        """The query parameters whose raw value carried NUL (stripped from `args`): a strict
+        reader (the API) refuses them rather than answer for what was not asked."""
+        raw = parse_qsl(self.query_string.decode("utf-8", "replace"), keep_blank_values=True)
+        return sorted({k.translate(_UNSTORABLE) for k, v in raw if "\x00" in k + v})
 
 
 def init_app(app: Flask) -> None:

@@ -53,6 +53,10 @@ def _card(card: library.Card) -> dict:
 @bp.get("/studies")
 def studies():
     query, errors = library.parse_query(request.args, strict=True)
+    # The words searched for are free text (NUL stripped, as from a form); every other
+    # parameter's document forbids NUL.
+    nul = [name for name in request.args_with_nul if name != "q"]
+    errors.update({name: "must not contain NUL characters" for name in nul})
     if errors:
         return _bad_request(errors)
     page = library.library_page(query)
