@@ -141,6 +141,21 @@ def db_url(request):
     return request.getfixturevalue(f"{request.param}_url")
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_url(request, tmp_path):
+    """An empty database of this test's own, for migrating up and down (the session's are
+    shared and stay at the head)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'round-trip.db'}"
+        return
+    name = f"rr_mig_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 # Tables the migrations keep outside the models that no foreign key cascades into: emptied by
 # name (library_search and library_search_term go with their studies).
 UNMODELLED = ("library_search_word",)

@@ -3,9 +3,6 @@ in the transaction of every publish, unpublish, correction and import, and alway
 fresh recount; the first library page after a publication reads them, costing exactly the
 statements of a warm page — on SQLite and PostgreSQL."""
 
-import uuid
-
-import psycopg
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
@@ -18,7 +15,6 @@ from review.app import create_app
 from review.library import facet_counts
 from review.library.facets import facets, maintained_facets
 from review.library.search import Query
-from tests.conftest import PG_ADMIN_URL
 from tests.factories import complete_study
 from tests.publishing import publish, publisher, set_state, unpublish
 from tests.test_library import count_statements
@@ -127,46 +123,30 @@ def test_first_page_after_a_publication_costs_a_warm_pages_statements(app, clien
     assert any("library_facet_count" in s for s in first)
 
 
-def test_the_migration_fills_the_counts_from_the_studies_published_before_it(db_url, tmp_path):
+def test_the_migration_fills_the_counts_from_the_studies_published_before_it(fresh_url):
     """Migration 0013 counts what was already published (here: a study with a secondary
     pillar and topics, another unpublished one that must not count) as a recount would."""
-    if db_url.startswith("sqlite"):
-        url, drop = f"sqlite:///{tmp_path / 'm.db'}", None
-    else:
-        name = f"rr_test_m_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-
-        def drop():
-            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    other = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_STORAGE_URI": None})
-    try:
-        with other.app_context():
-            upgrade(revision="0012_i18n_locale")
-            first, second, third, *_ = seed_pillars()
-            author = User(email="a@example.org", name="A", created_at=utcnow())
-            db.session.add(author)
-            db.session.commit()
-            one = complete_study(author, pillar=first, title="One", place="Spokane")
-            one.secondary_pillars = [third]
-            one.topics = [Topic(name="transit"), Topic(name="fares")]
-            two = complete_study(author, pillar=second, title="Two", state_code="CA")
-            db.session.commit()
-            now = utcnow()
-            set_state(one, "published", slug="one", published_at=now, first_published_at=now)
-            set_state(two, "affirmed", affirmed_at=utcnow())
-            db.session.commit()
-            second_slug, third_slug = second.slug, third.slug
-            db.session.remove()
-            upgrade()
-            counts = assert_fresh()
-            assert counts["total"] == 1 and ("transit", 1) in counts["topic"]
-            assert (third_slug, 1) in counts["pillar"] and (second_slug, 0) in counts["pillar"]
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        if drop is not None:
-            drop()
+    other = create_app({"SQLALCHEMY_DATABASE_URI": fresh_url, "RATELIMIT_STORAGE_URI": None})
+    with other.app_context():
+        upgrade(revision="0012_i18n_locale")
+        first, second, third, *_ = seed_pillars()
+        author = User(email="a@example.org", name="A", created_at=utcnow())
+        db.session.add(author)
+        db.session.commit()
+        one = complete_study(author, pillar=first, title="One", place="Spokane")
+        one.secondary_pillars = [third]
+        one.topics = [Topic(name="transit"), Topic(name="fares")]
+        two = complete_study(author, pillar=second, title="Two", state_code="CA")
+        db.session.commit()
+        now = utcnow()
+        set_state(one, "published", slug="one", published_at=now, first_published_at=now)
+        set_state(two, "affirmed", affirmed_at=utcnow())
+        db.session.commit()
+        second_slug, third_slug = second.slug, third.slug
+        db.session.remove()
+        upgrade()
+        counts = assert_fresh()
+        assert counts["total"] == 1 and ("transit", 1) in counts["topic"]
+        assert (third_slug, 1) in counts["pillar"] and (second_slug, 0) in counts["pillar"]
+        db.session.remove()
+        db.engine.dispose()

@@ -4,9 +4,6 @@ unpublish, correction and import and always equal a recount of the studies' word
 suggestion costs the same statements whatever the number of studies — on SQLite and
 PostgreSQL."""
 
-import uuid
-
-import psycopg
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
@@ -17,7 +14,6 @@ from models.pillar import seed_pillars
 from review import library
 from review.app import create_app
 from review.library.forgiving import did_you_mean, rebuild_vocabulary
-from tests.conftest import PG_ADMIN_URL
 from tests.factories import complete_study
 from tests.publishing import publish, published_study, publisher, unpublish
 from tests.test_library import count_statements
@@ -119,41 +115,25 @@ def test_a_zero_result_page_with_a_suggestion_costs_the_same_for_5_and_50_studie
     assert sum("library_search_word" in s for s in many) == 2
 
 
-def test_the_migration_counts_the_words_of_the_studies_published_before_it(db_url, tmp_path):
+def test_the_migration_counts_the_words_of_the_studies_published_before_it(fresh_url):
     """Migration 0016 fills the distinct words from library_search_term as a recount would."""
-    if db_url.startswith("sqlite"):
-        url, drop = f"sqlite:///{tmp_path / 'm.db'}", None
-    else:
-        name = f"rr_test_v_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-
-        def drop():
-            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    other = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_STORAGE_URI": None})
-    try:
-        with other.app_context():
-            upgrade(revision="0015_perf2_study_count")
-            seed_pillars()
-            author = User(email="a@example.org", name="A", created_at=utcnow())
-            db.session.add(author)
-            db.session.commit()
-            ids = [complete_study(author, title=f"Study {n}").id for n in range(3)]
-            db.session.commit()
-            rows = [("transit", ids[0]), ("transit", ids[1]), ("stockton", ids[2])]
-            db.session.execute(
-                sa.text("INSERT INTO library_search_term (word, study_id) VALUES (:w, :s)"),
-                [{"w": w, "s": s} for w, s in rows],
-            )
-            db.session.commit()
-            db.session.remove()
-            upgrade()
-            assert assert_fresh() == {"transit": 2, "stockton": 1}
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        if drop is not None:
-            drop()
+    other = create_app({"SQLALCHEMY_DATABASE_URI": fresh_url, "RATELIMIT_STORAGE_URI": None})
+    with other.app_context():
+        upgrade(revision="0015_perf2_study_count")
+        seed_pillars()
+        author = User(email="a@example.org", name="A", created_at=utcnow())
+        db.session.add(author)
+        db.session.commit()
+        ids = [complete_study(author, title=f"Study {n}").id for n in range(3)]
+        db.session.commit()
+        rows = [("transit", ids[0]), ("transit", ids[1]), ("stockton", ids[2])]
+        db.session.execute(
+            sa.text("INSERT INTO library_search_term (word, study_id) VALUES (:w, :s)"),
+            [{"w": w, "s": s} for w, s in rows],
+        )
+        db.session.commit()
+        db.session.remove()
+        upgrade()
+        assert assert_fresh() == {"transit": 2, "stockton": 1}
+        db.session.remove()
+        db.engine.dispose()

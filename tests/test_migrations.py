@@ -1,9 +1,5 @@
 """Every migration goes down and comes back up on both engines, with rows in the tables."""
 
-import uuid
-
-import psycopg
-import pytest
 import sqlalchemy as sa
 from alembic import command
 from flask import current_app
@@ -13,22 +9,8 @@ from models import CaseStudy
 from models.base import db
 from models.pillar import seed_pillars
 from review.app import create_app
-from tests.conftest import PG_ADMIN_URL, user_maker
+from tests.conftest import user_maker
 from tests.factories import complete_study
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_url(request, tmp_path):
-    """An empty database of this test's own (the session's are shared, never migrated down)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'round-trip.db'}"
-        return
-    name = f"rr_mig_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_down_to_0009_and_up_again_keeps_the_studies(fresh_url):
