@@ -24,10 +24,17 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """Foreign keys on, WAL for concurrent readers, and wait for a lock instead of failing."""
+    """Foreign keys on, WAL for concurrent readers, and wait for a lock instead of failing.
+
+    `synchronous=NORMAL` under WAL syncs at checkpoints, not at every commit: a commit survives
+    a killed process, and only a power cut can lose the last ones. SQLite is the embedded
+    default (production refuses it), where a disk flush per commit was most of a sign-in's or a
+    save's cost beyond their own work.
+    """
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()

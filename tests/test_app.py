@@ -112,11 +112,12 @@ def test_a_sqlite_table_rebuild_keeps_the_rows_that_refer_to_it(tmp_path):
         db.engine.dispose()
 
 
-def test_sqlite_runs_with_foreign_keys_wal_and_busy_timeout(sqlite_url):
+def test_sqlite_runs_with_foreign_keys_wal_normal_sync_and_busy_timeout(sqlite_url):
     lite = create_app({"SQLALCHEMY_DATABASE_URI": sqlite_url, "RATELIMIT_STORAGE_URI": None})
     with lite.app_context(), db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
         db.engine.dispose()
 

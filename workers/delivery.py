@@ -126,8 +126,8 @@ def _marker(out, nid: int) -> Callable[[], None]:
 def outcomes():
     """Yield an autocommit connection for recording outcomes: one statement, one commit.
 
-    Its commits do not wait for the disk flush (PostgreSQL: synchronous_commit off; SQLite:
-    synchronous NORMAL, which in WAL mode syncs at checkpoints): they only record that SMTP
+    Its commits do not wait for the disk flush (PostgreSQL: synchronous_commit off; SQLite
+    connections all run synchronous NORMAL, models.base): they only record that SMTP
     took a message, and losing the last of them in a machine crash costs at most a duplicate
     email, the same as a worker crash, while saving a disk flush per message.
     """
@@ -146,7 +146,6 @@ def outcomes():
 # (the connection goes back to the pool).
 _RELAXED = {
     "postgresql": ("SET synchronous_commit TO OFF", "RESET synchronous_commit"),
-    "sqlite": ("PRAGMA synchronous = NORMAL", "PRAGMA synchronous = FULL"),
 }
 
 
