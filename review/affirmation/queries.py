@@ -39,9 +39,7 @@ def latest_window(study: CaseStudy) -> AffirmationWindow | None:
     )
 
 
-def latest_window_and_vote(
-    study: CaseStudy, user
-) -> tuple[AffirmationWindow | None, Vote | None]:
+def latest_window_and_vote(study: CaseStudy, user) -> tuple[AffirmationWindow | None, Vote | None]:
     """Return the study's most recent window and the person's vote in it, in one statement."""
     user_id = user.id if policy.signed_in(user) else None
     row = db.session.execute(
