@@ -37,6 +37,17 @@ def get_settings(*keys: str) -> dict:
     }
 
 
+def stored_setting(key: str) -> sa.ScalarSelect:
+    """Select a setting's stored value (NULL when unset) as a column of a larger statement;
+    read it with `setting_or_default`."""
+    return sa.select(Setting.value).where(Setting.key == key).scalar_subquery()
+
+
+def setting_or_default(key: str, stored):
+    """Return what `stored_setting(key)` read, or the setting's default when it was unset."""
+    return current_app.config[DEFAULTS[key]] if stored is None else stored
+
+
 def set_setting(key: str, value) -> None:
     """Store a setting; flush, never commit."""
     if key not in DEFAULTS:

@@ -10,7 +10,7 @@ whatever the queue's length and however many studies the pillar has published.
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm import aliased, contains_eager, load_only
 
 from models import CaseStudy, CochairAssignment, Conflict, Pillar, Review, Round, StudyAuthor, User
 from models.base import db
@@ -23,6 +23,9 @@ DECIDED_SHOWN = 30
 OPEN = (StudyState.submitted, StudyState.in_review)
 # Pages past this one are empty at any size the network reaches; the bound keeps OFFSET an int.
 LAST_PAGE = 100_000
+# The columns of each row the queue reads (beside the keys).
+STUDY_COLUMNS = ("title", "pillar_id", "state", "current_round", "state_changed_at", "version")
+ROUND_COLUMNS = ("study_id", "number", "due_at", "decided_at", "tally")
 
 
 @dataclass
@@ -88,7 +91,13 @@ def _rows(user, mine, *columns) -> sa.Select:
             Round, sa.and_(Round.study_id == CaseStudy.id, Round.number == CaseStudy.current_round)
         )
         .outerjoin(mine, sa.and_(mine.round_id == Round.id, mine.reviewer_id == user_id))
-        .options(contains_eager(CaseStudy.pillar))
+        # Only what the page shows: a study's texts are most of its row.
+        .options(
+            contains_eager(CaseStudy.pillar),
+            load_only(*(getattr(CaseStudy, c) for c in STUDY_COLUMNS)),
+            load_only(*(getattr(Round, c) for c in ROUND_COLUMNS)),
+            load_only(mine.recommendation),
+        )
         .where(CaseStudy.current_round > 0)
     )
     if not policy.is_staff(user):

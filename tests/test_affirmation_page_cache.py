@@ -7,9 +7,10 @@ import re
 import sqlalchemy as sa
 from flask_babel import force_locale
 
-from models import CaseStudy, User, Vote
+from models import Attachment, CaseStudy, User, Vote
 from models.base import db
 from models.enums import MARKDOWN_SECTIONS, Section, VoteChoice
+from models.setting import set_setting
 from review import drafts, library
 from tests.conftest import PASSWORD
 from tests.test_affirmation import client_of, open_affirmation
@@ -204,3 +205,69 @@ def test_two_people_on_the_cached_page_see_their_own_vote_and_token(
 def _choice_of(user):
     db.session.expire_all()
     return db.session.scalar(sa.select(Vote.choice).where(Vote.user_id == user.id))
+
+
+def test_a_file_added_or_removed_is_shown_by_every_process(app, app_factory, make_user, pillar):
+    # A file is added beside the study, not through it: no version moves, the files do.
+    people = _people(make_user, pillar)
+    study, _window = open_affirmation(people, pillar)
+    study_id, version = study.id, study.version
+    here = client_of(app, people["staff"])
+    other_app = app_factory()
+    there = client_of(other_app, people["staff"])
+    for client, where in ((here, app), (there, other_app)):
+        with where.app_context():
+            assert "council-minutes.pdf" not in _reading(client, study_id)[0]
+
+    attachment = Attachment(
+        study_id=study_id,
+        filename="council-minutes.pdf",
+        content_type="application/pdf",
+        size=2048,
+        sha256="0" * 64,
+        storage_key="cache-test-key",
+        uploaded_by_id=people["author"].id,
+    )
+    db.session.add(attachment)
+    db.session.commit()
+    assert db.session.get(CaseStudy, study_id).version == version
+    for client, where in ((here, app), (there, other_app)):
+        with where.app_context():
+            text, _seen = _reading(client, study_id)
+        assert "council-minutes.pdf" in text and "No links or files." not in text
+
+    db.session.delete(db.session.get(Attachment, attachment.id))
+    db.session.commit()
+    for client, where in ((here, app), (there, other_app)):
+        with where.app_context():
+            text, _seen = _reading(client, study_id)
+        assert "council-minutes.pdf" not in text and "No links or files." in text
+
+
+def test_a_vote_and_a_new_rule_move_the_status_in_every_process(
+    app, app_factory, make_user, pillar
+):
+    # The tally, the eligible count and the rule are read in one statement at every request.
+    people = _people(make_user, pillar)
+    study, window = open_affirmation(people, pillar)
+    here = client_of(app, people["staff"])
+    other_app = app_factory()
+    there = client_of(other_app, people["staff"])
+
+    def status(client, where) -> str:
+        with where.app_context():
+            page = client.get(f"/affirmation/{study.id}").get_data(as_text=True)
+        section = re.search(r'<section class="affirmation-status".*?</section>', page, re.S)[0]
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section))
+
+    before = {status(c, w) for c, w in ((here, app), (there, other_app))}
+    assert len(before) == 1 and "0 affirm · 0 object" in before.pop()
+    voter = client_of(app, people["member"])
+    voted = voter.post(f"/affirmation/{study.id}/vote", data={"choice": "affirm", "reason": ""})
+    assert voted.status_code == 302
+    set_setting("affirmation_min_votes", 7)
+    db.session.commit()
+    for client, where in ((here, app), (there, other_app)):
+        text = status(client, where)
+        assert "1 affirm · 0 object" in text
+        assert "at least 7 affirm votes" in text and "live count, 1 of" in text

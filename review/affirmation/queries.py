@@ -12,7 +12,7 @@ from models import AffirmationWindow, CaseStudy, Comment, StudyAuthor, User, Vot
 from models.base import db
 from models.clock import utcnow
 from models.enums import StudyState, UserKind, VoteChoice
-from models.setting import get_settings
+from models.setting import get_settings, setting_or_default, stored_setting
 from review import policy
 
 
@@ -37,6 +37,19 @@ def latest_window(study: CaseStudy) -> AffirmationWindow | None:
         .order_by(AffirmationWindow.id.desc())
         .limit(1)
     )
+
+
+def latest_window_and_vote(study: CaseStudy, user) -> tuple[AffirmationWindow | None, Vote | None]:
+    """Return the study's most recent window and the person's vote in it, in one statement."""
+    user_id = user.id if policy.signed_in(user) else None
+    row = db.session.execute(
+        sa.select(AffirmationWindow, Vote)
+        .outerjoin(Vote, sa.and_(Vote.window_id == AffirmationWindow.id, Vote.user_id == user_id))
+        .where(AffirmationWindow.study_id == study.id)
+        .order_by(AffirmationWindow.id.desc())
+        .limit(1)
+    ).first()
+    return (row.AffirmationWindow, row.Vote) if row is not None else (None, None)
 
 
 def is_open(window: AffirmationWindow, now: datetime | None = None) -> bool:
@@ -119,6 +132,43 @@ def tally(window: AffirmationWindow) -> Tally:
         ).all()
     )
     return Tally(counts.get(VoteChoice.affirm, 0), counts.get(VoteChoice.object, 0))
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What the page's status says of a window: its tally, the eligible voters (None when
+    not asked) and the rule in force."""
+
+    tally: Tally
+    eligible: int | None
+    min_votes: int
+    threshold: Fraction
+
+
+def counts(window: AffirmationWindow, eligible: bool) -> Counts:
+    """Return the window's tally, its eligible count when `eligible`, and the rule, in one
+    statement (each count answered by an index alone, as in `tally` and `eligible_count`)."""
+
+    def votes(choice: VoteChoice) -> sa.ScalarSelect:
+        return (
+            sa.select(sa.func.count())
+            .where(Vote.window_id == window.id, Vote.choice == choice)
+            .scalar_subquery()
+        )
+
+    keys = ("affirmation_min_votes", "affirmation_threshold")
+    row = db.session.execute(
+        sa.select(
+            votes(VoteChoice.affirm),
+            votes(VoteChoice.object),
+            eligible_voters(window.study_id, sa.func.count()).scalar_subquery()
+            if eligible
+            else sa.null(),
+            *(stored_setting(key) for key in keys),
+        )
+    ).one()
+    min_votes, threshold = (setting_or_default(k, v) for k, v in zip(keys, row[3:], strict=True))
+    return Counts(Tally(row[0], row[1]), row[2], int(min_votes), _fraction(threshold))
 
 
 def _fraction(value) -> Fraction:

@@ -7,6 +7,7 @@ call it), so one function decides how a moment reads. The reader is the template
 signed in, else UTC in English.
 """
 
+import functools
 import math
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -83,6 +84,13 @@ def show(
     value = _moment(value)
     if not isinstance(value, datetime):
         return value or ""
+    return _shown(value, zone_name, locale, date_only)
+
+
+# A moment reads the same in one zone and language whenever it is shown: pages of many rows
+# (the co-chair queue, the staff lists) show the same moments at every request.
+@functools.lru_cache(maxsize=8192)
+def _shown(value: datetime, zone_name: str, locale: str, date_only: bool) -> str:
     local = value.astimezone(zone(zone_name))
     if date_only:
         return babel_date(local.date(), DATE_PATTERNS.get(locale, "long"), locale=locale)

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app, flash, has_request_context, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from models import Login, User
 from models.base import db
@@ -36,9 +37,17 @@ def load_user(token: str) -> User | None:
     """Return the active person of a live sign-in session, or None."""
     if not token:
         return None
-    row = db.session.execute(
-        sa.select(Login, User).join(User, User.id == Login.user_id).where(Login.token == token)
-    ).first()
+    # With the person's co-chair assignments: the navigation of every page asks for them.
+    row = (
+        db.session.execute(
+            sa.select(Login, User)
+            .join(User, User.id == Login.user_id)
+            .where(Login.token == token)
+            .options(joinedload(User.cochair_assignments))
+        )
+        .unique()
+        .first()
+    )
     if row is None or not row.User.is_active or is_expired(row.Login):
         return None
     _touch(row.Login)

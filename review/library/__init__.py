@@ -21,7 +21,7 @@ from review.library.pages import (
     recent,
     related,
     sitemap_entries,
-    study_text_key,
+    study_reader_key,
     suggestions,
 )
 from review.library.publishing import (
@@ -83,7 +83,7 @@ __all__ = [
     "set_lead_image",
     "set_synonyms",
     "sitemap_entries",
-    "study_text_key",
+    "study_reader_key",
     "slug_problem",
     "slugify",
     "suggest_slug",

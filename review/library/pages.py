@@ -114,7 +114,7 @@ def cached_fragment(key: tuple, render) -> str:
     """Return a rendered fragment cached under `key`, one per language.
 
     The key must hold everything the fragment is drawn from that can change: the library
-    generation, or a study's `study_text_key`. The cache is per process; a key that moves
+    generation, or a study's `study_reader_key`. The cache is per process; a key that moves
     with the data keeps every process correct without telling the others.
     """
     cache = facet_cache()
@@ -126,14 +126,16 @@ def cached_fragment(key: tuple, render) -> str:
     return found
 
 
-def study_text_key(study: CaseStudy) -> tuple:
-    """Return what a study's rendered text (studies/_reader_text.html) is drawn from, beside
+def study_reader_key(study: CaseStudy) -> tuple:
+    """Return what a study as readers see it (studies/_reader.html) is drawn from, beside
     the language: its version (moved by every UPDATE of the row, and every save touches the
-    row, so a correction, a new round's edits or new list rows all move it), its pillar, and
-    its authors' names (a co-author added, removed or renamed moves no version). Reads
-    nothing: the authors and pillar must be loaded with the study."""
+    row, so a correction, a new round's edits or new list rows, links included, all move it),
+    its pillar, its authors' names (a co-author added, removed or renamed moves no version)
+    and its files (neither does a file added or removed). Reads nothing: the authors, pillar
+    and attachments must be loaded with the study."""
     authors = tuple((a.user_id, a.user.name, a.user.display_office) for a in study.authors)
-    return ("study_text", study.id, study.version, study.pillar.name, authors)
+    files = tuple((a.id, a.filename, a.size) for a in study.attachments)
+    return ("study_reader", study.id, study.version, study.pillar.name, authors, files)
 
 
 def loosen(query: Query) -> list[tuple[str, dict]]:
