@@ -139,12 +139,12 @@ class Marks:
         self.unrecorded: int | None = None  # taken by the server, not yet marked sent
 
     def hand(self, nid: int) -> None:
-        now = utcnow()
         if self.unrecorded is None:
-            statement = sa.update(Notification).where(Notification.id == nid).values(handed_at=now)
+            self.out.execute(_HANDED, {"next": nid, "now": utcnow()})
         else:
-            statement = _sent_and_handed(self.unrecorded, nid, now)
-        self.out.execute(statement)
+            self.out.execute(
+                _SENT_AND_HANDED, {"prev": self.unrecorded, "next": nid, "now": utcnow()}
+            )
         self.unrecorded = None
 
     def taken(self, nid: int) -> None:
@@ -156,20 +156,23 @@ class Marks:
             self.unrecorded = None
 
 
-def _sent_and_handed(sent_id: int, handed_id: int, now) -> sa.Update:
-    """One UPDATE of two rows: `sent_id` sent (its mark cleared), `handed_id` marked handed."""
-    is_sent = Notification.id == sent_id
+def _sent_and_handed() -> sa.Update:
+    """One UPDATE of two rows: :prev sent (its mark cleared), :next marked handed at :now."""
+    now = sa.bindparam("now", type_=Notification.handed_at.type)
+    is_sent = Notification.id == sa.bindparam("prev")
     columns = {}
-    for name, value in sent_values("smtp", now).items():
+    for name, value in sent_values("smtp").items():
         column = getattr(Notification, name)
-        new = sa.null() if value is None else sa.literal(value, column.type)
+        if name == "sent_at":
+            new = now
+        else:
+            new = sa.null() if value is None else sa.literal(value, column.type)
         columns[name] = sa.case((is_sent, new), else_=column)
-    columns["handed_at"] = sa.case(
-        (Notification.id == handed_id, sa.literal(now, Notification.handed_at.type)),
-        else_=sa.null(),
-    )
+    columns["handed_at"] = sa.case((Notification.id == sa.bindparam("next"), now), else_=sa.null())
     return (
-        sa.update(Notification).where(Notification.id.in_([sent_id, handed_id])).values(**columns)
+        sa.update(Notification)
+        .where(Notification.id.in_([sa.bindparam("prev"), sa.bindparam("next")]))
+        .values(**columns)
     )
 
 
@@ -221,11 +224,11 @@ def _is_permanent(exc: Exception) -> bool:
     return code is not None and 500 <= code < 600
 
 
-def sent_values(transport: str, now=None) -> dict:
+def sent_values(transport: str) -> dict:
     """The values of a row once sent (or stored): its handed mark and lease cleared."""
     return {
         "status": NotificationStatus.sent,
-        "sent_at": now or utcnow(),
+        "sent_at": utcnow(),
         "transport": transport,
         "lease_until": None,
         "handed_at": None,
@@ -256,3 +259,12 @@ def _failure(attempts: int, exc: Exception, permanent: bool) -> tuple[dict, obje
         delay = current_app.config["MAIL_RETRY_BASE_SECONDS"] * (2 ** max(attempts - 1, 0))
         due = values["next_attempt_at"] = utcnow() + timedelta(seconds=delay)
     return values, due
+
+
+# Built once (after sent_values): building a statement per message costs more than running it.
+_SENT_AND_HANDED = _sent_and_handed()
+_HANDED = (
+    sa.update(Notification)
+    .where(Notification.id == sa.bindparam("next"))
+    .values(handed_at=sa.bindparam("now", type_=Notification.handed_at.type))
+)
