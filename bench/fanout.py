@@ -5,9 +5,10 @@ one local aiosmtpd server that counts what it accepts:
 
 - fan-out: the real job (workers.fanout.run_broadcast of the broadcasts a window's opening
   writes), as one worker runs it: outbox rows written in batches (INSERT … ON CONFLICT DO
-  NOTHING) with the broadcast's progress in the same commit, each batch leased, rendered,
-  sent over one SMTP connection, each row marked as handed to SMTP before DATA and sent after
-  the reply;
+  NOTHING) with the broadcast's progress in the same commit, each batch leased, rendered, its
+  bodies written in one executemany, then sent over one SMTP connection at one outcome
+  statement per message (each row marked as handed to SMTP before its DATA in the UPDATE that
+  marks the row before it sent; the last marked sent on its own);
 - baseline: a plain loop that renders the same templates for each member, builds the
   Flask-Mail Message with the same deadline attachment (.ics, built once) and sends it over
   one connection, writing nothing.

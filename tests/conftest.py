@@ -273,17 +273,22 @@ class _Handler:
         self.sink = sink
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.sink.refuse_rcpt:
-            return self.sink.refuse_rcpt
+        refusal = self.sink.refuse_rcpt or self.sink.refuse_rcpt_to.get(address)
+        if refusal:
+            return refusal
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        if self.sink.refuse_data:
-            return self.sink.refuse_data
+        to = envelope.rcpt_tos[0] if envelope.rcpt_tos else None
+        refusal = self.sink.refuse_data or self.sink.refuse_data_to.get(to)
+        if refusal:
+            return refusal
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.sink.lock:
             self.sink.messages.append(message)
+        if to in self.sink.drop_after_data_to:
+            server.transport.close()  # taken, but the client never hears so
         return "250 Message accepted"
 
 
@@ -291,7 +296,10 @@ class SMTPSink:
     """A real SMTP server (aiosmtpd) that parses what it receives.
 
     Set `refuse_data` or `refuse_rcpt` to an SMTP reply ("451 try later", "550 no such user")
-    to make it fail; `stop()` and `start()` take it down and bring it back on the same port.
+    to make it fail; `refuse_data_to` and `refuse_rcpt_to` ({address: reply}) fail one
+    recipient alone; an address in `drop_after_data_to` has its message taken and the
+    connection dropped before the reply. `stop()` and `start()` take it down and bring it back
+    on the same port.
     """
 
     def __init__(self):
@@ -300,6 +308,9 @@ class SMTPSink:
         self.lock = threading.Lock()
         self.refuse_data = None
         self.refuse_rcpt = None
+        self.refuse_data_to: dict[str, str] = {}
+        self.refuse_rcpt_to: dict[str, str] = {}
+        self.drop_after_data_to: set[str] = set()
         self.controller = None
 
     def start(self) -> None:
@@ -315,6 +326,8 @@ class SMTPSink:
         with self.lock:
             self.messages.clear()
         self.refuse_data = self.refuse_rcpt = None
+        self.refuse_data_to, self.refuse_rcpt_to = {}, {}
+        self.drop_after_data_to = set()
 
     def to(self, address: str) -> list:
         with self.lock:

@@ -1,8 +1,12 @@
-"""SMTP delivery of leased outbox rows: one connection, each outcome committed as it is known.
+"""SMTP delivery of leased outbox rows: one connection, one outcome statement per message.
 
-Just before a message's DATA the row is marked as handed to SMTP (`handed_at`); right after
-the server's reply it is marked sent or failed and the mark cleared. A row still marked when it
-is leased again (workers.mail) was caught in between, and only such a row is ambiguous.
+Just before a message's DATA the row is marked as handed to SMTP (`handed_at`). A message the
+server took is marked sent, and its mark cleared, in the statement that marks the next row
+handed: one autocommit UPDATE of both rows, so each message costs one statement. The last row
+of a batch, and a row before a refusal, a wait, a failure or a lease renewal, is marked sent
+on its own. A failed row is marked failed (or due again) right after the reply, its mark
+cleared. A row still marked when it is leased again (workers.mail) was caught between its DATA
+and the statement that records it, and only such a row is ambiguous: a kill leaves at most one.
 """
 
 import smtplib
@@ -10,6 +14,7 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import partial
 
 import sqlalchemy as sa
 from flask import current_app
@@ -60,12 +65,13 @@ class TimedConnection(Connection):
 
 
 def deliver(
-    outgoing: list[tuple[int, str, int, Message, dict]], keep_alive=None, leased_at=None
+    outgoing: list[tuple[int, str, int, Message]], keep_alive=None, leased_at=None
 ) -> tuple[int, list[tuple[int, object]]]:
-    """Send over one connection, committing each row's outcome as soon as it is known.
+    """Send (id, address, attempts, message) over one connection; return (sent, retries).
 
     Outcomes are written through a connection of their own, outside the ORM session, so a
-    commit per message costs one UPDATE and not a walk over every object the session holds.
+    message costs one UPDATE and not a walk over every object the session holds. The rows'
+    bodies are the caller's to write, before the first DATA (workers.mail.send_batch).
     """
     sent = 0
     retry: list[tuple[int, object]] = []
@@ -74,17 +80,20 @@ def deliver(
     lease_seconds = current_app.config["MAIL_LEASE_SECONDS"]
     renewed = leased_at or time.monotonic()
     with outcomes() as out:
+        marks = Marks(out)
         try:
             with TimedConnection(current_app.extensions["mail"]) as conn:
                 while remaining:
                     if time.monotonic() - renewed > lease_seconds / 3:
+                        marks.flush()
                         _renew_lease(out, [item[0] for item in remaining], lease_seconds)
                         if keep_alive is not None:
                             keep_alive(out)
                         renewed = time.monotonic()
-                    nid, email, attempts, msg, bodies = remaining[0]
-                    conn.host.before_data = _marker(out, nid)
+                    nid, email, attempts, msg = remaining[0]
+                    conn.host.before_data = partial(marks.hand, nid)
                     if email in blocked:
+                        marks.flush()
                         record(out, nid, _waiting(blocked[email]))
                         retry.append((nid, blocked[email]))
                     else:
@@ -95,31 +104,76 @@ def deliver(
                             smtplib.SMTPResponseException,
                         ) as exc:
                             # The server answered: it did not take the message.
+                            marks.flush()
                             values, due = _failure(attempts, exc, _is_permanent(exc))
-                            record(out, nid, {**values, **bodies, "handed_at": None})
+                            record(out, nid, {**values, "handed_at": None})
                             if due is not None:
                                 retry.append((nid, due))
                                 blocked[email] = due
                         else:
-                            record(out, nid, {**sent_values("smtp"), **bodies})
+                            marks.taken(nid)
                             sent += 1
                     remaining.pop(0)
+                marks.flush()
         except (OSError, smtplib.SMTPException) as exc:
-            for nid, _email, attempts, _msg, bodies in remaining:
+            # A row whose DATA was under way keeps its mark: the server may have taken it.
+            marks.flush()
+            for nid, _email, attempts, _msg in remaining:
                 values, due = _failure(attempts, exc, permanent=False)
-                record(out, nid, {**values, **bodies})
+                record(out, nid, values)
                 if due is not None:
                     retry.append((nid, due))
     return sent, retry
 
 
-def _marker(out, nid: int) -> Callable[[], None]:
-    def mark() -> None:
-        out.execute(
-            sa.update(Notification).where(Notification.id == nid).values(handed_at=utcnow())
-        )
+class Marks:
+    """The handed and sent marks of one connection's messages, one statement per message.
 
-    return mark
+    `hand(id)` runs just before a message's DATA: it marks the row handed and, in the same
+    statement, the message SMTP took before it (`taken`) sent. `flush()` marks that one sent
+    on its own, when no DATA follows at once.
+    """
+
+    def __init__(self, out):
+        self.out = out
+        self.unrecorded: int | None = None  # taken by the server, not yet marked sent
+
+    def hand(self, nid: int) -> None:
+        if self.unrecorded is None:
+            self.out.execute(_HANDED, {"next": nid, "now": utcnow()})
+        else:
+            self.out.execute(
+                _SENT_AND_HANDED, {"prev": self.unrecorded, "next": nid, "now": utcnow()}
+            )
+        self.unrecorded = None
+
+    def taken(self, nid: int) -> None:
+        self.unrecorded = nid
+
+    def flush(self) -> None:
+        if self.unrecorded is not None:
+            record(self.out, self.unrecorded, sent_values("smtp"))
+            self.unrecorded = None
+
+
+def _sent_and_handed() -> sa.Update:
+    """One UPDATE of two rows: :prev sent (its mark cleared), :next marked handed at :now."""
+    now = sa.bindparam("now", type_=Notification.handed_at.type)
+    is_sent = Notification.id == sa.bindparam("prev")
+    columns = {}
+    for name, value in sent_values("smtp").items():
+        column = getattr(Notification, name)
+        if name == "sent_at":
+            new = now
+        else:
+            new = sa.null() if value is None else sa.literal(value, column.type)
+        columns[name] = sa.case((is_sent, new), else_=column)
+    columns["handed_at"] = sa.case((Notification.id == sa.bindparam("next"), now), else_=sa.null())
+    return (
+        sa.update(Notification)
+        .where(Notification.id.in_([sa.bindparam("prev"), sa.bindparam("next")]))
+        .values(**columns)
+    )
 
 
 @contextmanager
@@ -171,6 +225,7 @@ def _is_permanent(exc: Exception) -> bool:
 
 
 def sent_values(transport: str) -> dict:
+    """The values of a row once sent (or stored): its handed mark and lease cleared."""
     return {
         "status": NotificationStatus.sent,
         "sent_at": utcnow(),
@@ -204,3 +259,12 @@ def _failure(attempts: int, exc: Exception, permanent: bool) -> tuple[dict, obje
         delay = current_app.config["MAIL_RETRY_BASE_SECONDS"] * (2 ** max(attempts - 1, 0))
         due = values["next_attempt_at"] = utcnow() + timedelta(seconds=delay)
     return values, due
+
+
+# Built once (after sent_values): building a statement per message costs more than running it.
+_SENT_AND_HANDED = _sent_and_handed()
+_HANDED = (
+    sa.update(Notification)
+    .where(Notification.id == sa.bindparam("next"))
+    .values(handed_at=sa.bindparam("now", type_=Notification.handed_at.type))
+)

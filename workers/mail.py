@@ -3,9 +3,12 @@
 A row is the truth. Sending takes a short lease on the row (a conditional UPDATE), renewed
 while a batch is being sent, so two jobs never send the same row and a killed worker delays
 its rows by seconds. Just before a message's DATA goes to the server the row is marked as
-handed to SMTP; right after the server's reply it is marked sent (or failed). Only a row found
-still handed over when it is leased again was caught between the two: it is sent again and
-flagged ambiguous ("possibly sent twice"), so a kill leaves at most one such row.
+handed to SMTP; once the server took it, it is marked sent in the statement that marks the
+next row handed (or on its own, after the last), and a refused row is marked failed right after
+the reply (workers.delivery). Only a row found still handed over when it is leased again was
+caught between the two: it is sent again and flagged ambiguous ("possibly sent twice"), so a
+kill leaves at most one such row. The bodies kept for staff are written for the whole batch
+before its first DATA.
 
 Mail to one person leaves in the order it was written: a row waits while an older row to the
 same address is still pending (e.g. retrying after a transient failure).
@@ -30,7 +33,7 @@ from models.enums import NetworkPreference, NotificationCategory, NotificationSt
 from review import calendars
 from review.infra.i18n import DEFAULT_LOCALE
 from review.infra.queue import enqueue
-from workers.delivery import ORDER_WAIT, deliver, outcomes, record, sent_values
+from workers.delivery import ORDER_WAIT, deliver, sent_values
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +80,7 @@ def send_batch(
         {r.recipient_id for r in rows if r.category == NotificationCategory.network}
     )
     waiting = _older_pending(rows)
-    outgoing, rendered = [], {}
+    ready, rendered = [], {}
     for row in rows:
         if row.recipient_id in unsubscribed and row.category == NotificationCategory.network:
             _skip(row, "the person turned network email off before it was sent")
@@ -87,20 +90,27 @@ def send_batch(
             _wait(row, waiting[row.email])
         else:
             text, html = render_once(row, rendered)
-            bodies = {"body_text": text, "body_html": html}
-            msg = _message(row, text, html, rendered)
-            outgoing.append((row.id, row.email, row.attempts, msg, bodies))
-    db.session.commit()
-    kept = [item for item in outgoing if _kept(item[1])]
-    with outcomes() as out:
-        for nid, _email, _attempts, _msg, bodies in kept:
-            record(out, nid, {**sent_values("store"), **bodies})
-    outgoing = [item for item in outgoing if not _kept(item[1])]
+            msg = None if _kept(row.email) else _message(row, text, html, rendered)
+            ready.append((row, text, html, msg))
+    # The bodies, kept for staff to read, are written for the whole batch in the commit below
+    # (one executemany: set after the rendering, whose queries would flush them one by one),
+    # before the first DATA, so that each message then costs one outcome statement alone
+    # (workers.delivery). Stored mail is sent in that same commit.
+    outgoing, stored = [], 0
+    for row, text, html, msg in ready:
+        row.body_text, row.body_html = text, html
+        if msg is None:
+            for name, value in sent_values("store").items():
+                setattr(row, name, value)
+            stored += 1
+        else:
+            outgoing.append((row.id, row.email, row.attempts, msg))
+    db.session.commit()  # skipped, waiting and stored rows and every body, together
     if not outgoing:
-        return len(kept)
+        return stored
     sent, retry = deliver(outgoing, keep_alive, leased_at)
     _schedule_retry(retry)
-    return len(kept) + sent
+    return stored + sent
 
 
 def _kept(address: str) -> bool:
