@@ -446,15 +446,20 @@ def test_the_forgiving_clauses():
         (("pb",), ("participatory", "budgeting")),
     )
     found = forgiving.clauses("Fare-Free buses in Espa", groups)
-    assert forgiving.fts5_query(found) == (
-        '("fare free" OR "zero fare") AND "buses" AND "in" AND "espa"*'
+    # The last word is matched exactly, as typed or as a completion from the vocabulary
+    # (never as an engine's prefix: "espa"* or espa:*).
+    assert forgiving.completing(found) == "espa"
+    completed = forgiving.with_completions(found, ["espanola", "espa"])
+    assert forgiving.fts5_query(completed) == (
+        '("fare free" OR "zero fare") AND "buses" AND "in" AND ("espa" OR "espanola")'
     )
-    assert forgiving.tsquery_text(found) == (
-        "((fare <-> free) | (zero <-> fare)) & (buses) & (in) & (espa:*)"
+    assert forgiving.tsquery_text(completed) == (
+        "((fare <-> free) | (zero <-> fare)) & (buses) & (in) & (espa | espanola)"
     )
-    assert (
-        forgiving.fts5_query(forgiving.clauses('" OR x* NEAR(', ())) == '"or" AND "x" AND "near"*'
+    assert forgiving.fts5_query(forgiving.clauses("buses in Espa", ())) == (
+        '"buses" AND "in" AND "espa"'
     )
+    assert forgiving.fts5_query(forgiving.clauses('" OR x* NEAR(', ())) == '"or" AND "x" AND "near"'
 
 
 def test_reindex_rebuilds_the_index_and_the_words(app, client, real_library):

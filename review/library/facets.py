@@ -1,5 +1,6 @@
 """The library's facet counts (one UNION ALL with GROUPING SETS where the engine has them), and
-the per-generation cache that spares them on every page."""
+the per-generation cache that spares them on every page. The same statement reads the
+completions of the search's last word, cached with the counts (review.library.search)."""
 
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from review.infra.i18n import current_locale
 from review.library.facet_counts import rows as maintained_rows
 from review.library.forgiving import SYNONYMS_KEY, Synonyms, parse_synonyms, synonyms_text
 from review.library.publishing import GENERATION_KEY, _dialect
-from review.library.search import FACETS, YEAR, Query, _conditions, _hits
+from review.library.search import FACETS, YEAR, Query, _conditions, _hits, completion_words
 
 
 @dataclass
@@ -38,13 +39,16 @@ class FacetValue:
 class Facets:
     total: int
     by_name: dict[str, list[FacetValue]]
+    # The vocabulary's completions of the search's last word (Query.completions).
+    completions: tuple[str, ...] = ()
 
     def count(self, name: str, value: str) -> int:
         return next((v.count for v in self.by_name.get(name, []) if v.value == value), 0)
 
 
 def facets(query: Query) -> Facets:
-    """Return the total and every facet's counts over the query's results, in one statement."""
+    """Return the total and every facet's counts over the query's results, and the completions
+    of its last word, in one statement."""
     hits = _hits(query, ranked=False)
     base = sa.select(
         CaseStudy.id,
@@ -120,6 +124,18 @@ def facets(query: Query) -> Facets:
                 0,
             ).select_from(h),
         ]
+    words = completion_words(query)
+    if words is not None:
+        w = words.subquery("completions").c.word
+        parts.append(
+            sa.select(
+                sa.literal("completions"),
+                sa.func.aggregate_strings(w, " "),
+                sa.cast(sa.null(), text),
+                sa.func.count(),
+                0,
+            )
+        )
     return _assemble(db.session.execute(sa.union_all(*parts)).all())
 
 
@@ -149,10 +165,13 @@ def maintained_facets() -> Facets:
 def _assemble(rows) -> Facets:
     """Return Facets from (facet, value, label, n, position) rows, each facet in its order."""
     by_name: dict[str, list[FacetValue]] = {name: [] for name in FACETS}
-    total = 0
+    total, completions = 0, ()
     for facet, value, label, n, _position in rows:
         if facet == "total":
             total = n
+            continue
+        if facet == "completions":
+            completions = tuple((value or "").split())
             continue
         if value is None or (facet == "state" and value == ""):
             continue
@@ -165,7 +184,7 @@ def _assemble(rows) -> Facets:
     by_name["population"].sort(key=lambda v: bands.index(v.value))
     by_name["state"].sort(key=lambda v: v.label)
     by_name["year"].sort(key=lambda v: v.value, reverse=True)
-    return Facets(total=total, by_name=by_name)
+    return Facets(total=total, by_name=by_name, completions=completions)
 
 
 def _grouping_sets(h, text):

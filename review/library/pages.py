@@ -65,13 +65,15 @@ def library_page(query: Query, forgive: bool = False) -> Page:
     current, synonyms = generation_and_synonyms()
     query = replace(query, synonyms=synonyms)
     found = cached_facets(query, current)
+    query = replace(query, completions=found.completions)
     cards = results(query, found.total) if found.total else []
     page = Page(query=query, cards=cards, facets=found, generation=current)
     if forgive and not found.total and search_terms(query.q):
         page.suggestion = did_you_mean(query.q) or ""
         if page.suggestion:
-            respelt = replace(query, q=page.suggestion)
+            respelt = replace(query, q=page.suggestion, completions=None)
             facets_respelt = cached_facets(respelt, current)
+            respelt = replace(respelt, completions=facets_respelt.completions)
             if facets_respelt.total:
                 page.respelt_from = query.q
                 page.query, page.facets = respelt, facets_respelt

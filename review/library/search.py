@@ -3,7 +3,9 @@ the page of results (the cards themselves are review/library/cards.py's).
 
 A library page costs at most three statements whatever its size: the library generation, the
 page of results (topics folded in), and — unless cached for this generation — the facet counts
-and total in one UNION ALL.
+and total in one UNION ALL. That last statement also reads the completions of the search's
+last word (review.library.forgiving), which are cached with the counts, so the page of results
+matches them as literal words.
 """
 
 import re
@@ -33,7 +35,18 @@ from models.enums import (
 )
 from review.library.cards import Card, card_select, cards_of
 from review.library.facet_counts import YEAR
-from review.library.forgiving import Synonyms, clauses, fts5_query, search_terms, tsquery_text
+from review.library.forgiving import (
+    Clause,
+    Synonyms,
+    clauses,
+    completing,
+    completions,
+    fts5_alternatives,
+    fts5_query,
+    search_terms,
+    tsquery_text,
+    with_completions,
+)
 from review.library.publishing import _dialect
 from review.library.stems import with_spanish_stems
 
@@ -73,6 +86,9 @@ class Query:
     # The synonym groups in force (staff's list), read with the library generation; not a
     # part of the URL, and a change of them starts a new generation.
     synonyms: Synonyms = field(default=(), compare=False, repr=False)
+    # The vocabulary's completions of the last word, read with the facet counts (None: not
+    # read yet, so a statement that matches the search reads them itself).
+    completions: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
 
     @property
     def filters(self) -> dict[str, str]:
@@ -177,11 +193,42 @@ def parse_query(args: MultiDict, strict: bool = False) -> tuple[Query, dict[str,
     return Query(**values), errors
 
 
+def _found(query: Query) -> tuple[list[Clause], str | None]:
+    """Return the clauses of a search, its last word completed when the completions are known,
+    and the word the statement must complete itself (read from the vocabulary), or None."""
+    found = clauses(query.q, query.synonyms)
+    if query.completions is not None:
+        return with_completions(found, query.completions), None
+    return found, completing(found)
+
+
+def completion_words(query: Query) -> sa.Select | None:
+    """Return the select of the completions a statement must read for this search, or None."""
+    _clauses, word = _found(query)
+    return completions(word) if word else None
+
+
+def _inline(text: str):
+    # Written into the statement, not bound: PostgreSQL plans the words it is given, never a
+    # generic plan for any words (psycopg prepares a statement run often). The text is letters,
+    # digits and the engines' operators only; the literal is quoted by the dialect all the same.
+    return sa.literal(text, sa.String(), literal_execute=True)
+
+
 def _tsquery(query: Query):
     """The search in every language a study may be written in: English and Spanish studies
     are indexed with their own stemmer (review.library.publishing), so "presupuestos" finds a
-    Spanish "presupuesto" and "budgets" an English "budget"."""
-    text = tsquery_text(clauses(query.q, query.synonyms))
+    Spanish "presupuesto" and "budgets" an English "budget"; to_tsquery stems the completions
+    of the last word alike."""
+    found, word = _found(query)
+    if word is None:
+        text = _inline(tsquery_text(found))
+    else:
+        head = tsquery_text(found[:-1])
+        w = completions(word).subquery("completions").c.word
+        tail = sa.select(sa.func.aggregate_strings(sa.literal(" | ") + w, "")).scalar_subquery()
+        opened = _inline((head + " & " if head else "") + "(" + word)
+        text = opened + sa.func.coalesce(tail, "") + ")"
     parts = [
         sa.func.to_tsquery(sa.literal_column(f"'{lang.search_config}'::regconfig"), text)
         for lang in ContentLanguage
@@ -189,10 +236,20 @@ def _tsquery(query: Query):
     return parts[0].op("||")(parts[1])
 
 
-def _fts_match(query: Query) -> str:
+def _fts_match(query: Query):
     """Return the FTS5 query of a search (see review.library.forgiving), each word also as
-    its Spanish stem, as SQLite indexes Spanish text (review.library.stems)."""
-    return fts5_query(with_spanish_stems(clauses(query.q, query.synonyms)))
+    its Spanish stem, as SQLite indexes Spanish text (review.library.stems): a string, or an
+    expression that reads the last word's completions (with their stems) in the statement."""
+    found, word = _found(query)
+    found = with_spanish_stems(found)
+    if word is None:
+        return fts5_query(found)
+    head = fts5_query(found[:-1])
+    w = completions(word).subquery("completions").c.word
+    quoted = sa.literal(' OR "') + w + '" OR "' + sa.func.spanish_stem(w) + '"'
+    tail = sa.select(sa.func.aggregate_strings(quoted, "")).scalar_subquery()
+    opened = (head + " AND " if head else "") + "(" + " OR ".join(fts5_alternatives(found[-1]))
+    return sa.literal(opened) + sa.func.coalesce(tail, "") + ")"
 
 
 PG_INDEX = sa.table("library_search", sa.column("study_id"), sa.column("document"))
@@ -200,19 +257,25 @@ SQLITE_INDEX = sa.table("library_search", sa.column("rowid"))
 SQLITE_TABLE = sa.literal_column("library_search")
 
 
-def _hits(query: Query, ranked: bool = True):
+def _hits(query: Query, ranked: bool = True, materialized: bool = False):
     """Return a subquery (study_id, rank) of the studies matching the search words, or None;
-    unranked (rank 0) when only membership matters, as for the facet counts."""
+    unranked (rank 0) when only membership matters, as for the facet counts.
+
+    `materialized`: on PostgreSQL a MATERIALIZED CTE, so that the matches (at most
+    RANK_CANDIDATES when ranked) are found and ranked once, before they are joined to the
+    studies and sorted, whatever the planner guesses of the words' frequency.
+    """
     if not search_terms(query.q):
         return None
     if _dialect() == "postgresql":
         tsquery = _tsquery(query)
         rank = sa.func.ts_rank(PG_INDEX.c.document, tsquery) if ranked else sa.literal(0.0)
-        return (
-            sa.select(PG_INDEX.c.study_id, rank.label("rank"))
-            .where(PG_INDEX.c.document.op("@@")(tsquery))
-            .subquery("hits")
+        hits = sa.select(PG_INDEX.c.study_id, rank.label("rank")).where(
+            PG_INDEX.c.document.op("@@")(tsquery)
         )
+        if materialized:
+            return hits.cte("hits").prefix_with("MATERIALIZED")
+        return hits.subquery("hits")
     # bm25 is lower for better matches; negate so that higher ranks first everywhere.
     rank = -sa.func.bm25(SQLITE_TABLE, 10.0, 5.0, 1.0) if ranked else sa.literal(0.0)
     return (
@@ -229,7 +292,8 @@ def _matches(query: Query):
         return sa.exists().where(
             PG_INDEX.c.study_id == CaseStudy.id, PG_INDEX.c.document.op("@@")(_tsquery(query))
         )
-    # FTS5 seeks a rowid within each word's list, so this is cheap per study.
+    # FTS5 seeks a rowid within each word's list, so this is cheap per study: every word is
+    # exact (a prefix would merge the lists of all the words it begins, at every study).
     return sa.exists().where(
         SQLITE_TABLE.op("MATCH")(_fts_match(query)), SQLITE_INDEX.c.rowid == CaseStudy.id
     )
@@ -290,7 +354,7 @@ def results(query: Query, total: int = 0) -> list[Card]:
         ids = ids.add_columns(sa.literal(0.0).label("rank")).where(_matches(query))
         ids = ids.order_by(*newest)
     else:
-        hits = _hits(query, ranked=query.sort == "relevance")
+        hits = _hits(query, ranked=query.sort == "relevance", materialized=True)
         ids = ids.add_columns(hits.c.rank).join(hits, hits.c.study_id == CaseStudy.id)
         ids = ids.order_by(hits.c.rank.desc(), *newest)
     page = ids.limit(query.per_page).offset((query.page - 1) * query.per_page).subquery("page")

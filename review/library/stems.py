@@ -7,9 +7,16 @@ looked for both as typed and as its Spanish stem: "presupuestos" and "presupuest
 become "presupuest". The stems are marked (MARK) so that a Spanish stem never matches an
 English word of the same letters. Words are folded first (accents, case) on both sides, so
 a search typed without accents finds the accented text.
+
+The completions of a search's last word are read from the vocabulary inside the statement that
+matches them, so SQLite connections have the stem as a function too: `spanish_stem(word)`.
 """
 
+import sqlite3
+
 import snowballstemmer
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from review.library.folding import words
 from review.library.forgiving import Clause
@@ -21,6 +28,18 @@ MARK = "qq"
 def _stemmer():
     # A stemmer keeps the word being stemmed in itself: one per call, never shared by threads.
     return snowballstemmer.stemmer("spanish")
+
+
+def spanish_stem(word: str) -> str:
+    """Return a folded word's marked Spanish stem, as the index holds it."""
+    return MARK + _stemmer().stemWord(word)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_functions(dbapi_connection, _record) -> None:
+    """Give every SQLite connection `spanish_stem()`, the stem of the index, for its SQL."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function("spanish_stem", 1, spanish_stem, deterministic=True)
 
 
 def spanish_text(text: str) -> str:
