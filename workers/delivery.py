@@ -131,7 +131,8 @@ class Marks:
 
     `hand(id)` runs just before a message's DATA: it marks the row handed and, in the same
     statement, the message SMTP took before it (`taken`) sent. `flush()` marks that one sent
-    on its own, when no DATA follows at once.
+    on its own, when no DATA follows at once. A folded `sent_at` is the next DATA's time, a
+    few milliseconds after the server's reply.
     """
 
     def __init__(self, out):
